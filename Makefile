@@ -1,0 +1,37 @@
+# The two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+DEMO_PASSWORD ?= demo-tracker-2026
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test migrate demo clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) tracker demo --password '$(DEMO_PASSWORD)'
+
+## Set up everything and serve the tracker (with its scheduler) on http://127.0.0.1:5000
+run: demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Install and run every test (on PostgreSQL too when DATABASE_URL points at one)
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,47 @@
+"""Public, safe defaults for a developer's machine: an embedded SQLite database under instance/.
+
+Every value here may be overridden by config/production.py or by the environment variables it reads.
+"""
+import os
+from datetime import timedelta
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")  # empty: instance/tracker.sqlite3
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
+TRACKER_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+
+# Sessions: idle and absolute limits, enforced on every request.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+
+# Sign-in throttling: this many failures for one address (or 4x that from one IP) within the window.
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCKOUT = timedelta(minutes=15)
+
+PASSWORD_RESET_LIFETIME = timedelta(minutes=60)
+INVITATION_LIFETIME = timedelta(days=7)
+PASSWORD_MIN_LENGTH = 12
+
+# Argon2id at RFC 9106's second recommended setting (above OWASP's minimum of 19 MiB, t=2, p=1).
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536
+ARGON2_PARALLELISM = 4
+
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") == "1"
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+MAIL_TIMEOUT_SECONDS = 20
+# On a developer's machine there is usually no SMTP server: messages stay in the outbox, visible in the log.
+MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1") == "1"
+
+ITEMS_PER_PAGE = 25

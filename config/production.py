@@ -1,0 +1,9 @@
+"""Production: everything secret or site-specific comes from the environment; refuse to start without a secret."""
+import os
+
+SECRET_KEY = os.environ.get("SECRET_KEY")
+SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "")
+SESSION_COOKIE_SECURE = True
+REMEMBER_COOKIE_SECURE = True
+MAIL_SUPPRESS_SEND = False

@@ -1,0 +1,151 @@
+"""Fixtures: one real database for the run (SQLite file, or PostgreSQL when DATABASE_URL is set), migrated with
+Alembic exactly as production is; every test starts from empty tables."""
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask_migrate import upgrade
+
+from tests import factories
+from tracker import create_app
+from tracker.extensions import db
+
+PASSWORD = factories.PASSWORD
+
+
+def _database_url(tmp_path_factory):
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tracker-test.sqlite3'}"
+
+
+def _testing_config(url, **overrides):
+    import runpy
+
+    from tracker import ROOT
+
+    config = {k: v for k, v in runpy.run_path(str(ROOT / "config" / "testing.py")).items() if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, **overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgres"):
+        engine = sa.create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(_testing_config(database_url))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Another application on the same database, with different settings (e.g. a test SMTP server)."""
+
+    def make(**overrides):
+        return create_app(_testing_config(database_url, **overrides))
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context with a clean session, for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def make(app):
+    """Factories for domain records (see tests/factories.py)."""
+    factories.APP = app
+    return factories
+
+
+class Browser:
+    """A test client that behaves like a person at a browser: reads the CSRF token from the page."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        self._no_outer_context()
+        return self.client.get(url, **kwargs)
+
+    @staticmethod
+    def _no_outer_context():
+        # A request inside the test's app context would share its `g` and session: not what production does.
+        assert not has_app_context(), "make requests outside `ctx` (an app context leaks into requests)"
+
+    def csrf_token(self, url="/sign-in"):
+        page = self.client.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def post(self, url, data=None, form_url=None, **kwargs):
+        self._no_outer_context()
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(form_url or url))
+        return self.client.post(url, data=data, **kwargs)
+
+    def sign_in(self, email, password=PASSWORD):
+        response = self.post("/sign-in", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def as_user(app):
+    """as_user(user) -> a Browser signed in as that person through the real form."""
+
+    def sign_in(user):
+        person = Browser(app.test_client())
+        person.sign_in(user.email)
+        return person
+
+    return sign_in
+
+
+def text(response):
+    """A page's visible text with tags removed and white space folded, for assertions on what people read."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())

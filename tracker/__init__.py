@@ -1,0 +1,118 @@
+"""The tracker: SMART actions from CCR benchmarks and Domestic Homicide Reviews, owned and delivered."""
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides=None):
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    load_config(app, config_overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app, overrides):
+    import os
+
+    app.config.from_pyfile(str(ROOT / "config" / "default.py"))
+    if os.environ.get("TRACKER_ENV") == "production":
+        app.config.from_pyfile(str(ROOT / "config" / "production.py"))
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: refusing to start without it.")
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith(("postgres://", "postgresql://")):
+        # psycopg 3 is the driver we install
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+
+def register_extensions(app):
+    from tracker import models  # noqa: F401  (the whole schema, for Alembic)
+    from tracker.audit import services as audit
+    from tracker.extensions import csrf, db, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    audit.install()
+    with app.app_context():
+        _enable_sqlite_foreign_keys(db.engine)
+
+
+def _enable_sqlite_foreign_keys(engine):
+    import sqlalchemy as sa
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_blueprints(app):
+    from tracker.accounts.views import bp as accounts
+    from tracker.audit.views import bp as audit
+    from tracker.home.views import bp as home
+    from tracker.partnerships.views import bp as partnerships
+
+    for blueprint in (accounts, audit, home, partnerships):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app):
+    from tracker.accounts.sessions import enforce_sign_in, security_headers
+
+    app.before_request(enforce_sign_in)
+    app.after_request(security_headers)
+
+
+def register_errorhandlers(app):
+    from flask import render_template
+    from flask_wtf.csrf import CSRFError
+
+    def render(status, title, message):
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    app.register_error_handler(403, lambda e: render(403, "You do not have access to this page",
+                                                     "Your account does not have a role that allows this. "
+                                                     "Ask your partnership coordinator if you think it should."))
+    app.register_error_handler(404, lambda e: render(404, "Page not found",
+                                                     "Check the address, or go back to your home page."))
+    app.register_error_handler(CSRFError, lambda e: render(400, "Your form could not be sent",
+                                                           "The form had expired or was sent from elsewhere. "
+                                                           "Go back, reload the page and try again."))
+
+
+def register_template_helpers(app):
+    from tracker import templating
+
+    templating.init_app(app)
+
+
+def register_commands(app):
+    from tracker.cli import tracker_cli
+
+    app.cli.add_command(tracker_cli)

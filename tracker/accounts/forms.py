@@ -1,0 +1,50 @@
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address"), Email("Enter an email address like name@example.org")],
+    )
+
+
+def _strong_enough(form, field):
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(field.data or "") < minimum:
+        raise ValidationError(f"Password must be {minimum} characters or more")
+    if len(field.data) > 256:
+        raise ValidationError("Password must be 256 characters or fewer")
+    if len(set(field.data)) < 4:
+        raise ValidationError("Password must not repeat the same few characters")
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password"), _strong_enough])
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Enter the new password again"), EqualTo("password", "Passwords do not match")],
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter an email address"),
+            Email("Enter an email address like name@example.org"),
+            Length(max=320),
+        ],
+    )

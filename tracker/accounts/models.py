@@ -1,0 +1,81 @@
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.audit.models import Audited
+from tracker.db import TimestampMixin, UTCDateTime, enum_column
+from tracker.enums import TokenPurpose
+from tracker.extensions import db
+
+
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
+class User(Audited, TimestampMixin, db.Model):
+    __tablename__ = "user"
+    __audit_redact__ = frozenset({"password_hash", "session_token"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    #: stored lower-cased, so the unique key is case-insensitive on every database
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True, nullable=False)
+    #: empty until an invited person sets a password
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    is_administrator: Mapped[bool] = mapped_column(default=False, nullable=False)
+    #: Flask-Login's id: replacing it ends every session signed in with the old one
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, nullable=False, default=new_session_token
+    )
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
+
+    __audit_exclude__ = Audited.__audit_exclude__ | {"last_sign_in_at"}
+
+    # Flask-Login's protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self):
+        return self.session_token
+
+    def end_all_sessions(self):
+        self.session_token = new_session_token()
+
+    @property
+    def audit_partnership_id(self):
+        return None
+
+    def __str__(self):
+        return self.name
+
+
+class LoginFailure(db.Model):
+    """Failed sign-ins, kept in the database so throttling holds across workers and instances."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), nullable=False, index=True)
+    ip_address: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class AccountToken(db.Model):
+    """A single-use link to set a password (reset or invitation); only its hash is stored."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose), nullable=False)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")

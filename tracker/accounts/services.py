@@ -1,0 +1,205 @@
+"""Sign-in, passwords and account tokens: rules that views, CLI and tests call alike."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+
+from tracker.accounts.models import AccountToken, LoginFailure, User
+from tracker.db import utcnow
+from tracker.email import queue_email
+from tracker.enums import TokenPurpose
+from tracker.extensions import db
+
+# Verified against when the address has no account, so both paths take the same time.
+_DUMMY_HASH_PASSWORD = "not-a-real-password"
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def _hasher():
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_COST"],
+        parallelism=config["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password):
+    return _hasher().hash(password)
+
+
+def _verify(password_hash, password):
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password(user, password):
+    return user.password_hash is not None and _verify(user.password_hash, password)
+
+
+def set_active(user, is_active):
+    """Deactivating an account ends its sessions at once; its memberships are kept for the record."""
+    user.is_active = is_active
+    if not is_active:
+        user.end_all_sessions()
+
+
+def set_password(user, password):
+    """Set a new password and end every session signed in with the old one."""
+    user.password_hash = hash_password(password)
+    user.end_all_sessions()
+
+
+def user_by_email(email):
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def is_throttled(email, ip_address, now=None):
+    """True when this address, or this IP, has failed too often within the lockout window."""
+    now = now or utcnow()
+    config = current_app.config
+    since = now - config["LOGIN_LOCKOUT"]
+    limit = config["LOGIN_MAX_FAILURES"]
+    by_email, by_ip = db.session.execute(
+        sa.select(
+            sa.func.count().filter(LoginFailure.email == normalise_email(email)),
+            sa.func.count().filter(LoginFailure.ip_address == ip_address),
+        ).where(LoginFailure.at > since)
+    ).one()
+    return by_email >= limit or by_ip >= 4 * limit
+
+
+def authenticate(email, password, ip_address):
+    """Return (user, None) on success or (None, reason) where reason is 'throttled' or 'invalid'.
+
+    The caller shows the same words for an unknown address, a wrong password and a deactivated
+    account, so sign-in never reveals who has an account.
+    """
+    now = utcnow()
+    if is_throttled(email, ip_address, now):
+        return None, "throttled"
+    user = user_by_email(email)
+    hasher = _hasher()
+    if user is None or user.password_hash is None:
+        dummy = current_app.extensions.setdefault("tracker_dummy_hash", hasher.hash(_DUMMY_HASH_PASSWORD))
+        _verify(dummy, password)
+        ok = False
+    else:
+        ok = _verify(user.password_hash, password)
+    if not ok or not user.is_active:
+        db.session.add(LoginFailure(email=normalise_email(email)[:320], ip_address=ip_address[:64], at=now))
+        db.session.commit()
+        return None, "invalid"
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_sign_in_at = now
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == user.email))
+    db.session.commit()
+    return user, None
+
+
+def _token_hash(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user, purpose):
+    """Create a single-use token; earlier unused tokens of the same purpose stop working."""
+    now = utcnow()
+    lifetime = (
+        current_app.config["INVITATION_LIFETIME"]
+        if purpose is TokenPurpose.INVITATION
+        else current_app.config["PASSWORD_RESET_LIFETIME"]
+    )
+    db.session.execute(
+        sa.update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    raw = secrets.token_urlsafe(32)
+    token = AccountToken(
+        user_id=user.id, purpose=purpose, token_hash=_token_hash(raw), created_at=now, expires_at=now + lifetime
+    )
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def valid_token(raw):
+    """The unexpired, unused token for this link, or None."""
+    if not raw:
+        return None
+    token = db.session.scalar(sa.select(AccountToken).where(AccountToken.token_hash == _token_hash(raw)))
+    if token is None or token.used_at is not None or token.expires_at <= utcnow() or not token.user.is_active:
+        return None
+    return token
+
+
+def use_token(token, password):
+    token.used_at = utcnow()
+    set_password(token.user, password)
+    db.session.commit()
+
+
+def _account_link(raw):
+    # Built from the configured base URL, never from the request's Host header.
+    path = url_for("accounts.set_password", token=raw)
+    return current_app.config["TRACKER_BASE_URL"].rstrip("/") + path
+
+
+def send_password_reset(email):
+    """Email a reset link if an active account has this address; silent either way."""
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        return None
+    raw, token = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    message = queue_email(
+        "accounts/password_reset",
+        to=user.email,
+        subject="Reset your password for the action tracker",
+        dedupe_key=f"token:{token.id}",
+        user_id=user.id,
+        user=user,
+        link=_account_link(raw),
+        minutes=int(current_app.config["PASSWORD_RESET_LIFETIME"] / timedelta(minutes=1)),
+    )
+    db.session.commit()
+    return message
+
+
+def send_invitation(user, partnership, invited_by):
+    raw, token = issue_token(user, TokenPurpose.INVITATION)
+    message = queue_email(
+        "accounts/invitation",
+        to=user.email,
+        subject=f"You have been added to {partnership.name} on the action tracker",
+        dedupe_key=f"token:{token.id}",
+        partnership_id=partnership.id,
+        user_id=user.id,
+        user=user,
+        partnership=partnership,
+        invited_by=invited_by,
+        link=_account_link(raw),
+        days=current_app.config["INVITATION_LIFETIME"].days,
+    )
+    return message
+
+
+def session_expired(signed_in_at, last_seen_at, now=None):
+    """Idle and absolute limits; times are POSIX seconds as kept in the session cookie."""
+    now = (now or utcnow()).timestamp()
+    config = current_app.config
+    if signed_in_at is None or last_seen_at is None:
+        return True
+    return (
+        now - signed_in_at > config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+        or now - last_seen_at > config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    )

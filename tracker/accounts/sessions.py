@@ -1,0 +1,76 @@
+"""Who is signed in, for how long, and the headers every response carries."""
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from tracker.accounts.models import User
+from tracker.accounts.services import session_expired
+from tracker.db import utcnow
+from tracker.extensions import db, login_manager
+
+#: endpoints a person can reach before signing in
+PUBLIC_ENDPOINTS = {
+    "static",
+    "accounts.sign_in",
+    "accounts.forgot_password",
+    "accounts.set_password",
+    "home.accessibility",
+}
+
+
+@login_manager.user_loader
+def load_user(session_token):
+    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.is_active.is_(True)))
+
+
+def safe_next(target):
+    """Only a path on this site may follow sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def start_session(user):
+    from flask_login import login_user
+
+    session.clear()
+    login_user(user)
+    now = utcnow().timestamp()
+    session["signed_in_at"] = now
+    session["last_seen_at"] = now
+    session.permanent = True
+
+
+def enforce_sign_in():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if current_user.is_authenticated:
+        if session_expired(session.get("signed_in_at"), session.get("last_seen_at")):
+            logout_user()
+            session.clear()
+            flash("You were signed out because your session timed out. Sign in again to continue.", "info")
+        else:
+            session["last_seen_at"] = utcnow().timestamp()
+            return None
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("accounts.sign_in", next=next_path))
+
+
+def security_headers(response):
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if current_user.is_authenticated:
+        headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,46 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import UTCDateTime, enum_column, utcnow
+from tracker.enums import AuditEvent
+from tracker.extensions import db
+
+
+class Audited:
+    """Mix into a model to have every create, update and delete of it written to the audit log."""
+
+    #: columns not worth recording (bookkeeping that changes on every write)
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "version"})
+    #: columns whose change is recorded but whose values are never written down
+    __audit_redact__ = frozenset()
+
+    @property
+    def audit_partnership_id(self):
+        return getattr(self, "partnership_id", None)
+
+    @property
+    def audit_label(self):
+        return str(self)
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    partnership_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="SET NULL"), index=True
+    )
+    event: Mapped[AuditEvent] = mapped_column(enum_column(AuditEvent), nullable=False)
+    entity_type: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    entity_id: Mapped[int] = mapped_column(nullable=False)
+    entity_label: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    #: {field: [before, after]}, values as JSON-friendly strings
+    changes: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+
+    user = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.Index("ix_audit_entry_entity", "entity_type", "entity_id"),)

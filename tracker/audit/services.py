@@ -1,0 +1,137 @@
+"""The one mechanism that writes the audit log: a flush hook over every Audited model."""
+import contextlib
+import contextvars
+import datetime as dt
+import decimal
+import enum
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+from sqlalchemy.orm import Session
+
+from tracker.audit.models import Audited, AuditEntry
+from tracker.db import utcnow
+from tracker.enums import AuditEvent
+from tracker.extensions import db
+
+REDACTED = "(changed, not shown)"
+_cli_actor = contextvars.ContextVar("audit_actor", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user_id):
+    """Attribute changes made outside a request (CLI, jobs) to a person, or to the system with None."""
+    token = _cli_actor.set(user_id)
+    try:
+        yield
+    finally:
+        _cli_actor.reset(token)
+
+
+def current_actor_id():
+    # Read the already-loaded user only: loading it here would query in the middle of a flush.
+    if has_request_context():
+        user = g.get("_login_user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user.id
+    return _cli_actor.get()
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _changes(obj, event):
+    state = sa.inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in obj.__audit_exclude__:
+            continue
+        if event is AuditEvent.UPDATE:
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before == after:
+                continue
+        else:
+            value = state.attrs[key].value
+            if value is None:
+                continue
+            before, after = (None, value) if event is AuditEvent.CREATE else (value, None)
+        if key in obj.__audit_redact__:
+            changes[key] = [None if before is None else REDACTED, None if after is None else REDACTED]
+        else:
+            changes[key] = [_plain(before), _plain(after)]
+    return changes
+
+
+def _entry(obj, event, changes, actor_id, at):
+    return {
+        "at": at,
+        "user_id": actor_id,
+        "partnership_id": obj.audit_partnership_id,
+        "event": event,
+        "entity_type": type(obj).__name__,
+        "entity_id": sa.inspect(obj).mapper.primary_key_from_instance(obj)[0],
+        "entity_label": (obj.audit_label or "")[:300],
+        "changes": changes,
+    }
+
+
+def _after_flush(session, flush_context):
+    actor_id = current_actor_id()
+    at = utcnow()
+    rows = []
+    for objects, event in (
+        (session.new, AuditEvent.CREATE),
+        (session.dirty, AuditEvent.UPDATE),
+        (session.deleted, AuditEvent.DELETE),
+    ):
+        for obj in objects:
+            if not isinstance(obj, Audited):
+                continue
+            if event is AuditEvent.UPDATE and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, event)
+            if event is AuditEvent.UPDATE and not changes:
+                continue
+            rows.append(_entry(obj, event, changes, actor_id, at))
+    if rows:
+        session.connection().execute(sa.insert(AuditEntry), rows)
+
+
+def install():
+    """Hook the audit writer into every ORM session (idempotent)."""
+    if not sa.event.contains(Session, "after_flush", _after_flush):
+        sa.event.listen(Session, "after_flush", _after_flush)
+
+
+def record_view(obj, user):
+    """Sensitive records (unpublished reviews) log who looked, not only who changed."""
+    db.session.execute(sa.insert(AuditEntry), [_entry(obj, AuditEvent.VIEW, {}, user.id, utcnow())])
+
+
+def entries_for_partnership(partnership_id, page, per_page):
+    query = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.partnership_id == partnership_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def entries_for(entity_type, entity_id):
+    return db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()

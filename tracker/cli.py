@@ -1,0 +1,53 @@
+"""`flask tracker …`: the maintenance commands."""
+import secrets
+
+import click
+import sqlalchemy as sa
+
+from tracker.accounts.models import User
+from tracker.accounts.services import hash_password, normalise_email
+from tracker.audit.services import acting_as
+from tracker.extensions import db
+
+tracker_cli = click.Group("tracker", help="Commands for running the tracker.")
+
+
+@tracker_cli.command("create-admin")
+@click.option("--email", prompt=True, help="The administrator's email address.")
+@click.option("--name", prompt=True, help="The administrator's full name.")
+@click.password_option(help="Asked for when not given.")
+def create_admin(email, name, password):
+    """Create an administrator account, or make an existing account an administrator."""
+    email = normalise_email(email)
+    if len(password) < 12:
+        raise click.BadParameter("must be 12 characters or more", param_hint="--password")
+    with acting_as(None):
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(name=name.strip(), email=email)
+            db.session.add(user)
+        user.is_administrator = True
+        user.password_hash = hash_password(password)
+        user.end_all_sessions()
+        db.session.commit()
+    click.echo(f"{email} is an administrator.")
+
+
+@tracker_cli.command("demo")
+@click.option("--password", help="Password for the demo accounts created now (default: a random one, printed once).")
+def demo(password):
+    """Load the demo partnership (Milton Keynes) with one account per role. Running it again changes nothing."""
+    from tracker.demo import PEOPLE, load_demo
+
+    password = password or secrets.token_urlsafe(12)
+    with acting_as(None):
+        created = load_demo(password)
+    if not created:
+        click.echo("The demo partnership is already loaded; nothing changed.")
+        return
+    click.echo("Demo accounts created (the password is shown only now):")
+    for email, name, is_admin, role, agency, is_chair in PEOPLE:
+        if email in created:
+            what = "administrator" if is_admin else ("strategic group chair" if is_chair else role.label.lower())
+            click.echo(f"  {email:32} {what}")
+    click.echo(f"  password: {password}")

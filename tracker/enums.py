@@ -1,0 +1,54 @@
+"""Every enumeration of the domain, defined once and used by models, forms and templates alike."""
+import enum
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enumeration whose members carry the label people read."""
+
+    def __new__(cls, value, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls):
+        return [(m.value, m.label) for m in cls]
+
+
+class Role(LabelledEnum):
+    COORDINATOR = "coordinator", "Coordinator"
+    AGENCY_LEAD = "agency_lead", "Agency lead"
+    STRATEGIC_MEMBER = "strategic_member", "Strategic group member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Sector(LabelledEnum):
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    CHILDRENS_SERVICES = "childrens_services", "Children's services"
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    HOUSING = "housing", "Housing"
+    PROBATION = "probation", "Probation"
+    EDUCATION = "education", "Education"
+    SPECIALIST_DA_SERVICE = "specialist_da_service", "Specialist domestic abuse service"
+    LOCAL_AUTHORITY = "local_authority", "Local authority / Community Safety Partnership"
+    OTHER = "other", "Other"
+
+
+class TokenPurpose(LabelledEnum):
+    PASSWORD_RESET = "password_reset", "Password reset"
+    INVITATION = "invitation", "Invitation"
+
+
+class AuditEvent(LabelledEnum):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    DELETE = "delete", "Deleted"
+    VIEW = "view", "Viewed"
+
+
+class OutboxStatus(LabelledEnum):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"

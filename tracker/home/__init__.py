@@ -1,0 +1,1 @@
+"""Each person's home page: what is theirs to do, across every partnership they belong to."""

@@ -1,0 +1,1 @@
+"""Partnerships, their agencies, and the people who hold roles in them."""

@@ -1,0 +1,66 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from tracker.enums import Role, Sector
+
+
+class PartnershipForm(FlaskForm):
+    name = StringField(
+        "Partnership name",
+        validators=[DataRequired("Enter the partnership's name"), Length(max=200)],
+        description="As the partnership is known locally, for example 'Milton Keynes Domestic Abuse Partnership'.",
+    )
+    area = StringField(
+        "Area",
+        validators=[Optional(), Length(max=200)],
+        description="The local authority area the partnership covers.",
+    )
+
+
+class AgencyForm(FlaskForm):
+    name = StringField("Agency name", validators=[DataRequired("Enter the agency's name"), Length(max=200)])
+    sector = SelectField(
+        "Sector",
+        choices=[("", "Choose a sector"), *Sector.choices()],
+        validators=[DataRequired("Choose the agency's sector")],
+    )
+
+
+class MembershipFields:
+    """The role part of a membership, shared by the invitation and add-role forms."""
+
+    role = RadioField(
+        "Role",
+        choices=Role.choices(),
+        validators=[DataRequired("Choose a role")],
+    )
+    agency_id = SelectField(
+        "Agency",
+        choices=[],
+        validate_choice=False,
+        validators=[Optional()],
+        description="Required for an agency lead: the agency whose actions they update. "
+        "Optional for a strategic group member: the agency they represent.",
+    )
+    is_chair = BooleanField("Chairs the strategic group")
+
+    def set_agencies(self, agencies):
+        self.agency_id.choices = [("", "No agency"), *[(str(a.id), a.name) for a in agencies]]
+
+
+class MembershipForm(MembershipFields, FlaskForm):
+    pass
+
+
+class InvitePersonForm(MembershipFields, FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter an email address"),
+            Email("Enter an email address like name@example.org"),
+            Length(max=320),
+        ],
+        description="The invitation to set a password is sent here.",
+    )

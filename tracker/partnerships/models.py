@@ -1,0 +1,89 @@
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.audit.models import Audited
+from tracker.db import TimestampMixin, enum_column
+from tracker.enums import Role, Sector
+from tracker.extensions import db
+
+
+class Partnership(Audited, TimestampMixin, db.Model):
+    """A local domestic abuse partnership: the coordinated community response of one area."""
+
+    __tablename__ = "partnership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True, nullable=False)
+    #: the local authority area it covers, e.g. "Milton Keynes"
+    area: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+
+    agencies = relationship("Agency", back_populates="partnership", order_by="Agency.name")
+
+    @property
+    def audit_partnership_id(self):
+        return self.id
+
+    def __str__(self):
+        return self.name
+
+
+class Agency(Audited, TimestampMixin, db.Model):
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    sector: Mapped[Sector] = mapped_column(enum_column(Sector), nullable=False)
+
+    partnership = relationship("Partnership", back_populates="agencies")
+
+    __table_args__ = (
+        sa.UniqueConstraint("partnership_id", "name"),
+        # target of Membership's composite key: an agency lead's agency must be in the same partnership
+        sa.UniqueConstraint("id", "partnership_id"),
+    )
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(Audited, TimestampMixin, db.Model):
+    """One role one person holds in one partnership; a person may hold many."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False, index=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False, index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False)
+    #: the agency an agency lead (or a strategic member) represents
+    agency_id: Mapped[int | None] = mapped_column()
+    #: chairs the strategic group (strategic members only)
+    is_chair: Mapped[bool] = mapped_column(default=False, nullable=False)
+
+    user = relationship("User", back_populates="memberships")
+    partnership = relationship("Partnership")
+    agency = relationship("Agency", foreign_keys=[agency_id], primaryjoin="Membership.agency_id == Agency.id")
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["agency_id", "partnership_id"],
+            ["agency.id", "agency.partnership_id"],
+            name="fk_membership_agency_same_partnership",
+        ),
+        sa.CheckConstraint("role <> 'agency_lead' OR agency_id IS NOT NULL", name="agency_lead_has_agency"),
+        sa.CheckConstraint("is_chair = false OR role = 'strategic_member'", name="only_strategic_chair"),
+    )
+
+    @property
+    def audit_label(self):
+        return f"{self.user.name if self.user else self.user_id}: {self.role_label}"
+
+    @property
+    def role_label(self):
+        label = self.role.label
+        if self.is_chair:
+            label = "Strategic group chair"
+        if self.agency is not None:
+            label += f" ({self.agency.name})"
+        return label

@@ -1,0 +1,205 @@
+"""Partnerships, agencies and memberships: the rules, the queries and the commits."""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import User
+from tracker.accounts.services import normalise_email
+from tracker.enums import Role, Sector
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+from tracker.partnerships.models import Agency, Membership, Partnership
+
+
+def _clean(text):
+    return " ".join((text or "").split())
+
+
+def save_partnership(partnership, name, area):
+    """Create (partnership=None) or rename a partnership; names are unique across the instance."""
+    name, area = _clean(name), _clean(area)
+    if not name:
+        raise ValidationFailed({"name": "Enter the partnership's name"})
+    query = sa.select(Partnership.id).where(sa.func.lower(Partnership.name) == name.lower())
+    if partnership is not None:
+        query = query.where(Partnership.id != partnership.id)
+    if db.session.scalar(query):
+        raise ValidationFailed({"name": "A partnership with this name already exists"})
+    partnership = partnership or Partnership()
+    partnership.name, partnership.area = name, area
+    db.session.add(partnership)
+    db.session.commit()
+    return partnership
+
+
+def save_agency(partnership, agency, name, sector):
+    """Create (agency=None) or edit an agency; names are unique within a partnership."""
+    name = _clean(name)
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the agency's name"
+    try:
+        sector = Sector(sector)
+    except ValueError:
+        errors["sector"] = "Choose the agency's sector"
+    if name:
+        query = sa.select(Agency.id).where(
+            Agency.partnership_id == partnership.id, sa.func.lower(Agency.name) == name.lower()
+        )
+        if agency is not None:
+            query = query.where(Agency.id != agency.id)
+        if db.session.scalar(query):
+            errors["name"] = "This partnership already has an agency with this name"
+    if errors:
+        raise ValidationFailed(errors)
+    agency = agency or Agency(partnership_id=partnership.id)
+    agency.name, agency.sector = name, sector
+    db.session.add(agency)
+    db.session.commit()
+    return agency
+
+
+def agency_in_use(agency):
+    return db.session.scalar(sa.select(sa.func.count()).where(Membership.agency_id == agency.id)) > 0
+
+
+def delete_agency(agency):
+    if agency_in_use(agency):
+        raise ValidationFailed({"agency": "People hold roles in this agency. Remove their roles first."})
+    db.session.delete(agency)
+    db.session.commit()
+
+
+def _membership_errors(partnership, user, role, agency_id, is_chair):
+    errors = {}
+    try:
+        role = Role(role)
+    except ValueError:
+        return {"role": "Choose a role"}, None, None
+    agency = None
+    if agency_id not in (None, ""):
+        try:
+            agency = db.session.get(Agency, int(agency_id))
+        except (TypeError, ValueError):
+            agency = None
+        if agency is None or agency.partnership_id != partnership.id:
+            errors["agency_id"] = "Choose an agency of this partnership"
+            agency = None
+    if role is Role.AGENCY_LEAD and agency is None and "agency_id" not in errors:
+        errors["agency_id"] = "Choose the agency this agency lead works for"
+    if role not in (Role.AGENCY_LEAD, Role.STRATEGIC_MEMBER) and agency is not None:
+        errors["agency_id"] = f"A {role.label.lower()} is not tied to an agency: choose 'No agency'"
+    if is_chair and role is not Role.STRATEGIC_MEMBER:
+        errors["is_chair"] = "Only a strategic group member can chair the strategic group"
+    if user is not None and not errors:
+        duplicate = db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.user_id == user.id,
+                Membership.partnership_id == partnership.id,
+                Membership.role == role,
+                Membership.agency_id.is_(None) if agency is None else Membership.agency_id == agency.id,
+            )
+        )
+        if duplicate:
+            errors["role"] = "This person already holds this role here"
+    return errors, role, agency
+
+
+def add_membership(partnership, user, role, agency_id=None, is_chair=False):
+    errors, role, agency = _membership_errors(partnership, user, role, agency_id, is_chair)
+    if errors:
+        raise ValidationFailed(errors)
+    membership = Membership(
+        user=user, partnership_id=partnership.id, role=role, agency_id=agency.id if agency else None,
+        is_chair=bool(is_chair),
+    )
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+def invite_person(partnership, name, email, role, agency_id=None, is_chair=False):
+    """Give a person a role here, creating their account if the address is new.
+
+    Returns (membership, is_new_account): a new account needs an invitation to set its password.
+    """
+    name, email = _clean(name), normalise_email(email)
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the person's full name"
+    if not email:
+        errors["email"] = "Enter an email address"
+    user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
+    role_errors, _, _ = _membership_errors(partnership, user, role, agency_id, is_chair)
+    errors.update(role_errors)
+    if errors:
+        raise ValidationFailed(errors)
+    is_new = user is None
+    if is_new:
+        user = User(name=name, email=email)
+        db.session.add(user)
+        db.session.flush()
+    return add_membership(partnership, user, role, agency_id, is_chair), is_new
+
+
+def update_person(user, name, email):
+    name, email = _clean(name), normalise_email(email)
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the person's full name"
+    if not email:
+        errors["email"] = "Enter an email address"
+    elif db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id)):
+        errors["email"] = "Another account already uses this email address"
+    if errors:
+        raise ValidationFailed(errors)
+    if email != user.email:
+        user.end_all_sessions()
+    user.name, user.email = name, email
+    db.session.commit()
+    return user
+
+
+def remove_membership(membership):
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def partnerships_for(user):
+    """Every partnership an administrator can see, or the ones a person holds a role in."""
+    query = sa.select(Partnership).order_by(Partnership.name)
+    if not user.is_administrator:
+        query = query.where(Partnership.id.in_(sa.select(Membership.partnership_id)
+                                                .where(Membership.user_id == user.id)))
+    return db.session.scalars(query).all()
+
+
+def people_page(partnership, page, per_page):
+    """People with any role here, with their memberships loaded in one extra query."""
+    query = (
+        sa.select(User)
+        .where(User.id.in_(sa.select(Membership.user_id).where(Membership.partnership_id == partnership.id)))
+        .options(selectinload(User.memberships).selectinload(Membership.agency))
+        .order_by(sa.func.lower(User.name), User.id)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def memberships_of(user, partnership):
+    return [m for m in user.memberships if m.partnership_id == partnership.id]
+
+
+def agencies_with_counts(partnership):
+    """Each agency with how many people hold roles in it, in one query."""
+    counts = (
+        sa.select(Membership.agency_id, sa.func.count(Membership.id).label("people"))
+        .where(Membership.partnership_id == partnership.id)
+        .group_by(Membership.agency_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Agency, sa.func.coalesce(counts.c.people, 0))
+        .outerjoin(counts, counts.c.agency_id == Agency.id)
+        .where(Agency.partnership_id == partnership.id)
+        .order_by(sa.func.lower(Agency.name))
+    ).all()
+    return [(agency, people) for agency, people in rows]

@@ -1,0 +1,64 @@
+"""The one place access is decided: can(user, verb, obj). Views and templates ask; nothing else decides."""
+from flask import abort
+from flask_login import current_user
+
+from tracker.enums import Role
+
+
+def roles_in(user, partnership_id):
+    """The roles a person holds in one partnership (administrators hold none by virtue of being one)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {m.role for m in user.memberships if m.partnership_id == partnership_id}
+
+
+def partnership_ids(user):
+    return {m.partnership_id for m in user.memberships}
+
+
+def _is_admin(user):
+    return bool(getattr(user, "is_administrator", False))
+
+
+def _partnership_id(obj):
+    return obj.id if type(obj).__name__ == "Partnership" else obj.partnership_id
+
+
+def _member(user, obj):
+    return _is_admin(user) or bool(roles_in(user, _partnership_id(obj)))
+
+
+def _coordinator(user, obj):
+    return _is_admin(user) or Role.COORDINATOR in roles_in(user, _partnership_id(obj))
+
+
+#: (verb, type name) -> rule. A pair not listed is refused.
+RULES = {
+    ("manage", "Instance"): lambda user, obj: _is_admin(user),
+    ("view", "Partnership"): _member,
+    ("manage", "Partnership"): _coordinator,
+    ("read_audit", "Partnership"): _coordinator,
+    ("edit", "Agency"): _coordinator,
+    ("edit", "Membership"): _coordinator,
+}
+
+
+class Instance:
+    """Stands for the whole installation in rules that are not about one partnership."""
+
+
+INSTANCE = Instance()
+
+
+def can(user, verb, obj=INSTANCE):
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    rule = RULES.get((verb, type(obj).__name__))
+    return bool(rule and rule(user, obj))
+
+
+def require(verb, obj=INSTANCE):
+    """Abort with 403 unless the signed-in person may do this (anonymous people are sent to sign in first)."""
+    if not can(current_user, verb, obj):
+        abort(403)
+    return obj
