@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-tracker-2026
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test migrate demo clean
+.PHONY: install test-tools run test migrate demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	touch $@
 
 install: $(VENV)/.installed
+
+# Browser tests: Debian's Chromium (never a downloaded browser) and axe-core from the npm registry.
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests"; exit 1; fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+test-tools: /usr/bin/chromium node_modules/.package-lock.json
 
 migrate: install
 	$(FLASK) db upgrade
@@ -30,8 +41,8 @@ run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install and run every test (on PostgreSQL too when DATABASE_URL points at one)
-test: install
+test: install test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info node_modules

@@ -2,6 +2,7 @@
 Alembic exactly as production is; every test starts from empty tables."""
 import os
 import re
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -52,7 +53,7 @@ def app(database_url):
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(app, database_url):
     """Another application on the same database, with different settings (e.g. a test SMTP server)."""
 
     def make(**overrides):
@@ -148,4 +149,50 @@ def text(response):
     """A page's visible text with tags removed and white space folded, for assertions on what people read."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+class SMTPInbox:
+    """What a real SMTP server (aiosmtpd, on a free local port) received; `refuse` makes it answer 451."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Requested action aborted: try again later"
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def smtp_server():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    inbox = SMTPInbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    inbox.controller = controller
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    """The application sending through the test's SMTP server."""
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False,
+                    TRACKER_BASE_URL="https://tracker.example.gov.uk")

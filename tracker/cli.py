@@ -2,6 +2,7 @@
 import secrets
 
 import click
+from flask.cli import AppGroup
 import sqlalchemy as sa
 
 from tracker.accounts.models import User
@@ -9,7 +10,7 @@ from tracker.accounts.services import hash_password, normalise_email
 from tracker.audit.services import acting_as
 from tracker.extensions import db
 
-tracker_cli = click.Group("tracker", help="Commands for running the tracker.")
+tracker_cli = AppGroup("tracker", help="Commands for running the tracker.")
 
 
 @tracker_cli.command("create-admin")

@@ -3,6 +3,7 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.enums import Role, Sector
+from tracker.forms import options
 
 
 class PartnershipForm(FlaskForm):
@@ -22,8 +23,23 @@ class AgencyForm(FlaskForm):
     name = StringField("Agency name", validators=[DataRequired("Enter the agency's name"), Length(max=200)])
     sector = SelectField(
         "Sector",
-        choices=[("", "Choose a sector"), *Sector.choices()],
+        choices=options(Sector.choices(), blank="Choose a sector"),
         validators=[DataRequired("Choose the agency's sector")],
+    )
+
+
+class PersonFields:
+    """Declared before the role fields so that the page and its error summary list them in the same order."""
+
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter an email address"),
+            Email("Enter an email address like name@example.org"),
+            Length(max=320),
+        ],
+        description="The invitation to set a password is sent here.",
     )
 
 
@@ -32,7 +48,7 @@ class MembershipFields:
 
     role = RadioField(
         "Role",
-        choices=Role.choices(),
+        choices=options(Role.choices()),
         validators=[DataRequired("Choose a role")],
     )
     agency_id = SelectField(
@@ -46,21 +62,12 @@ class MembershipFields:
     is_chair = BooleanField("Chairs the strategic group")
 
     def set_agencies(self, agencies):
-        self.agency_id.choices = [("", "No agency"), *[(str(a.id), a.name) for a in agencies]]
+        self.agency_id.choices = options([(str(a.id), a.name) for a in agencies], blank="No agency")
 
 
 class MembershipForm(MembershipFields, FlaskForm):
     pass
 
 
-class InvitePersonForm(MembershipFields, FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
-    email = EmailField(
-        "Email address",
-        validators=[
-            DataRequired("Enter an email address"),
-            Email("Enter an email address like name@example.org"),
-            Length(max=320),
-        ],
-        description="The invitation to set a password is sent here.",
-    )
+class InvitePersonForm(PersonFields, MembershipFields, FlaskForm):
+    pass

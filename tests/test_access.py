@@ -1,0 +1,117 @@
+"""Every route, every kind of person: anonymous people are sent to sign in, the wrong role or the wrong
+partnership gets 403. A new route fails this test until it is given an access rule here."""
+import pytest
+
+from tests.conftest import Browser
+
+PUBLIC, SIGNED_IN, ADMIN, MEMBER, COORDINATOR = "public", "signed in", "admin", "member", "coordinator"
+
+#: endpoint -> who may use it (in partnership P, whose objects fill the URL)
+ACCESS = {
+    "static": PUBLIC,
+    "accounts.sign_in": PUBLIC,
+    "accounts.forgot_password": PUBLIC,
+    "accounts.set_password": PUBLIC,
+    "home.accessibility": PUBLIC,
+    "home.index": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "accounts.sign_out": SIGNED_IN,
+    "accounts.list_people": ADMIN,
+    "accounts.change_access": ADMIN,
+    "partnerships.list_partnerships": ADMIN,
+    "partnerships.edit_partnership": ADMIN,
+    "partnerships.show_partnership": MEMBER,
+    "partnerships.edit_agency": COORDINATOR,
+    "partnerships.delete_agency": COORDINATOR,
+    "partnerships.list_people": COORDINATOR,
+    "partnerships.invite_person": COORDINATOR,
+    "partnerships.show_person": COORDINATOR,
+    "partnerships.resend_invitation": COORDINATOR,
+    "partnerships.add_role": COORDINATOR,
+    "partnerships.remove_role": COORDINATOR,
+    "audit.partnership_log": COORDINATOR,
+}
+
+#: who each test person is, and which access levels they pass in partnership P
+PEOPLE = {
+    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR},
+    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR},
+    "agency lead": {SIGNED_IN, MEMBER},
+    "strategic member": {SIGNED_IN, MEMBER},
+    "viewer": {SIGNED_IN, MEMBER},
+    "coordinator elsewhere": {SIGNED_IN},
+}
+
+
+@pytest.fixture
+def world(app, make):
+    p = make.partnership(name="Partnership P")
+    q = make.partnership(name="Partnership Q")
+    agency = make.agency(p)
+    people = {
+        "administrator": make.user(is_administrator=True),
+        "coordinator": make.member(p, "coordinator"),
+        "agency lead": make.member(p, "agency_lead", agency=agency),
+        "strategic member": make.member(p, "strategic_member"),
+        "viewer": make.member(p, "viewer"),
+        "coordinator elsewhere": make.member(q, "coordinator"),
+    }
+    with app.app_context():
+        from tracker.extensions import db
+        from tracker.partnerships.models import Membership
+
+        membership_id = db.session.scalar(
+            db.select(Membership.id).where(Membership.user_id == people["viewer"].id))
+    values = {"partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
+              "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css"}
+    return people, values
+
+
+def _urls(app, values):
+    from flask import url_for
+
+    with app.test_request_context():
+        return [
+            (rule.endpoint, url_for(rule.endpoint, **{name: values[name] for name in rule.arguments}),
+             sorted(rule.methods - {"HEAD", "OPTIONS"}))
+            for rule in app.url_map.iter_rules()
+        ]
+
+
+def test_every_route_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(ACCESS), "give each new route a rule in ACCESS"
+
+
+def test_anonymous_people_are_sent_to_sign_in(app, world):
+    _, values = world
+    browser = Browser(app.test_client())
+    for endpoint, url, methods in _urls(app, values):
+        if ACCESS[endpoint] == PUBLIC:
+            continue
+        for method in methods:
+            # a POST carries a valid CSRF token, so only the sign-in rule can stop it
+            response = browser.get(url) if method == "GET" else browser.post(url, {}, form_url="/sign-in")
+            assert response.status_code == 302, (endpoint, method)
+            assert response.headers["Location"].startswith("/sign-in"), (endpoint, method)
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_each_role_reaches_only_its_own_routes(app, world, who):
+    people, values = world
+    for endpoint, url, methods in _urls(app, values):
+        needed = ACCESS[endpoint]
+        if needed == PUBLIC:
+            continue
+        allowed = needed in PEOPLE[who]
+        for method in methods:
+            browser = Browser(app.test_client())  # fresh each time: a POST may sign out or change things
+            browser.sign_in(people[who].email)
+            if method == "GET":
+                response = browser.get(url)
+            else:
+                response = browser.post(url, {}, form_url="/")
+            if allowed:
+                assert response.status_code not in (403, 404), (who, endpoint, method)
+            else:
+                assert response.status_code == 403, (who, endpoint, method, response.status_code)

@@ -1,0 +1,47 @@
+"""`flask tracker demo` loads the Milton Keynes partnership once; a second run changes nothing."""
+import json
+
+import sqlalchemy as sa
+
+from tracker import ROOT
+from tracker.extensions import db
+
+TABLES = ("partnership", "agency", "user", "membership", "audit_entry")
+
+
+def _counts(app):
+    with app.app_context():
+        return {t: db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) for t in TABLES}
+
+
+def test_demo_loads_the_milton_keynes_partnership_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["tracker", "demo", "--password", "demo-password-for-test"])
+    assert first.exit_code == 0, first.output
+    assert "coordinator@demo.example" in first.output and "demo-password-for-test" in first.output
+    after_first = _counts(app)
+    second = runner.invoke(args=["tracker", "demo", "--password", "demo-password-for-test"])
+    assert second.exit_code == 0
+    assert "nothing changed" in second.output and "demo-password-for-test" not in second.output
+    assert _counts(app) == after_first
+    area = json.loads((ROOT.parent / "shared" / "data" / "milton-keynes-2012-benchmark.json").read_text())["partnership"]
+    with app.app_context():
+        names = db.session.scalars(sa.text("SELECT name FROM partnership")).all()
+        roles = set(db.session.scalars(sa.text("SELECT role FROM membership")).all())
+    assert [area in name for name in names] == [True]
+    assert roles == {"coordinator", "agency_lead", "strategic_member", "viewer"}
+    assert after_first["agency"] >= 8
+
+
+def test_demo_prints_a_random_password_when_none_is_given(app):
+    result = app.test_cli_runner().invoke(args=["tracker", "demo"])
+    assert "password: " in result.output
+    assert len(result.output.split("password: ")[1].strip()) >= 12
+
+
+def test_create_admin_makes_an_administrator_who_can_sign_in(app, browser):
+    result = app.test_cli_runner().invoke(args=["tracker", "create-admin", "--email", "Boss@Example.org",
+                                                "--name", "The Boss", "--password", "a long admin passphrase"])
+    assert result.exit_code == 0, result.output
+    browser.sign_in("boss@example.org", "a long admin passphrase")
+    assert browser.get("/admin/partnerships").status_code == 200
