@@ -56,10 +56,16 @@ def app(database_url):
 def make_app(app, database_url):
     """Another application on the same database, with different settings (e.g. a test SMTP server)."""
 
-    def make(**overrides):
-        return create_app(_testing_config(database_url, **overrides))
+    made = []
 
-    return make
+    def make(**overrides):
+        made.append(create_app(_testing_config(database_url, **overrides)))
+        return made[-1]
+
+    yield make
+    for other in made:  # close its pooled connections now, not whenever the garbage collector runs
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
