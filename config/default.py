@@ -45,3 +45,7 @@ MAIL_TIMEOUT_SECONDS = 20
 MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1") == "1"
 
 ITEMS_PER_PAGE = 25
+
+# Evidence uploads: per file, and the most a whole request may carry.
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024

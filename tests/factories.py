@@ -68,3 +68,29 @@ def member(partnership, role, agency=None, is_chair=False, **user_fields):
     save(Membership(user_id=person.id, partnership_id=partnership.id, role=Role(role),
                     agency_id=agency.id if agency else None, is_chair=is_chair))
     return person
+
+
+def action(partnership, title=None, lead_agency=None, owner=None, deadline=None, status="not_started", **fields):
+    """An action; the SMART gaps are worked out as the service would."""
+    from tracker.actions.models import Action
+    from tracker.actions.services import refresh_smart
+    from tracker.enums import ActionStatus
+
+    record = Action(partnership_id=partnership.id, title=title or f"Deliver output {next(_numbers)}",
+                    lead_agency_id=lead_agency.id if lead_agency else None, owner_id=owner.id if owner else None,
+                    deadline=deadline, original_deadline=deadline, status=ActionStatus(status), **fields)
+    with _in_app():
+        refresh_smart(record)
+    return save(record)
+
+
+def update(action, author, note="Progress made", status="in_progress", evidence=None, at=None):
+    """A progress update, optionally with an evidence file given as (filename, bytes)."""
+    from tracker.actions.evidence import make_evidence
+    from tracker.actions.models import ProgressUpdate
+    from tracker.db import utcnow
+    from tracker.enums import ActionStatus
+
+    record = ProgressUpdate(action_id=action.id, author_id=author.id, note=note, status=ActionStatus(status),
+                            at=at or utcnow(), evidence_file=make_evidence(*evidence) if evidence else None)
+    return save(record)

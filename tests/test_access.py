@@ -5,6 +5,8 @@ import pytest
 from tests.conftest import Browser
 
 PUBLIC, SIGNED_IN, ADMIN, MEMBER, COORDINATOR = "public", "signed in", "admin", "member", "coordinator"
+#: may update the action in P (its lead agency's lead, the coordinator); signs off (strategic group); reopens
+UPDATER, STRATEGIC, REOPENER = "updater", "strategic", "reopener"
 
 #: endpoint -> who may use it (in partnership P, whose objects fill the URL)
 ACCESS = {
@@ -30,14 +32,27 @@ ACCESS = {
     "partnerships.add_role": COORDINATOR,
     "partnerships.remove_role": COORDINATOR,
     "audit.partnership_log": COORDINATOR,
+    "actions.my_actions": SIGNED_IN,
+    "actions.list_actions": MEMBER,
+    "actions.show_action": MEMBER,
+    "actions.download_evidence": MEMBER,
+    "actions.new_action": COORDINATOR,
+    "actions.edit_action": COORDINATOR,
+    "actions.reassign": COORDINATOR,
+    "actions.confirm_assurance": COORDINATOR,
+    "actions.post_update": UPDATER,
+    "actions.move_deadline": UPDATER,
+    "actions.sign_off": STRATEGIC,
+    "actions.reopen": REOPENER,
 }
 
 #: who each test person is, and which access levels they pass in partnership P
 PEOPLE = {
-    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR},
-    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR},
-    "agency lead": {SIGNED_IN, MEMBER},
-    "strategic member": {SIGNED_IN, MEMBER},
+    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER},
+    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER},
+    "agency lead": {SIGNED_IN, MEMBER, UPDATER},
+    "lead of another agency": {SIGNED_IN, MEMBER},
+    "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER},
     "viewer": {SIGNED_IN, MEMBER},
     "coordinator elsewhere": {SIGNED_IN},
 }
@@ -52,6 +67,7 @@ def world(app, make):
         "administrator": make.user(is_administrator=True),
         "coordinator": make.member(p, "coordinator"),
         "agency lead": make.member(p, "agency_lead", agency=agency),
+        "lead of another agency": make.member(p, "agency_lead", agency=make.agency(p)),
         "strategic member": make.member(p, "strategic_member"),
         "viewer": make.member(p, "viewer"),
         "coordinator elsewhere": make.member(q, "coordinator"),
@@ -62,8 +78,11 @@ def world(app, make):
 
         membership_id = db.session.scalar(
             db.select(Membership.id).where(Membership.user_id == people["viewer"].id))
+    action = make.action(p, lead_agency=agency, owner=people["agency lead"])
+    update = make.update(action, people["agency lead"], evidence=("minutes.txt", b"Minutes of the meeting"))
     values = {"partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
-              "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css"}
+              "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css",
+              "action_id": action.id, "update_id": update.id}
     return people, values
 
 

@@ -74,11 +74,12 @@ def _enable_sqlite_foreign_keys(engine):
 
 def register_blueprints(app):
     from tracker.accounts.views import bp as accounts
+    from tracker.actions.views import bp as actions
     from tracker.audit.views import bp as audit
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
 
-    for blueprint in (accounts, audit, home, partnerships):
+    for blueprint in (accounts, actions, audit, home, partnerships):
         app.register_blueprint(blueprint)
 
 

@@ -2,6 +2,7 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names: SQLite batch migrations can only drop constraints that have names.
@@ -57,3 +58,17 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class RowPagination(SelectPagination):
+    """Pagination of a select whose rows carry more than one column (e.g. an action and its derived state)."""
+
+    def _query_items(self):
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
+
+
+def paginate_rows(select, page, per_page):
+    from tracker.extensions import db
+
+    return RowPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False)

@@ -52,3 +52,46 @@ class OutboxStatus(LabelledEnum):
     QUEUED = "queued", "Queued"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+
+
+class ActionStatus(LabelledEnum):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    COMPLETED = "completed", "Completed, awaiting sign-off"
+    CLOSED = "closed", "Closed"
+
+
+#: statuses a progress update may set; closing is a sign-off, not an update
+UPDATE_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED, ActionStatus.COMPLETED)
+OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
+
+
+class Rag(LabelledEnum):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    CLOSED = "closed", "Closed"
+
+
+class LeadAssessment(LabelledEnum):
+    """The lead's own view, shown beside the derived RAG so that optimism is visible."""
+
+    ON_TRACK = "green", "On track (green)"
+    AT_RISK = "amber", "At risk (amber)"
+    OFF_TRACK = "red", "Off track (red)"
+
+
+class ActionSource(LabelledEnum):
+    STRATEGY = "strategy", "Partnership strategy action plan"
+    DHR = "dhr", "Domestic Homicide Review"
+    BENCHMARK = "benchmark", "CCR benchmark"
+
+
+class ClosureOutcome(LabelledEnum):
+    AS_PLANNED = "as_planned", "Implemented as planned"
+    ALTERNATIVE = "alternative", "Implemented by an alternative action"
+    ALREADY_IN_PLACE = "already_in_place", "Already in place"
+    NOT_IMPLEMENTED = "not_implemented", "Not implemented"
+    SUPERSEDED = "superseded", "Superseded"
+    NO_LONGER_APPLICABLE = "no_longer_applicable", "No longer applicable"

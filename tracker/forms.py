@@ -1,6 +1,9 @@
 """Forms shared across features."""
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, StringField
 
 
 class ConfirmForm(FlaskForm):
@@ -11,3 +14,56 @@ def options(pairs, blank=None):
     """WTForms choices from (value, label) pairs, with an optional first 'choose…' option."""
     choices = [SelectChoice("", blank)] if blank else []
     return choices + [SelectChoice(value, label) for value, label in pairs]
+
+
+class UKDateField(StringField):
+    """A date typed as people write it (31/3/2027, 31 March 2027 or 2027-03-31), with a clear error otherwise."""
+
+    FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message or "Enter a real date, for example 31/3/2027"
+
+    def _value(self):
+        if isinstance(self.data, date):
+            return f"{self.data.day}/{self.data.month}/{self.data.year}"
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        for pattern in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(self.message)
+
+
+class MoneyField(StringField):
+    """Pounds, as typed: '1500', '£1,500.50'; anything else is refused with a clear message."""
+
+    def _value(self):
+        if isinstance(self.data, Decimal):
+            return f"{self.data:.2f}"
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip().replace(",", "").lstrip("£").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError("Enter the cost as a number of pounds, for example 1500 or 1500.50") from None
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal("1e10"):
+            self.data = None
+            raise ValueError("Enter the cost in pounds and pence, for example 1500.50")
+        self.data = value

@@ -1,4 +1,5 @@
 """Imports every feature's models so that the metadata (and so Alembic) sees the whole schema."""
+from tracker.actions.models import Action, DeadlineChange, EvidenceFile, ProgressUpdate  # noqa: F401
 from tracker.accounts.models import AccountToken, LoginFailure, User  # noqa: F401
 from tracker.audit.models import AuditEntry  # noqa: F401
 from tracker.email import OutboxMessage  # noqa: F401

@@ -40,6 +40,8 @@ class AuditEntry(db.Model):
     entity_label: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     #: {field: [before, after]}, values as JSON-friendly strings
     changes: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    #: why the change was made, where the service that made it knew (e.g. a deadline move's reason)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
 
     user = relationship("User", lazy="joined")
 

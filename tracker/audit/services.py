@@ -16,6 +16,7 @@ from tracker.extensions import db
 
 REDACTED = "(changed, not shown)"
 _cli_actor = contextvars.ContextVar("audit_actor", default=None)
+_note = contextvars.ContextVar("audit_note", default="")
 
 
 @contextlib.contextmanager
@@ -26,6 +27,16 @@ def acting_as(user_id):
         yield
     finally:
         _cli_actor.reset(token)
+
+
+@contextlib.contextmanager
+def noting(text):
+    """Record why: every audit entry written inside carries this note."""
+    token = _note.set(text)
+    try:
+        yield
+    finally:
+        _note.reset(token)
 
 
 def current_actor_id():
@@ -84,6 +95,7 @@ def _entry(obj, event, changes, actor_id, at):
         "entity_id": sa.inspect(obj).mapper.primary_key_from_instance(obj)[0],
         "entity_label": (obj.audit_label or "")[:300],
         "changes": changes,
+        "note": _note.get(),
     }
 
 

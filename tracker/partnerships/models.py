@@ -16,6 +16,10 @@ class Partnership(Audited, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True, nullable=False)
     #: the local authority area it covers, e.g. "Milton Keynes"
     area: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    #: an open action due within this many days is amber
+    rag_warning_days: Mapped[int] = mapped_column(nullable=False, default=28, server_default="28")
+    #: an open action with no progress update for this many days is amber (stale)
+    stale_after_days: Mapped[int] = mapped_column(nullable=False, default=42, server_default="42")
 
     agencies = relationship("Agency", back_populates="partnership", order_by="Agency.name")
 

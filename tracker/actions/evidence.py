@@ -1,0 +1,55 @@
+"""Evidence files: only document and image types, checked by name and by content, within a size limit."""
+import os
+
+from flask import current_app
+
+from tracker.actions.models import EvidenceFile
+
+#: extension -> (content type, the file's first bytes must start with one of these; None: plain text)
+ALLOWED = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
+    "odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", (b"PK\x03\x04",)),
+    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+    "txt": ("text/plain", None),
+    "csv": ("text/csv", None),
+}
+ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG, text or CSV"
+
+
+def _readable_size(size):
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def evidence_problem(filename, data):
+    """Why this upload is refused, or None."""
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
+    if extension not in ALLOWED:
+        return f"The file must be a {ALLOWED_DESCRIPTION} file"
+    if len(data) == 0:
+        return "The selected file is empty"
+    if len(data) > limit:
+        return f"The file must be smaller than {_readable_size(limit)}"
+    _content_type, signatures = ALLOWED[extension]
+    if signatures is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return "The text file must be saved as UTF-8"
+    elif not data.startswith(signatures):
+        return f"The file’s contents are not a .{extension} file"
+    return None
+
+
+def make_evidence(filename, data):
+    extension = os.path.splitext(filename)[1].lower().lstrip(".")
+    safe_name = os.path.basename(filename.replace("\\", "/"))[:255] or f"evidence.{extension}"
+    return EvidenceFile(filename=safe_name, content_type=ALLOWED[extension][0], size=len(data), data=data)

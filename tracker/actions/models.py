@@ -1,0 +1,138 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.audit.models import Audited
+from tracker.db import TimestampMixin, UTCDateTime, enum_column, utcnow
+from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment
+from tracker.extensions import db
+
+
+class Action(Audited, TimestampMixin, db.Model):
+    """One line of an action plan: a specific act, its outcome and measure, an owner, a deadline, resources."""
+
+    __tablename__ = "action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False, index=True)
+    source: Mapped[ActionSource] = mapped_column(enum_column(ActionSource), nullable=False,
+                                                 default=ActionSource.STRATEGY)
+    #: what: the specific act, starting with a verb
+    title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    outcome: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    #: measure: how success will be seen
+    measure: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    lead_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    deadline: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: the first deadline set; kept when the deadline moves
+    original_deadline: Mapped[date | None] = mapped_column(sa.Date)
+    milestones: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    estimated_cost: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    funding_source: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    staff_time: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    within_existing_resources: Mapped[bool] = mapped_column(default=False, nullable=False)
+    #: review: how and how often progress is checked
+    review_arrangement: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    component: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    theme: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    strategic_objective: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), nullable=False, index=True,
+                                                 default=ActionStatus.NOT_STARTED)
+    blocked_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    lead_assessment: Mapped[LeadAssessment | None] = mapped_column(enum_column(LeadAssessment))
+    #: when anyone last reported progress; an action with no news for too long turns amber
+    last_progress_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    completed_on: Mapped[date | None] = mapped_column(sa.Date)
+    completion_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    closure_outcome: Mapped[ClosureOutcome | None] = mapped_column(enum_column(ClosureOutcome))
+    closure_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    #: the strategic group meeting or minute that signed it off
+    sign_off_reference: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    #: after closure, when the coordinator should confirm the change has stuck
+    assurance_check_on: Mapped[date | None] = mapped_column(sa.Date)
+    assurance_confirmed_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    #: SMART letters the action fails, e.g. "MR"; empty when SMART. Kept so reports can count without reading text.
+    smart_gaps: Mapped[str] = mapped_column(sa.String(5), nullable=False, default="")
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    partnership = relationship("Partnership")
+    lead_agency = relationship("Agency")
+    owner = relationship("User", foreign_keys=[owner_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    updates = relationship("ProgressUpdate", back_populates="action", order_by="ProgressUpdate.at")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.status not in (ActionStatus.COMPLETED, ActionStatus.CLOSED)
+
+
+class EvidenceFile(db.Model):
+    """An uploaded file of evidence, kept in the database so that it is backed up with the record."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    size: Mapped[int] = mapped_column(nullable=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class ProgressUpdate(Audited, db.Model):
+    __tablename__ = "progress_update"
+    __audit_exclude__ = Audited.__audit_exclude__ | {"at"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"), nullable=False, index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), nullable=False)
+    lead_assessment: Mapped[LeadAssessment | None] = mapped_column(enum_column(LeadAssessment))
+    evidence_url: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    evidence_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence_file.id"))
+
+    action = relationship("Action", back_populates="updates")
+    author = relationship("User")
+    evidence_file = relationship("EvidenceFile")
+
+    def _parent(self):
+        # set by id alone, a pending update's relationship is still empty
+        return self.action or sa.inspect(self).session.get(Action, self.action_id)
+
+    @property
+    def audit_partnership_id(self):
+        return self._parent().partnership_id
+
+    @property
+    def audit_label(self):
+        return f"Update on: {self._parent().title}"[:300]
+
+
+class DeadlineChange(db.Model):
+    """Every move of a deadline, with its reason: a plan whose dates drift should be seen to drift."""
+
+    __tablename__ = "deadline_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"), nullable=False, index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    from_date: Mapped[date | None] = mapped_column(sa.Date)
+    to_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+
+    changed_by = relationship("User")

@@ -1,0 +1,386 @@
+"""Actions: creating and editing them, progress updates, deadline moves, sign-off, lists and the timeline."""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from tracker.accounts.models import User
+from tracker.actions import smart, state
+from tracker.actions.evidence import evidence_problem, make_evidence
+from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
+from tracker.audit.models import AuditEntry
+from tracker.audit.services import noting
+from tracker.db import paginate_rows, utcnow
+from tracker.enums import ActionSource, ActionStatus, AuditEvent, ClosureOutcome, LeadAssessment, Rag
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+from tracker.partnerships.models import Agency, Membership
+
+#: fields a coordinator sets on the action form (the deadline, once set, moves only with a reason)
+PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "milestones", "estimated_cost",
+               "funding_source", "staff_time", "within_existing_resources", "review_arrangement", "component",
+               "theme", "strategic_objective")
+
+
+class StaleAction(ValidationFailed):
+    """Someone else saved the action after this person opened it: their save is refused, nothing is lost."""
+
+    def __init__(self, action):
+        who = _last_editor(action)
+        super().__init__({"__form__": (
+            f"{who} saved this action while you were editing it. Your changes have not been saved: "
+            "they are shown below. Check the action's current details, then save again."
+        )})
+        self.action = action
+
+
+def _last_editor(action):
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "Action", AuditEntry.entity_id == action.id)
+        .order_by(AuditEntry.id.desc()).limit(1))
+    return entry.user.name if entry and entry.user else "Someone else"
+
+
+def _check_version(action, expected_version):
+    if action.id is not None and str(expected_version) != str(action.version):
+        raise StaleAction(action)
+
+
+def agency_members(partnership_id):
+    """{agency id: [people]} of everyone tied to an agency of this partnership: the people who can own actions."""
+    rows = db.session.execute(
+        sa.select(Membership.agency_id, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.partnership_id == partnership_id, Membership.agency_id.is_not(None),
+               User.is_active.is_(True))
+        .order_by(sa.func.lower(User.name))
+    ).all()
+    members = {}
+    for agency_id, user in rows:
+        if user not in members.setdefault(agency_id, []):
+            members[agency_id].append(user)
+    return members
+
+
+def is_agency_member(user_id, agency_id):
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        Membership.user_id == user_id, Membership.agency_id == agency_id)) > 0
+
+
+def created_on(action):
+    return state.london_today(action.created_at) if action.created_at else state.london_today()
+
+
+def refresh_smart(action):
+    action.smart_gaps = smart.gaps(smart.check_action(action, created_on(action)))
+
+
+def _validate_plan(partnership, values):
+    errors = {}
+    if not (values.get("title") or "").strip():
+        errors["title"] = "Enter the action: what will be done"
+    agency_id, owner_id = values.get("lead_agency_id"), values.get("owner_id")
+    if agency_id is not None:
+        agency = db.session.get(Agency, agency_id)
+        if agency is None or agency.partnership_id != partnership.id:
+            errors["lead_agency_id"] = "Choose an agency of this partnership"
+    if owner_id is not None:
+        if agency_id is None:
+            errors["owner_id"] = "Choose the lead agency first: the owner must belong to it"
+        elif "lead_agency_id" not in errors and not is_agency_member(owner_id, agency_id):
+            errors["owner_id"] = "The owner must be a member of the lead agency"
+    cost = values.get("estimated_cost")
+    if cost is not None and cost < 0:
+        errors["estimated_cost"] = "The cost cannot be negative"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def save_action(partnership, action, values, expected_version=None, deadline=None):
+    """Create (action=None) or edit an action's plan; returns it. The SMART check is recorded, never enforced."""
+    if action is not None:
+        _check_version(action, expected_version)
+    _validate_plan(partnership, values)
+    is_new = action is None
+    if is_new:
+        action = Action(partnership_id=partnership.id, source=values.get("source", ActionSource.STRATEGY))
+        if deadline is not None:
+            action.deadline = action.original_deadline = deadline
+    for field in PLAN_FIELDS:
+        value = values[field]
+        setattr(action, field, value.strip() if isinstance(value, str) else value)
+    if not is_new and action.deadline is None and deadline is not None:
+        action.deadline = action.original_deadline = deadline
+    refresh_smart(action)
+    db.session.add(action)
+    db.session.commit()
+    return action
+
+
+def post_update(action, author, *, note, status, lead_assessment=None, blocked_reason="", evidence_url="",
+                evidence_upload=None, completion_note="", expected_version=None):
+    """An agency lead's (or coordinator's) progress report: a timeline entry that may change status and RAG."""
+    _check_version(action, expected_version)
+    status = ActionStatus(status)
+    errors = {}
+    if not (note or "").strip():
+        errors["note"] = "Enter what has happened since the last update"
+    if status not in (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED,
+                      ActionStatus.COMPLETED):
+        errors["status"] = "Choose a status"
+    if status is ActionStatus.BLOCKED and not (blocked_reason or "").strip():
+        errors["blocked_reason"] = "Say what is blocking the action"
+    evidence = None
+    if evidence_upload is not None:
+        filename, data = evidence_upload
+        problem = evidence_problem(filename, data)
+        if problem:
+            errors["evidence_file"] = problem
+        else:
+            evidence = make_evidence(filename, data)
+    if status is ActionStatus.COMPLETED and action.status is not ActionStatus.COMPLETED:
+        has_evidence = evidence is not None or evidence_url or any(
+            u.evidence_file_id or u.evidence_url for u in action.updates)
+        if not has_evidence and not (completion_note or "").strip():
+            errors["completion_note"] = ("To mark the action completed, attach evidence or describe what was "
+                                         "delivered")
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = utcnow()
+    update = ProgressUpdate(action=action, author_id=author.id, at=now, note=note.strip(), status=status,
+                            lead_assessment=LeadAssessment(lead_assessment) if lead_assessment else None,
+                            evidence_url=(evidence_url or "").strip(), evidence_file=evidence)
+    with noting("Progress update"):
+        if status is ActionStatus.COMPLETED and action.status is not ActionStatus.COMPLETED:
+            action.completed_on = state.london_today(now)
+            action.completion_note = (completion_note or "").strip()
+        elif status is not ActionStatus.COMPLETED:
+            action.completed_on = None
+        action.status = status
+        action.blocked_reason = (blocked_reason or "").strip() if status is ActionStatus.BLOCKED else ""
+        if lead_assessment:
+            action.lead_assessment = LeadAssessment(lead_assessment)
+        action.last_progress_at = now
+        db.session.add(update)
+        db.session.commit()
+    return update
+
+
+def move_deadline(action, actor, new_deadline, reason, expected_version=None):
+    """Move (or first set) the deadline. The original date is kept and every move needs a reason."""
+    _check_version(action, expected_version)
+    errors = {}
+    if new_deadline is None:
+        errors["deadline"] = "Enter the new deadline"
+    elif new_deadline == action.deadline:
+        errors["deadline"] = "The new deadline is the same as the current one"
+    if action.deadline is not None and not (reason or "").strip():
+        errors["reason"] = "Say why the deadline is moving"
+    if not action.is_open:
+        errors["deadline"] = "A completed or closed action's deadline cannot move: reopen it first"
+    if errors:
+        raise ValidationFailed(errors)
+    reason = (reason or "").strip() or "First deadline set"
+    db.session.add(DeadlineChange(action_id=action.id, changed_by_id=actor.id, from_date=action.deadline,
+                                  to_date=new_deadline, reason=reason))
+    with noting(f"Deadline moved: {reason}"):
+        if action.original_deadline is None:
+            action.original_deadline = new_deadline
+        action.deadline = new_deadline
+        refresh_smart(action)
+        db.session.commit()
+
+
+def sign_off(action, actor, *, outcome, reference, reason="", closed_on=None, assurance_check_on=None):
+    """Close a completed action on the strategic group's (or panel's) decision, with the meeting reference."""
+    errors = {}
+    if action.status is not ActionStatus.COMPLETED:
+        errors["__form__"] = "Only an action marked completed can be signed off"
+    try:
+        outcome = ClosureOutcome(outcome)
+    except ValueError:
+        errors["outcome"] = "Choose the outcome"
+        outcome = None
+    if outcome is ClosureOutcome.NOT_IMPLEMENTED and not (reason or "").strip():
+        errors["reason"] = "Say why the action was not implemented"
+    if not (reference or "").strip():
+        errors["reference"] = "Enter the meeting or minute reference of the sign-off"
+    closed_on = closed_on or state.london_today()
+    if assurance_check_on is not None and assurance_check_on <= closed_on:
+        errors["assurance_check_on"] = "The assurance check must be after the sign-off date"
+    if errors:
+        raise ValidationFailed(errors)
+    with noting(f"Signed off: {reference.strip()}"):
+        action.status = ActionStatus.CLOSED
+        action.closure_outcome = outcome
+        action.closure_reason = (reason or "").strip()
+        action.sign_off_reference = reference.strip()
+        action.closed_on = closed_on
+        action.closed_by_id = actor.id
+        action.assurance_check_on = assurance_check_on
+        db.session.commit()
+
+
+def reopen(action, actor, reason):
+    if action.status not in (ActionStatus.COMPLETED, ActionStatus.CLOSED):
+        raise ValidationFailed({"__form__": "Only a completed or closed action can be reopened"})
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": "Say why the action is being reopened"})
+    with noting(f"Reopened: {reason.strip()}"):
+        action.status = ActionStatus.IN_PROGRESS
+        action.closure_outcome = None
+        action.closure_reason = ""
+        action.sign_off_reference = ""
+        action.closed_on = None
+        action.closed_by_id = None
+        action.completed_on = None
+        action.assurance_check_on = None
+        action.last_progress_at = utcnow()
+        db.session.commit()
+
+
+def confirm_assurance(action, actor, note):
+    if action.status is not ActionStatus.CLOSED or action.assurance_check_on is None:
+        raise ValidationFailed({"__form__": "This action has no assurance check to confirm"})
+    with noting(f"Assurance check confirmed: {(note or '').strip()}".rstrip(": ")):
+        action.assurance_confirmed_on = state.london_today()
+        db.session.commit()
+
+
+def reassign_owner(partnership, from_user_id, to_user_id, action_ids):
+    """Hand every chosen open action from one owner to another, all or nothing (each change is audited)."""
+    actions = db.session.scalars(
+        sa.select(Action).where(Action.partnership_id == partnership.id, Action.owner_id == from_user_id,
+                                Action.id.in_(action_ids))
+        .order_by(Action.id)).all()
+    if not actions:
+        raise ValidationFailed({"action_ids": "Choose at least one action to reassign"})
+    refused = [a for a in actions if not is_agency_member(to_user_id, a.lead_agency_id)]
+    if refused:
+        names = "; ".join(a.title for a in refused[:5])
+        raise ValidationFailed({"to_user_id": f"The new owner is not a member of the lead agency of: {names}"})
+    with noting("Owner reassigned"):
+        for action in actions:
+            action.owner_id = to_user_id
+            refresh_smart(action)
+        db.session.commit()
+    return actions
+
+
+# Queries
+
+
+@dataclass
+class ActionFilters:
+    agency_id: int | None = None
+    owner_id: int | None = None
+    status: ActionStatus | None = None
+    rag: Rag | None = None
+    overdue: bool = False
+    source: ActionSource | None = None
+    component: str | None = None
+    sort: str = "deadline"
+
+
+SORTS = {
+    "deadline": (Action.deadline.is_(None), Action.deadline, Action.id),
+    "-deadline": (Action.deadline.is_(None), Action.deadline.desc(), Action.id),
+    "title": (sa.func.lower(Action.title), Action.id),
+}
+
+
+def _filtered(query, filters, today):
+    if filters.agency_id:
+        query = query.where(Action.lead_agency_id == filters.agency_id)
+    if filters.owner_id:
+        query = query.where(Action.owner_id == filters.owner_id)
+    if filters.status:
+        query = query.where(Action.status == filters.status)
+    if filters.rag:
+        query = query.where(state.rag_reason(today).in_(state.reasons_for(filters.rag)))
+    if filters.overdue:
+        query = query.where(state.is_overdue(today))
+    if filters.source:
+        query = query.where(Action.source == filters.source)
+    if filters.component:
+        query = query.where(Action.component == filters.component)
+    return query
+
+
+def _rows(page):
+    page.items = [(action, state.DerivedState(reason, overdue)) for action, reason, overdue in page.items]
+    return page
+
+
+def action_page(partnership, filters, today, page, per_page):
+    """One page of the partnership's actions with their derived state: three queries however long the page."""
+    query = state.with_state(sa.select(Action), today).where(Action.partnership_id == partnership.id)
+    query = _filtered(query, filters, today).options(
+        joinedload(Action.owner), joinedload(Action.lead_agency)).order_by(*SORTS.get(filters.sort,
+                                                                                        SORTS["deadline"]))
+    return _rows(paginate_rows(query, page, per_page))
+
+
+def my_actions(user, today, page, per_page):
+    """Open actions the person owns, and those of the agencies they lead."""
+    led = sa.select(Membership.agency_id).where(Membership.user_id == user.id,
+                                                Membership.agency_id.is_not(None))
+    query = (
+        state.with_state(sa.select(Action), today)
+        .where(sa.or_(Action.owner_id == user.id, Action.lead_agency_id.in_(led)),
+               Action.status != ActionStatus.CLOSED)
+        .options(joinedload(Action.owner), joinedload(Action.lead_agency), joinedload(Action.partnership))
+        .order_by(*SORTS["deadline"])
+    )
+    return _rows(paginate_rows(query, page, per_page))
+
+
+def owners_in(partnership):
+    """People who own at least one action here, for the owner filter and reassignment."""
+    return db.session.scalars(
+        sa.select(User).where(User.id.in_(sa.select(Action.owner_id).where(Action.partnership_id == partnership.id)))
+        .order_by(sa.func.lower(User.name))).all()
+
+
+def open_actions_of(partnership, owner_id):
+    return db.session.scalars(
+        sa.select(Action).where(Action.partnership_id == partnership.id, Action.owner_id == owner_id,
+                                Action.status != ActionStatus.CLOSED)
+        .options(joinedload(Action.lead_agency)).order_by(Action.deadline, Action.id)).all()
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    who: str
+    kind: str  # "created", "update", "change"
+    note: str = ""
+    update: ProgressUpdate | None = None
+    changes: dict | None = None
+
+
+def timeline(action):
+    """Progress updates and recorded changes, oldest first. Changes an update made are shown with it."""
+    entries = [TimelineEntry(u.at, u.author.name, "update", u.note, update=u) for u in
+               db.session.scalars(sa.select(ProgressUpdate).where(ProgressUpdate.action_id == action.id)
+                                  .options(joinedload(ProgressUpdate.author),
+                                           joinedload(ProgressUpdate.evidence_file).load_only(
+                                               *_evidence_summary_columns())))]
+    audit = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "Action", AuditEntry.entity_id == action.id)
+        .order_by(AuditEntry.id)).all()
+    for entry in audit:
+        who = entry.user.name if entry.user else "System"
+        if entry.event is AuditEvent.CREATE:
+            entries.append(TimelineEntry(entry.at, who, "created", "Action created"))
+        elif entry.note != "Progress update":
+            entries.append(TimelineEntry(entry.at, who, "change", entry.note, changes=entry.changes))
+    return sorted(entries, key=lambda e: e.at)
+
+
+def _evidence_summary_columns():
+    from tracker.actions.models import EvidenceFile
+
+    return (EvidenceFile.filename, EvidenceFile.size, EvidenceFile.content_type)

@@ -1,0 +1,131 @@
+"""Derived state of an action (overdue, days overdue, RAG and why), defined once as SQL expressions.
+
+Lists filter and sort on these without loading rows; a single action's page asks the same expressions, so
+the page and the list can never disagree.
+"""
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from tracker.actions.models import Action
+from tracker.enums import ActionStatus, LeadAssessment, Rag
+from tracker.partnerships.models import Partnership
+
+LONDON = "Europe/London"
+
+
+def london_today(now=None):
+    from zoneinfo import ZoneInfo
+
+    from tracker.db import utcnow
+
+    return (now or utcnow()).astimezone(ZoneInfo(LONDON)).date()
+
+
+class days_between(FunctionElement):
+    """Whole days from `earlier` to `later` (both dates), on SQLite and PostgreSQL alike."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday(date({later})) - julianday(date({earlier})) AS INTEGER)"
+
+
+DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
+
+#: why an action has its RAG, in the order the rules apply; the RAG is the part before the colon
+REASONS = {
+    "closed": (Rag.CLOSED, "Closed"),
+    "completed": (Rag.GREEN, "Completed, awaiting sign-off"),
+    "blocked": (Rag.RED, "Blocked"),
+    "overdue": (Rag.RED, "Overdue"),
+    "no_deadline": (Rag.AMBER, "No deadline set"),
+    "due_soon": (Rag.AMBER, "Due soon"),
+    "at_risk": (Rag.AMBER, "The lead says it is at risk"),
+    "stale": (Rag.AMBER, "No progress update for too long"),
+    "on_track": (Rag.GREEN, "On track"),
+}
+
+
+def is_overdue(today):
+    return sa.and_(Action.deadline < today, Action.status.not_in(DONE))
+
+
+def days_overdue(today):
+    """Days past the deadline for an overdue action, else NULL."""
+    return sa.case((is_overdue(today), days_between(sa.literal(today, sa.Date), Action.deadline)), else_=None)
+
+
+def rag_reason(today):
+    """The reason code (a key of REASONS); needs Partnership joined for its warning and staleness windows."""
+    today_value = sa.literal(today, sa.Date)
+    return sa.case(
+        (Action.status == ActionStatus.CLOSED, "closed"),
+        (Action.status == ActionStatus.COMPLETED, "completed"),
+        (Action.status == ActionStatus.BLOCKED, "blocked"),
+        (Action.deadline.is_(None), "no_deadline"),
+        (Action.deadline < today, "overdue"),
+        (days_between(Action.deadline, today_value) <= Partnership.rag_warning_days, "due_soon"),
+        (Action.lead_assessment.in_([LeadAssessment.AT_RISK, LeadAssessment.OFF_TRACK]), "at_risk"),
+        (days_between(today_value, Action.last_progress_at) > Partnership.stale_after_days, "stale"),
+        else_="on_track",
+    )
+
+
+def reasons_for(rag):
+    return [code for code, (code_rag, _label) in REASONS.items() if code_rag is Rag(rag)]
+
+
+class DerivedState:
+    """What the expressions gave for one row, in Python terms."""
+
+    __slots__ = ("reason", "days_overdue")
+
+    def __init__(self, reason, days_overdue):
+        self.reason = reason
+        self.days_overdue = days_overdue
+
+    @property
+    def rag(self):
+        return REASONS[self.reason][0]
+
+    @property
+    def reason_label(self):
+        label = REASONS[self.reason][1]
+        if self.reason == "overdue":
+            return f"Overdue by {self.days_overdue} day{'s' if self.days_overdue != 1 else ''}"
+        return label
+
+    @property
+    def is_overdue(self):
+        return self.days_overdue is not None
+
+
+def state_columns(today):
+    return rag_reason(today).label("rag_reason"), days_overdue(today).label("days_overdue")
+
+
+def with_state(query, today):
+    """Add the derived columns (and the join they need) to a select of Action."""
+    reason, overdue = state_columns(today)
+    return query.add_columns(reason, overdue).join(Partnership, Partnership.id == Action.partnership_id)
+
+
+def state_of(action, today):
+    from tracker.extensions import db
+
+    reason, overdue = db.session.execute(
+        with_state(sa.select(Action.id), today).where(Action.id == action.id)
+    ).one()[1:]
+    return DerivedState(reason, overdue)

@@ -1,0 +1,266 @@
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from tracker.actions import services, smart, state
+from tracker.actions.forms import (COMPONENT_LABELS, ActionForm, AssuranceForm, DeadlineForm, FilterForm,
+                                   ReasonForm, ReassignForm, SignOffForm, UpdateForm)
+from tracker.actions.models import Action, ProgressUpdate
+from tracker.enums import ActionSource, ActionStatus, Rag
+from tracker.errors import ValidationFailed, show_on_form
+from tracker.extensions import db
+from tracker.partnerships.models import Partnership
+from tracker.permissions import require
+
+bp = Blueprint("actions", __name__)
+
+
+def _action(action_id, verb="view"):
+    return require(verb, db.get_or_404(Action, action_id))
+
+
+def _per_page():
+    return current_app.config["ITEMS_PER_PAGE"]
+
+
+def _show(action):
+    return redirect(url_for("actions.show_action", action_id=action.id))
+
+
+@bp.get("/my-actions")
+def my_actions():
+    today = state.london_today()
+    page = services.my_actions(current_user, today, request.args.get("page", 1, type=int), _per_page())
+    return render_template("actions/mine.html", page=page, today=today)
+
+
+@bp.get("/partnerships/<int:partnership_id>/actions")
+def list_actions(partnership_id):
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    form = FilterForm(request.args)
+    form.agency.choices = [("", "Any agency"), *[(a.id, a.name) for a in partnership.agencies]]
+    form.owner.choices = [("", "Anyone"), *[(u.id, u.name) for u in services.owners_in(partnership)]]
+    form.validate()
+    filters = services.ActionFilters(
+        agency_id=form.agency.data, owner_id=form.owner.data,
+        status=ActionStatus(form.status.data) if form.status.data in ActionStatus._value2member_map_ else None,
+        rag=Rag(form.rag.data) if form.rag.data in Rag._value2member_map_ else None,
+        overdue=bool(form.overdue.data),
+        source=ActionSource(form.source.data) if form.source.data in ActionSource._value2member_map_ else None,
+        component=form.component.data if form.component.data in COMPONENT_LABELS else None,
+        sort=form.sort.data or "deadline",
+    )
+    today = state.london_today()
+    page = services.action_page(partnership, filters, today, request.args.get("page", 1, type=int), _per_page())
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("actions/list.html", partnership=partnership, form=form, page=page, args=args,
+                           today=today, component_labels=COMPONENT_LABELS)
+
+
+def _smart_of_form(form, created_on):
+    return smart.smart_check(
+        title=form.title.data, outcome=form.outcome.data, measure=form.measure.data, owner_id=form.owner_id.data,
+        lead_agency_id=form.lead_agency_id.data, deadline=form.deadline.data,
+        estimated_cost=form.estimated_cost.data, funding_source=form.funding_source.data,
+        staff_time=form.staff_time.data, within_existing_resources=form.within_existing_resources.data,
+        created_on=created_on)
+
+
+@bp.route("/partnerships/<int:partnership_id>/actions/new", methods=["GET", "POST"])
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"], endpoint="edit_action")
+def new_action(partnership_id=None, action_id=None):
+    if action_id is not None:
+        action = _action(action_id, "edit")
+        partnership = action.partnership
+    else:
+        action = None
+        partnership = require("create_action", db.get_or_404(Partnership, partnership_id))
+    form = ActionForm(obj=action)
+    form.set_people(partnership.agencies, services.agency_members(partnership.id))
+    if action is not None and action.deadline is not None:
+        del form.deadline  # a set deadline moves only through "Move the deadline", with a reason
+    conflict = None
+    created_on = services.created_on(action) if action else state.london_today()
+    if request.method == "POST" and "check" not in request.form and form.validate():
+        try:
+            deadline = form.deadline.data if hasattr(form, "deadline") else None
+            saved = services.save_action(partnership, action, form.plan_values(), form.version.data, deadline)
+        except services.StaleAction as stale:
+            db.session.rollback()
+            show_on_form(form, stale)
+            db.session.refresh(action)
+            conflict = action
+            form.version.data = action.version  # saving again now is a deliberate choice over their version
+        except ValidationFailed as failure:
+            show_on_form(form, failure)
+        else:
+            flash("The action has been saved." if action else "The action has been added.", "success")
+            return _show(saved)
+    elif request.method == "GET" and action is not None:
+        form.version.data = action.version
+    letters = _smart_of_form(form, created_on) if request.method == "POST" or action is None else \
+        smart.check_action(action, created_on)
+    return render_template("actions/edit.html", form=form, partnership=partnership, action=action,
+                           letters=letters, conflict=conflict, component_labels=COMPONENT_LABELS)
+
+
+@bp.get("/actions/<int:action_id>")
+def show_action(action_id):
+    action = _action(action_id)
+    today = state.london_today()
+    return render_template(
+        "actions/show.html", action=action, derived=state.state_of(action, today),
+        letters=smart.check_action(action, services.created_on(action)), timeline=services.timeline(action),
+        deadline_changes=action_deadline_changes(action), component_labels=COMPONENT_LABELS)
+
+
+def action_deadline_changes(action):
+    from tracker.actions.models import DeadlineChange
+
+    return db.session.scalars(db.select(DeadlineChange).where(DeadlineChange.action_id == action.id)
+                              .order_by(DeadlineChange.at)).all()
+
+
+@bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
+def post_update(action_id):
+    action = _action(action_id, "update")
+    form = UpdateForm()
+    if request.method == "GET":
+        form.status.data = action.status.value if action.status is not ActionStatus.CLOSED else None
+        form.lead_assessment.data = action.lead_assessment.value if action.lead_assessment else None
+        form.version.data = action.version
+    if action.status is ActionStatus.CLOSED:
+        flash("This action is closed. Reopen it to report more progress.", "error")
+        return _show(action)
+    if form.validate_on_submit():
+        upload = form.evidence_file.data
+        evidence = (upload.filename, upload.read()) if upload and upload.filename else None
+        try:
+            services.post_update(
+                action, current_user, note=form.note.data, status=form.status.data,
+                lead_assessment=form.lead_assessment.data, blocked_reason=form.blocked_reason.data,
+                evidence_url=form.evidence_url.data, evidence_upload=evidence,
+                completion_note=form.completion_note.data, expected_version=form.version.data)
+        except services.StaleAction as stale:
+            db.session.rollback()
+            show_on_form(form, stale)
+            form.version.data = db.session.get(Action, action_id).version
+        except ValidationFailed as failure:
+            show_on_form(form, failure)
+        else:
+            flash("Your update has been added to the action's timeline.", "success")
+            return _show(action)
+    return render_template("actions/update.html", form=form, action=action)
+
+
+@bp.get("/actions/<int:action_id>/evidence/<int:update_id>")
+def download_evidence(action_id, update_id):
+    action = _action(action_id)
+    update = db.get_or_404(ProgressUpdate, update_id)
+    if update.action_id != action.id or update.evidence_file is None:
+        abort(404)
+    evidence = update.evidence_file
+    return send_file(io.BytesIO(evidence.data), mimetype=evidence.content_type, as_attachment=True,
+                     download_name=evidence.filename)
+
+
+@bp.route("/actions/<int:action_id>/deadline", methods=["GET", "POST"])
+def move_deadline(action_id):
+    action = _action(action_id, "move_deadline")
+    form = DeadlineForm()
+    if request.method == "GET":
+        form.version.data = action.version
+    if form.validate_on_submit():
+        try:
+            services.move_deadline(action, current_user, form.deadline.data, form.reason.data, form.version.data)
+        except services.StaleAction as stale:
+            db.session.rollback()
+            show_on_form(form, stale)
+            form.version.data = db.session.get(Action, action_id).version
+        except ValidationFailed as failure:
+            show_on_form(form, failure)
+        else:
+            flash("The deadline has been moved. The original date and your reason are kept.", "success")
+            return _show(action)
+    return render_template("actions/deadline.html", form=form, action=action)
+
+
+@bp.route("/actions/<int:action_id>/sign-off", methods=["GET", "POST"])
+def sign_off(action_id):
+    action = _action(action_id, "sign_off")
+    form = SignOffForm()
+    if request.method == "GET":
+        form.closed_on.data = state.london_today()
+    if form.validate_on_submit():
+        try:
+            services.sign_off(action, current_user, outcome=form.outcome.data, reference=form.reference.data,
+                              reason=form.reason.data, closed_on=form.closed_on.data,
+                              assurance_check_on=form.assurance_check_on.data)
+        except ValidationFailed as failure:
+            show_on_form(form, failure)
+        else:
+            flash("The action has been signed off and closed.", "success")
+            return _show(action)
+    return render_template("actions/sign_off.html", form=form, action=action)
+
+
+@bp.route("/actions/<int:action_id>/reopen", methods=["GET", "POST"])
+def reopen(action_id):
+    action = _action(action_id, "reopen")
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen(action, current_user, form.reason.data)
+        except ValidationFailed as failure:
+            show_on_form(form, failure)
+        else:
+            flash("The action has been reopened and is in progress again.", "success")
+            return _show(action)
+    return render_template("actions/reopen.html", form=form, action=action)
+
+
+@bp.route("/actions/<int:action_id>/assurance", methods=["GET", "POST"])
+def confirm_assurance(action_id):
+    action = _action(action_id, "confirm_assurance")
+    form = AssuranceForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_assurance(action, current_user, form.note.data)
+        except ValidationFailed as failure:
+            show_on_form(form, failure)
+        else:
+            flash("The assurance check has been recorded.", "success")
+            return _show(action)
+    return render_template("actions/assurance.html", form=form, action=action)
+
+
+@bp.route("/partnerships/<int:partnership_id>/actions/reassign", methods=["GET", "POST"])
+def reassign(partnership_id):
+    partnership = require("reassign_actions", db.get_or_404(Partnership, partnership_id))
+    form = ReassignForm(request.form if request.method == "POST" else request.args)
+    owners = services.owners_in(partnership)
+    members = services.agency_members(partnership.id)
+    form.from_user_id.choices = [("", "Choose a person"), *[(u.id, u.name) for u in owners]]
+    everyone = {u.id: u for people in members.values() for u in people}
+    form.to_user_id.choices = [("", "Choose a person"),
+                               *[(u.id, u.name) for u in sorted(everyone.values(), key=lambda u: u.name.lower())]]
+    actions = services.open_actions_of(partnership, form.from_user_id.data) if form.from_user_id.data else []
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = [int(i) for i in request.form.getlist("action_ids") if i.isdigit()]
+        if not form.to_user_id.data:
+            form.to_user_id.errors.append("Choose the new owner")
+        elif form.to_user_id.data == form.from_user_id.data:
+            form.to_user_id.errors.append("Choose someone other than the current owner")
+        else:
+            try:
+                moved = services.reassign_owner(partnership, form.from_user_id.data, form.to_user_id.data, chosen)
+            except ValidationFailed as failure:
+                show_on_form(form, failure)
+            else:
+                flash(f"{len(moved)} action{'s' if len(moved) != 1 else ''} reassigned to "
+                      f"{everyone[form.to_user_id.data].name}.", "success")
+                return redirect(url_for("actions.list_actions", partnership_id=partnership.id,
+                                        owner=form.to_user_id.data))
+    return render_template("actions/reassign.html", form=form, partnership=partnership, actions=actions,
+                           chosen=set(request.form.getlist("action_ids")) if request.method == "POST" else None)
