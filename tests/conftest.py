@@ -128,6 +128,19 @@ class Browser:
         data.setdefault("csrf_token", self.csrf_token(form_url or url))
         return self.client.post(url, data=data, **kwargs)
 
+    def upload(self, url, data, form_url=None):
+        """A multipart POST; the test client spools large bodies to a temporary file, closed here."""
+        from werkzeug.test import EnvironBuilder
+
+        self._no_outer_context()
+        data = dict(data)
+        data.setdefault("csrf_token", self.csrf_token(form_url or url))
+        environ = EnvironBuilder(path=url, method="POST", data=data, content_type="multipart/form-data").get_environ()
+        try:
+            return self.client.open(environ)
+        finally:
+            environ["wsgi.input"].close()
+
     def sign_in(self, email, password=PASSWORD):
         response = self.post("/sign-in", {"email": email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]

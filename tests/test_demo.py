@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from tracker import ROOT
 from tracker.extensions import db
 
-TABLES = ("partnership", "agency", "user", "membership", "audit_entry")
+TABLES = ("partnership", "agency", "user", "membership", "action", "audit_entry")
 
 
 def _counts(app):
@@ -31,6 +31,7 @@ def test_demo_loads_the_milton_keynes_partnership_once(app):
     assert [area in name for name in names] == [True]
     assert roles == {"coordinator", "agency_lead", "strategic_member", "viewer"}
     assert after_first["agency"] >= 8
+    assert after_first["action"] >= 3
 
 
 def test_demo_prints_a_random_password_when_none_is_given(app):

@@ -35,6 +35,53 @@ PEOPLE = [
 ]
 
 
+#: (title, outcome, measure, lead agency, owner email, deadline in days from today, resources, component)
+ACTIONS = [
+    ("Publish a domestic abuse strategy for 2027 to 2030 agreed by every partner",
+     "All agencies work to one shared vision and set of priorities",
+     "Strategy signed off by the Community Safety Partnership board and published on the council website",
+     "Safer MK Community Safety Partnership", "strategic.chair@demo.example", 75,
+     dict(staff_time="Coordinator, 10 days; partner workshops within existing resources"), "strategy"),
+    ("Train all response officers to recognise coercive and controlling behaviour",
+     "Officers identify coercive control at the first call-out",
+     "All 212 response officers complete the course; attendance register kept",
+     "Thames Valley Police", "agency.lead@demo.example", -12,
+     dict(estimated_cost="4800.00", funding_source="Police and Crime Commissioner grant"), "training"),
+    ("Consider a broader violence against women and girls approach", "", "", None, None, 400, {}, "shared_objective"),
+    ("Introduce routine enquiry about domestic abuse in maternity and emergency departments",
+     "Victims who attend hospital are asked safely and referred",
+     "Routine enquiry recorded in 90% of maternity bookings, audited quarterly",
+     "Milton Keynes University Hospital NHS Foundation Trust", "strategic.member@demo.example", 20,
+     dict(within_existing_resources=True), "policies"),
+]
+
+
+def _load_actions(partnership, agencies):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from tracker.actions.models import Action
+    from tracker.actions.services import refresh_smart
+    from tracker.actions.state import london_today
+
+    today = london_today()
+    existing = set(db.session.scalars(sa.select(Action.title).where(Action.partnership_id == partnership.id)))
+    for title, outcome, measure, agency_name, owner_email, days, resources, component in ACTIONS:
+        if title in existing:
+            continue
+        owner = db.session.scalar(sa.select(User).where(User.email == owner_email)) if owner_email else None
+        if "estimated_cost" in resources:
+            resources = {**resources, "estimated_cost": Decimal(resources["estimated_cost"])}
+        deadline = today + timedelta(days=days)
+        action = Action(partnership_id=partnership.id, title=title, outcome=outcome, measure=measure,
+                        lead_agency_id=agencies[agency_name].id if agency_name else None,
+                        owner_id=owner.id if owner else None, deadline=deadline, original_deadline=deadline,
+                        review_arrangement="Quarterly at the delivery group" if owner else "",
+                        component=component, **resources)
+        refresh_smart(action)
+        db.session.add(action)
+
+
 def load_demo(password):
     """Create whatever of the demo is missing; returns the emails of accounts created now."""
     name, area = PARTNERSHIP
@@ -67,5 +114,7 @@ def load_demo(password):
         if not has_role:
             db.session.add(Membership(user=user, partnership_id=partnership.id, role=role, agency_id=agency_id,
                                       is_chair=is_chair))
+    db.session.flush()
+    _load_actions(partnership, agencies)
     db.session.commit()
     return created

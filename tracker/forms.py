@@ -26,9 +26,9 @@ class UKDateField(StringField):
         self.message = message or "Enter a real date, for example 31/3/2027"
 
     def _value(self):
-        if isinstance(self.data, date):
-            return f"{self.data.day}/{self.data.month}/{self.data.year}"
-        return self.raw_data[0] if self.raw_data else ""
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data.day}/{self.data.month}/{self.data.year}" if isinstance(self.data, date) else ""
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip()
@@ -49,9 +49,9 @@ class MoneyField(StringField):
     """Pounds, as typed: '1500', '£1,500.50'; anything else is refused with a clear message."""
 
     def _value(self):
-        if isinstance(self.data, Decimal):
-            return f"{self.data:.2f}"
-        return self.raw_data[0] if self.raw_data else ""
+        if self.raw_data:  # what the person typed, even when it was refused
+            return self.raw_data[0]
+        return f"{self.data:.2f}" if isinstance(self.data, Decimal) else ""
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip().replace(",", "").lstrip("£").strip()

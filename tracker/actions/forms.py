@@ -100,11 +100,9 @@ class SignOffForm(FlaskForm):
     outcome = RadioField("Outcome", choices=options(ClosureOutcome.choices()),
                          validators=[DataRequired("Choose the outcome")])
     reason = TextAreaField("Reason", description="Needed when the action was not implemented.")
-    reference = StringField("Meeting or minute reference",
-                            validators=[DataRequired("Enter the meeting or minute reference of the sign-off"),
-                                        Length(max=300)],
+    reference = StringField("Meeting or minute reference", validators=[Length(max=300)],
                             description="For example, 'Strategic group, 12 March 2027, minute 6'.")
-    closed_on = UKDateField("Date signed off", validators=[DataRequired("Enter the date of the sign-off")])
+    closed_on = UKDateField("Date signed off")
     assurance_check_on = UKDateField("Assurance check date", validators=[Optional()],
                                      description="Optional. When to confirm the change has stuck, "
                                                  "typically 6 to 12 months later.")

@@ -12,10 +12,10 @@ from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.audit.models import AuditEntry
 from tracker.audit.services import noting
 from tracker.db import paginate_rows, utcnow
-from tracker.enums import ActionSource, ActionStatus, AuditEvent, ClosureOutcome, LeadAssessment, Rag
+from tracker.enums import ActionSource, ActionStatus, AuditEvent, ClosureOutcome, LeadAssessment, Rag, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
-from tracker.partnerships.models import Agency, Membership
+from tracker.partnerships.models import Agency, Membership, Partnership
 
 #: fields a coordinator sets on the action form (the deadline, once set, moves only with a reason)
 PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "milestones", "estimated_cost",
@@ -193,7 +193,7 @@ def move_deadline(action, actor, new_deadline, reason, expected_version=None):
         db.session.commit()
 
 
-def sign_off(action, actor, *, outcome, reference, reason="", closed_on=None, assurance_check_on=None):
+def sign_off(action, actor, *, outcome, reference, closed_on, reason="", assurance_check_on=None):
     """Close a completed action on the strategic group's (or panel's) decision, with the meeting reference."""
     errors = {}
     if action.status is not ActionStatus.COMPLETED:
@@ -207,8 +207,11 @@ def sign_off(action, actor, *, outcome, reference, reason="", closed_on=None, as
         errors["reason"] = "Say why the action was not implemented"
     if not (reference or "").strip():
         errors["reference"] = "Enter the meeting or minute reference of the sign-off"
-    closed_on = closed_on or state.london_today()
-    if assurance_check_on is not None and assurance_check_on <= closed_on:
+    if closed_on is None:
+        errors["closed_on"] = "Enter the date of the sign-off"
+    elif closed_on > state.london_today():
+        errors["closed_on"] = "The sign-off date cannot be in the future"
+    elif assurance_check_on is not None and assurance_check_on <= closed_on:
         errors["assurance_check_on"] = "The assurance check must be after the sign-off date"
     if errors:
         raise ValidationFailed(errors)
@@ -323,14 +326,29 @@ def action_page(partnership, filters, today, page, per_page):
     return _rows(paginate_rows(query, page, per_page))
 
 
+def _mine(user):
+    led = sa.select(Membership.agency_id).where(Membership.user_id == user.id, Membership.role == Role.AGENCY_LEAD)
+    return sa.and_(sa.or_(Action.owner_id == user.id, Action.lead_agency_id.in_(led)),
+                   Action.status != ActionStatus.CLOSED)
+
+
+def my_action_counts(user, today):
+    """How many of the person's open actions are red, amber and green (one query)."""
+    reason = state.rag_reason(today)
+    rows = db.session.execute(
+        sa.select(reason, sa.func.count()).select_from(Action)
+        .join(Partnership, Partnership.id == Action.partnership_id).where(_mine(user)).group_by(reason)).all()
+    counts = {Rag.RED: 0, Rag.AMBER: 0, Rag.GREEN: 0}
+    for code, number in rows:
+        counts[state.REASONS[code][0]] += number
+    return counts
+
+
 def my_actions(user, today, page, per_page):
     """Open actions the person owns, and those of the agencies they lead."""
-    led = sa.select(Membership.agency_id).where(Membership.user_id == user.id,
-                                                Membership.agency_id.is_not(None))
     query = (
         state.with_state(sa.select(Action), today)
-        .where(sa.or_(Action.owner_id == user.id, Action.lead_agency_id.in_(led)),
-               Action.status != ActionStatus.CLOSED)
+        .where(_mine(user))
         .options(joinedload(Action.owner), joinedload(Action.lead_agency), joinedload(Action.partnership))
         .order_by(*SORTS["deadline"])
     )
@@ -358,7 +376,62 @@ class TimelineEntry:
     kind: str  # "created", "update", "change"
     note: str = ""
     update: ProgressUpdate | None = None
-    changes: dict | None = None
+    #: (field label, before, after) in words people read
+    changes: list | None = None
+
+
+FIELD_LABELS = {
+    "title": "Action", "outcome": "Outcome", "measure": "Measure of success", "lead_agency_id": "Lead agency",
+    "owner_id": "Owner", "deadline": "Deadline", "original_deadline": "Original deadline",
+    "estimated_cost": "Estimated cost", "within_existing_resources": "Within existing resources",
+    "review_arrangement": "Review", "closed_by_id": "Signed off by", "closed_on": "Signed off on",
+    "sign_off_reference": "Sign-off reference", "lead_assessment": "Lead's assessment",
+    "smart_gaps": "SMART letters needing attention", "last_progress_at": "Last progress",
+}
+ENUM_FIELDS = {"status": ActionStatus, "closure_outcome": ClosureOutcome, "lead_assessment": LeadAssessment,
+               "source": ActionSource}
+PEOPLE_FIELDS = ("owner_id", "closed_by_id")
+HIDDEN_FIELDS = {"last_progress_at", "partnership_id"}
+
+
+def _describe_changes(audit_entries):
+    """Turn stored values (ids, codes, ISO dates) into names and labels, with one query for all the names."""
+    from datetime import date as date_type
+
+    user_ids, agency_ids = set(), set()
+    for entry in audit_entries:
+        for field, values in entry.changes.items():
+            target = user_ids if field in PEOPLE_FIELDS else agency_ids if field == "lead_agency_id" else None
+            if target is not None:
+                target.update(v for v in values if v is not None)
+    names = {("user", u.id): u.name for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
+    names.update({("agency", a.id): a.name
+                  for a in db.session.scalars(sa.select(Agency).where(Agency.id.in_(agency_ids)))})
+
+    def word(field, value):
+        if value in (None, ""):
+            return "(empty)"
+        if field in ENUM_FIELDS:
+            return ENUM_FIELDS[field](value).label
+        if field in PEOPLE_FIELDS:
+            return names.get(("user", value), "a former member")
+        if field == "lead_agency_id":
+            return names.get(("agency", value), "a deleted agency")
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if field == "estimated_cost":
+            return f"£{float(value):,.2f}"
+        if field.endswith(("_on", "deadline")):
+            day = date_type.fromisoformat(value)
+            return f"{day.day} {day:%B %Y}"
+        return str(value)
+
+    return {
+        entry.id: [(FIELD_LABELS.get(field, field.replace("_", " ").capitalize()), word(field, before),
+                    word(field, after))
+                   for field, (before, after) in entry.changes.items() if field not in HIDDEN_FIELDS]
+        for entry in audit_entries
+    }
 
 
 def timeline(action):
@@ -371,12 +444,14 @@ def timeline(action):
     audit = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.entity_type == "Action", AuditEntry.entity_id == action.id)
         .order_by(AuditEntry.id)).all()
+    changes = [entry for entry in audit if entry.event is AuditEvent.UPDATE and entry.note != "Progress update"]
+    described = _describe_changes(changes)
     for entry in audit:
         who = entry.user.name if entry.user else "System"
         if entry.event is AuditEvent.CREATE:
             entries.append(TimelineEntry(entry.at, who, "created", "Action created"))
-        elif entry.note != "Progress update":
-            entries.append(TimelineEntry(entry.at, who, "change", entry.note, changes=entry.changes))
+        elif entry in changes:
+            entries.append(TimelineEntry(entry.at, who, "change", entry.note, changes=described[entry.id]))
     return sorted(entries, key=lambda e: e.at)
 
 

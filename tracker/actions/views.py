@@ -58,10 +58,10 @@ def list_actions(partnership_id):
                            today=today, component_labels=COMPONENT_LABELS)
 
 
-def _smart_of_form(form, created_on):
+def _smart_of_form(form, deadline, created_on):
     return smart.smart_check(
         title=form.title.data, outcome=form.outcome.data, measure=form.measure.data, owner_id=form.owner_id.data,
-        lead_agency_id=form.lead_agency_id.data, deadline=form.deadline.data,
+        lead_agency_id=form.lead_agency_id.data, deadline=deadline,
         estimated_cost=form.estimated_cost.data, funding_source=form.funding_source.data,
         staff_time=form.staff_time.data, within_existing_resources=form.within_existing_resources.data,
         created_on=created_on)
@@ -84,8 +84,8 @@ def new_action(partnership_id=None, action_id=None):
     created_on = services.created_on(action) if action else state.london_today()
     if request.method == "POST" and "check" not in request.form and form.validate():
         try:
-            deadline = form.deadline.data if hasattr(form, "deadline") else None
-            saved = services.save_action(partnership, action, form.plan_values(), form.version.data, deadline)
+            saved = services.save_action(partnership, action, form.plan_values(), form.version.data,
+                                         form.deadline.data if form.deadline else None)
         except services.StaleAction as stale:
             db.session.rollback()
             show_on_form(form, stale)
@@ -99,8 +99,10 @@ def new_action(partnership_id=None, action_id=None):
             return _show(saved)
     elif request.method == "GET" and action is not None:
         form.version.data = action.version
-    letters = _smart_of_form(form, created_on) if request.method == "POST" or action is None else \
-        smart.check_action(action, created_on)
+    if request.method == "POST" or action is None:
+        letters = _smart_of_form(form, form.deadline.data if form.deadline else action.deadline, created_on)
+    else:
+        letters = smart.check_action(action, created_on)
     return render_template("actions/edit.html", form=form, partnership=partnership, action=action,
                            letters=letters, conflict=conflict, component_labels=COMPONENT_LABELS)
 

@@ -75,7 +75,7 @@ def _changes(obj, event):
                 continue
         else:
             value = state.attrs[key].value
-            if value is None:
+            if value is None or value == "" or key == "id":  # the entry names the record; empties say nothing
                 continue
             before, after = (None, value) if event is AuditEvent.CREATE else (value, None)
         if key in obj.__audit_redact__:

@@ -1,0 +1,127 @@
+"""The partnership action list and "My actions": filters return exactly the right rows, on either database,
+and a page costs the same number of queries however many rows it shows."""
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import text
+from tests.querycount import count_queries
+from tracker.actions import services
+from tracker.actions.services import ActionFilters
+from tracker.actions.state import london_today
+from tracker.enums import ActionSource, ActionStatus, Rag
+
+TODAY = london_today()
+FRESH = datetime.now(UTC)
+
+
+@pytest.fixture
+def world(app, make):
+    p = make.partnership()
+    other = make.partnership()
+    police, housing = make.agency(p, name="Police"), make.agency(p, name="Housing", sector="housing")
+    tom = make.member(p, "agency_lead", agency=police, name="Tom")
+    ann = make.member(p, "agency_lead", agency=housing, name="Ann")
+
+    def act(title, agency=police, owner=tom, days=60, **fields):
+        fields.setdefault("last_progress_at", FRESH)
+        return make.action(p, title=title, lead_agency=agency, owner=owner,
+                           deadline=None if days is None else TODAY + timedelta(days=days), **fields)
+
+    rows = {
+        "overdue": act("overdue", days=-3),
+        "blocked": act("blocked", status="blocked"),
+        "soon": act("soon", days=5, agency=housing, owner=ann),
+        "green": act("green", days=90, agency=housing, owner=ann, component="training"),
+        "done": act("done", days=-10, status="completed", source=ActionSource.BENCHMARK),
+        "closed": act("closed", days=-40, status="closed"),
+        "risky": act("risky", days=200, lead_assessment="red", component="training"),
+    }
+    make.action(other, title="elsewhere", deadline=TODAY - timedelta(days=9))
+    return dict(p=p, police=police, housing=housing, tom=tom, ann=ann, rows=rows)
+
+
+def titles(ctx_world, **filters):
+    from tracker.extensions import db
+    from tracker.partnerships.models import Partnership
+
+    partnership = db.session.get(Partnership, ctx_world["p"].id)
+    page = services.action_page(partnership, ActionFilters(**filters), TODAY, 1, 100)
+    return {action.title for action, _ in page.items}
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({}, {"overdue", "blocked", "soon", "green", "done", "closed", "risky"}),
+    ({"rag": Rag.RED}, {"overdue", "blocked"}),
+    ({"rag": Rag.AMBER}, {"soon", "risky"}),
+    ({"rag": Rag.GREEN}, {"green", "done"}),
+    ({"rag": Rag.CLOSED}, {"closed"}),
+    ({"overdue": True}, {"overdue"}),
+    ({"status": ActionStatus.BLOCKED}, {"blocked"}),
+    ({"source": ActionSource.BENCHMARK}, {"done"}),
+    ({"component": "training"}, {"green", "risky"}),
+    ({"component": "training", "rag": Rag.AMBER}, {"risky"}),
+])
+def test_filters_return_exactly_the_right_rows(ctx, world, filters, expected):
+    assert titles(world, **filters) == expected
+
+
+def test_agency_and_owner_filters(ctx, world):
+    assert titles(world, agency_id=world["housing"].id) == {"soon", "green"}
+    assert titles(world, owner_id=world["ann"].id) == {"soon", "green"}
+
+
+def test_sorted_by_deadline_soonest_first_with_no_deadline_last(ctx, world, make):
+    make.action(world["p"], title="undated")
+    from tracker.extensions import db
+    from tracker.partnerships.models import Partnership
+
+    page = services.action_page(db.session.get(Partnership, world["p"].id), ActionFilters(), TODAY, 1, 100)
+    order = [action.title for action, _ in page.items]
+    assert order[0] == "closed" and order[-1] == "undated"
+
+
+def test_the_list_page_shows_days_overdue_and_filters_by_query_string(world, as_user, make):
+    viewer = as_user(make.member(world["p"], "viewer"))
+    page = text(viewer.get(f"/partnerships/{world['p'].id}/actions?overdue=y"))
+    assert "1 action match these filters" in page
+    assert "3 days overdue" in page and "elsewhere" not in page
+
+
+def test_list_page_costs_a_fixed_number_of_queries(app, world, as_user, make):
+    viewer = as_user(make.member(world["p"], "viewer"))
+    url = f"/partnerships/{world['p'].id}/actions"
+    with count_queries(app) as few:
+        viewer.get(url)
+    for n in range(20):
+        agency = make.agency(world["p"], name=f"Agency {n}")
+        owner = make.member(world["p"], "agency_lead", agency=agency)
+        make.action(world["p"], title=f"More {n}", lead_agency=agency, owner=owner, deadline=TODAY)
+    with count_queries(app) as many:
+        page = viewer.get(url)
+    assert "27 actions" in text(page)
+    assert many.count == few.count
+
+
+def _linked_actions(response):
+    return set(re.findall(r'<a href="/actions/\d+">([^<]+)</a>', response.get_data(as_text=True)))
+
+
+def test_my_actions_lists_what_i_own_and_my_agencys_open_actions(world, as_user, make):
+    unowned = make.action(world["p"], title="police, no owner yet", lead_agency=world["police"])
+    tom = as_user(world["tom"])
+    # Ann's actions (another agency) and closed ones are not Tom's to do
+    assert _linked_actions(tom.get("/my-actions")) == {"overdue", "blocked", "done", "risky", unowned.title}
+
+
+def test_my_actions_costs_a_fixed_number_of_queries(app, world, as_user, make):
+    tom = as_user(world["tom"])
+    with count_queries(app) as few:
+        tom.get("/my-actions")
+    for n in range(15):
+        make.action(world["p"], title=f"Tom's {n}", lead_agency=world["police"], owner=world["tom"],
+                    deadline=TODAY)
+    with count_queries(app) as many:
+        tom.get("/my-actions")
+    assert many.count == few.count

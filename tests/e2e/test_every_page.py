@@ -1,0 +1,58 @@
+"""Every page of the demo, as the people who use it, checked by axe-core against WCAG 2.2 AA and saved as a
+screenshot for a person to look at."""
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tracker.actions.models import Action
+from tracker.audit.services import acting_as
+from tracker.demo import load_demo
+from tracker.extensions import db
+from tracker.partnerships.models import Agency, Partnership
+
+PASSWORD = "demo-password-for-tour"
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context(), acting_as(None):
+        load_demo(PASSWORD)
+        partnership = db.session.scalar(sa.select(Partnership))
+        action = db.session.scalar(sa.select(Action).where(Action.title.like("Train all response%")))
+        agency = db.session.scalar(sa.select(Agency))
+        return dict(p=partnership.id, action=action.id, agency=agency.id)
+
+
+def _sign_in(page, live_server, email):
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
+
+
+TOURS = {
+    "coordinator@demo.example": [
+        "/", "/my-actions", "/partnerships/{p}", "/partnerships/{p}/actions", "/partnerships/{p}/actions?rag=red",
+        "/partnerships/{p}/actions/new", "/actions/{action}", "/actions/{action}/edit", "/actions/{action}/deadline",
+        "/partnerships/{p}/actions/reassign", "/partnerships/{p}/people", "/partnerships/{p}/people/invite",
+        "/partnerships/{p}/agencies/{agency}/edit", "/partnerships/{p}/agencies/{agency}/delete",
+        "/partnerships/{p}/audit", "/account/password", "/accessibility",
+    ],
+    "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people"],
+    "agency.lead@demo.example": ["/", "/my-actions", "/actions/{action}/update"],
+}
+
+
+@pytest.mark.parametrize("email", list(TOURS))
+def test_every_page_is_accessible(app, demo, live_server, page, screenshot, assert_accessible, email):
+    _sign_in(page, live_server, email)
+    for path in TOURS[email]:
+        url = path.format(**demo)
+        response = page.goto(live_server + url)
+        assert response.status == 200, url
+        name = email.split("@")[0] + re.sub(r"[^a-z0-9]+", "-", url.format(**demo)).rstrip("-")
+        screenshot(name)
+        assert_accessible()
