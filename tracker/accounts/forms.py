@@ -38,7 +38,9 @@ class ChangePasswordForm(SetPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
 
 
-class ProfileForm(FlaskForm):
+class PersonFields:
+    """A person's name and address; declared before any role fields so pages and error summaries agree."""
+
     name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
     email = EmailField(
         "Email address",
@@ -48,3 +50,7 @@ class ProfileForm(FlaskForm):
             Length(max=320),
         ],
     )
+
+
+class ProfileForm(PersonFields, FlaskForm):
+    pass

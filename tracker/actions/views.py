@@ -124,36 +124,46 @@ def action_deadline_changes(action):
                               .order_by(DeadlineChange.at)).all()
 
 
-@bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
-def post_update(action_id):
-    action = _action(action_id, "update")
-    form = UpdateForm()
-    if request.method == "GET":
-        form.status.data = action.status.value if action.status is not ActionStatus.CLOSED else None
-        form.lead_assessment.data = action.lead_assessment.value if action.lead_assessment else None
-        form.version.data = action.version
-    if action.status is ActionStatus.CLOSED:
-        flash("This action is closed. Reopen it to report more progress.", "error")
-        return _show(action)
+def _act(action, form, template, change, success):
+    """Apply a change from a submitted form: on success back to the action, on refusal the form again with
+    everything typed kept (a stale form also learns the current version, so saving again is deliberate)."""
     if form.validate_on_submit():
-        upload = form.evidence_file.data
-        evidence = (upload.filename, upload.read()) if upload and upload.filename else None
         try:
-            services.post_update(
-                action, current_user, note=form.note.data, status=form.status.data,
-                lead_assessment=form.lead_assessment.data, blocked_reason=form.blocked_reason.data,
-                evidence_url=form.evidence_url.data, evidence_upload=evidence,
-                completion_note=form.completion_note.data, expected_version=form.version.data)
+            change()
         except services.StaleAction as stale:
             db.session.rollback()
             show_on_form(form, stale)
-            form.version.data = db.session.get(Action, action_id).version
+            form.version.data = db.session.get(Action, action.id).version
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
-            flash("Your update has been added to the action's timeline.", "success")
+            flash(success, "success")
             return _show(action)
-    return render_template("actions/update.html", form=form, action=action)
+    return render_template(template, form=form, action=action)
+
+
+@bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
+def post_update(action_id):
+    action = _action(action_id, "update")
+    if action.status is ActionStatus.CLOSED:
+        flash("This action is closed. Reopen it to report more progress.", "error")
+        return _show(action)
+    form = UpdateForm()
+    if request.method == "GET":
+        form.status.data = action.status.value
+        form.lead_assessment.data = action.lead_assessment.value if action.lead_assessment else None
+        form.version.data = action.version
+
+    def change():
+        upload = form.evidence_file.data
+        services.post_update(
+            action, current_user, note=form.note.data, status=form.status.data,
+            lead_assessment=form.lead_assessment.data, blocked_reason=form.blocked_reason.data,
+            evidence_url=form.evidence_url.data,
+            evidence_upload=(upload.filename, upload.read()) if upload and upload.filename else None,
+            completion_note=form.completion_note.data, expected_version=form.version.data)
+
+    return _act(action, form, "actions/update.html", change, "Your update has been added to the action's timeline.")
 
 
 @bp.get("/actions/<int:action_id>/evidence/<int:update_id>")
@@ -173,19 +183,10 @@ def move_deadline(action_id):
     form = DeadlineForm()
     if request.method == "GET":
         form.version.data = action.version
-    if form.validate_on_submit():
-        try:
-            services.move_deadline(action, current_user, form.deadline.data, form.reason.data, form.version.data)
-        except services.StaleAction as stale:
-            db.session.rollback()
-            show_on_form(form, stale)
-            form.version.data = db.session.get(Action, action_id).version
-        except ValidationFailed as failure:
-            show_on_form(form, failure)
-        else:
-            flash("The deadline has been moved. The original date and your reason are kept.", "success")
-            return _show(action)
-    return render_template("actions/deadline.html", form=form, action=action)
+    return _act(action, form, "actions/deadline.html",
+                lambda: services.move_deadline(action, current_user, form.deadline.data, form.reason.data,
+                                               form.version.data),
+                "The deadline has been moved. The original date and your reason are kept.")
 
 
 @bp.route("/actions/<int:action_id>/sign-off", methods=["GET", "POST"])
@@ -194,47 +195,30 @@ def sign_off(action_id):
     form = SignOffForm()
     if request.method == "GET":
         form.closed_on.data = state.london_today()
-    if form.validate_on_submit():
-        try:
-            services.sign_off(action, current_user, outcome=form.outcome.data, reference=form.reference.data,
-                              reason=form.reason.data, closed_on=form.closed_on.data,
-                              assurance_check_on=form.assurance_check_on.data)
-        except ValidationFailed as failure:
-            show_on_form(form, failure)
-        else:
-            flash("The action has been signed off and closed.", "success")
-            return _show(action)
-    return render_template("actions/sign_off.html", form=form, action=action)
+    return _act(action, form, "actions/sign_off.html",
+                lambda: services.sign_off(action, current_user, outcome=form.outcome.data,
+                                          reference=form.reference.data, reason=form.reason.data,
+                                          closed_on=form.closed_on.data,
+                                          assurance_check_on=form.assurance_check_on.data),
+                "The action has been signed off and closed.")
 
 
 @bp.route("/actions/<int:action_id>/reopen", methods=["GET", "POST"])
 def reopen(action_id):
     action = _action(action_id, "reopen")
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.reopen(action, current_user, form.reason.data)
-        except ValidationFailed as failure:
-            show_on_form(form, failure)
-        else:
-            flash("The action has been reopened and is in progress again.", "success")
-            return _show(action)
-    return render_template("actions/reopen.html", form=form, action=action)
+    return _act(action, form, "actions/reopen.html",
+                lambda: services.reopen(action, current_user, form.reason.data),
+                "The action has been reopened and is in progress again.")
 
 
 @bp.route("/actions/<int:action_id>/assurance", methods=["GET", "POST"])
 def confirm_assurance(action_id):
     action = _action(action_id, "confirm_assurance")
     form = AssuranceForm()
-    if form.validate_on_submit():
-        try:
-            services.confirm_assurance(action, current_user, form.note.data)
-        except ValidationFailed as failure:
-            show_on_form(form, failure)
-        else:
-            flash("The assurance check has been recorded.", "success")
-            return _show(action)
-    return render_template("actions/assurance.html", form=form, action=action)
+    return _act(action, form, "actions/assurance.html",
+                lambda: services.confirm_assurance(action, current_user, form.note.data),
+                "The assurance check has been recorded.")
 
 
 @bp.route("/partnerships/<int:partnership_id>/actions/reassign", methods=["GET", "POST"])

@@ -20,23 +20,22 @@ _note = contextvars.ContextVar("audit_note", default="")
 
 
 @contextlib.contextmanager
+def _setting(variable, value):
+    token = variable.set(value)
+    try:
+        yield
+    finally:
+        variable.reset(token)
+
+
 def acting_as(user_id):
     """Attribute changes made outside a request (CLI, jobs) to a person, or to the system with None."""
-    token = _cli_actor.set(user_id)
-    try:
-        yield
-    finally:
-        _cli_actor.reset(token)
+    return _setting(_cli_actor, user_id)
 
 
-@contextlib.contextmanager
 def noting(text):
     """Record why: every audit entry written inside carries this note."""
-    token = _note.set(text)
-    try:
-        yield
-    finally:
-        _note.reset(token)
+    return _setting(_note, text)
 
 
 def current_actor_id():

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.accounts.forms import PersonFields
 from tracker.enums import Role, Sector
 from tracker.forms import options
 
@@ -25,21 +26,6 @@ class AgencyForm(FlaskForm):
         "Sector",
         choices=options(Sector.choices(), blank="Choose a sector"),
         validators=[DataRequired("Choose the agency's sector")],
-    )
-
-
-class PersonFields:
-    """Declared before the role fields so that the page and its error summary list them in the same order."""
-
-    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=200)])
-    email = EmailField(
-        "Email address",
-        validators=[
-            DataRequired("Enter an email address"),
-            Email("Enter an email address like name@example.org"),
-            Length(max=320),
-        ],
-        description="The invitation to set a password is sent here.",
     )
 
 

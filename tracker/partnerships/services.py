@@ -117,17 +117,22 @@ def add_membership(partnership, user, role, agency_id=None, is_chair=False):
     return membership
 
 
+def _person_errors(name, email):
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the person's full name"
+    if not email:
+        errors["email"] = "Enter an email address"
+    return errors
+
+
 def invite_person(partnership, name, email, role, agency_id=None, is_chair=False):
     """Give a person a role here, creating their account if the address is new.
 
     Returns (membership, is_new_account): a new account needs an invitation to set its password.
     """
     name, email = _clean(name), normalise_email(email)
-    errors = {}
-    if not name:
-        errors["name"] = "Enter the person's full name"
-    if not email:
-        errors["email"] = "Enter an email address"
+    errors = _person_errors(name, email)
     user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
     role_errors, _, _ = _membership_errors(partnership, user, role, agency_id, is_chair)
     errors.update(role_errors)
@@ -143,12 +148,8 @@ def invite_person(partnership, name, email, role, agency_id=None, is_chair=False
 
 def update_person(user, name, email):
     name, email = _clean(name), normalise_email(email)
-    errors = {}
-    if not name:
-        errors["name"] = "Enter the person's full name"
-    if not email:
-        errors["email"] = "Enter an email address"
-    elif db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id)):
+    errors = _person_errors(name, email)
+    if email and db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id)):
         errors["email"] = "Another account already uses this email address"
     if errors:
         raise ValidationFailed(errors)
