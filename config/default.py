@@ -49,3 +49,4 @@ ITEMS_PER_PAGE = 25
 # Evidence uploads: per file, and the most a whole request may carry.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+IMPORT_MAX_BYTES = 2 * 1024 * 1024

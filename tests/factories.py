@@ -94,3 +94,32 @@ def update(action, author, note="Progress made", status="in_progress", evidence=
     record = ProgressUpdate(action_id=action.id, author_id=author.id, note=note, status=ActionStatus(status),
                             at=at or utcnow(), evidence_file=make_evidence(*evidence) if evidence else None)
     return save(record)
+
+
+def review(partnership, reference=None, status="in_progress", panel=(), **fields):
+    """A review; panel is [(person, is_chair)]."""
+    from tracker.reviews.models import PanelMember, Review
+
+    record = save(Review(partnership_id=partnership.id, reference=reference or f"DHR 2026-{next(_numbers):02d}",
+                         pseudonyms=fields.pop("pseudonyms", "Adult A"), status=status, **fields))
+    for person, is_chair in panel:
+        save(PanelMember(review_id=record.id, user_id=person.id, is_chair=is_chair))
+    return record
+
+
+def recommendation(review, number=None, text="Agencies should share information about risk.", scope="local",
+                   agencies=(), **fields):
+    from tracker.partnerships.models import Agency
+    from tracker.reviews.models import Recommendation
+
+    inside = has_app_context()
+    with _in_app():
+        record = Recommendation(review_id=review.id, number=number or str(next(_numbers)), text=text, scope=scope,
+                                **fields)
+        record.agencies = [db.session.get(Agency, a.id) for a in agencies]
+        db.session.add(record)
+        db.session.commit()
+        if not inside:
+            db.session.refresh(record)
+            db.session.expunge(record)
+    return record

@@ -7,6 +7,8 @@ from tests.conftest import Browser
 PUBLIC, SIGNED_IN, ADMIN, MEMBER, COORDINATOR = "public", "signed in", "admin", "member", "coordinator"
 #: may update the action in P (its lead agency's lead, the coordinator); signs off (strategic group); reopens
 UPDATER, STRATEGIC, REOPENER = "updater", "strategic", "reopener"
+#: for the unpublished review in P: who starts reviews, who sees it, who builds its plan, who manages its panel
+REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER = "creator", "review viewer", "review editor", "panel"
 
 #: endpoint -> who may use it (in partnership P, whose objects fill the URL)
 ACCESS = {
@@ -44,12 +46,33 @@ ACCESS = {
     "actions.move_deadline": UPDATER,
     "actions.sign_off": STRATEGIC,
     "actions.reopen": REOPENER,
+    "actions.new_review_action": REVIEW_EDITOR,
+    "reviews.list_reviews": MEMBER,
+    "reviews.new_review": REVIEW_CREATOR,
+    "reviews.show_review": REVIEW_VIEWER,
+    "reviews.export_plan": REVIEW_VIEWER,
+    "reviews.edit_review": REVIEW_EDITOR,
+    "reviews.pause_review": REVIEW_EDITOR,
+    "reviews.new_recommendation": REVIEW_EDITOR,
+    "reviews.edit_recommendation": REVIEW_EDITOR,
+    "reviews.delete_recommendation": REVIEW_EDITOR,
+    "reviews.record_response": REVIEW_EDITOR,
+    "reviews.import_plan": REVIEW_EDITOR,
+    "reviews.manage_panel": PANEL_MANAGER,
+    "reviews.remove_panel_member": PANEL_MANAGER,
+    "reviews.import_template": SIGNED_IN,
+    "reviews.external_register": COORDINATOR,
+    "reviews.manage_themes": COORDINATOR,
+    "reviews.remove_theme": COORDINATOR,
 }
 
 #: who each test person is, and which access levels they pass in partnership P
+_REVIEW_ALL = {REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER}
 PEOPLE = {
-    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER},
-    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER},
+    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, *_REVIEW_ALL},
+    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, *_REVIEW_ALL},
+    "panel chair": {SIGNED_IN, MEMBER, *_REVIEW_ALL},
+    "panel member": {SIGNED_IN, MEMBER, REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR},
     "agency lead": {SIGNED_IN, MEMBER, UPDATER},
     "lead of another agency": {SIGNED_IN, MEMBER},
     "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER},
@@ -71,18 +94,32 @@ def world(app, make):
         "strategic member": make.member(p, "strategic_member"),
         "viewer": make.member(p, "viewer"),
         "coordinator elsewhere": make.member(q, "coordinator"),
+        "panel chair": make.member(p, "panel_member"),
+        "panel member": make.member(p, "panel_member"),
     }
+    from tracker.extensions import db
+
     with app.app_context():
-        from tracker.extensions import db
         from tracker.partnerships.models import Membership
 
         membership_id = db.session.scalar(
             db.select(Membership.id).where(Membership.user_id == people["viewer"].id))
     action = make.action(p, lead_agency=agency, owner=people["agency lead"])
     update = make.update(action, people["agency lead"], evidence=("minutes.txt", b"Minutes of the meeting"))
+    review = make.review(p, panel=[(people["panel chair"], True), (people["panel member"], False)])
+    recommendation = make.recommendation(review, agencies=[agency])
+    with app.app_context():
+        from tracker.reviews.models import PanelMember
+        from tracker.reviews.services import themes_of
+
+        member_id = db.session.scalar(db.select(PanelMember.id).where(PanelMember.user_id ==
+                                                                      people["panel member"].id))
+        theme_id = themes_of(db.session.get(type(p), p.id))[0].id
     values = {"partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
               "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css",
-              "action_id": action.id, "update_id": update.id}
+              "action_id": action.id, "update_id": update.id, "review_id": review.id,
+              "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
+              "kind": "csv"}
     return people, values
 
 
@@ -123,7 +160,9 @@ def test_each_role_reaches_only_its_own_routes(app, world, who):
         if needed == PUBLIC:
             continue
         allowed = needed in PEOPLE[who]
-        for method in methods:
+        # every view checks access before anything else, so an allowed person is shown the page (a POST could
+        # delete what the next route needs); a refused one is refused whichever way they ask
+        for method in (["GET"] if allowed and "GET" in methods else methods):
             browser = Browser(app.test_client())  # fresh each time: a POST may sign out or change things
             browser.sign_in(people[who].email)
             if method == "GET":

@@ -29,7 +29,7 @@ def test_demo_loads_the_milton_keynes_partnership_once(app):
         names = db.session.scalars(sa.text("SELECT name FROM partnership")).all()
         roles = set(db.session.scalars(sa.text("SELECT role FROM membership")).all())
     assert [area in name for name in names] == [True]
-    assert roles == {"coordinator", "agency_lead", "strategic_member", "viewer"}
+    assert roles == {"coordinator", "agency_lead", "strategic_member", "viewer", "panel_member"}
     assert after_first["agency"] >= 8
     assert after_first["action"] >= 3
 

@@ -78,8 +78,9 @@ def register_blueprints(app):
     from tracker.audit.views import bp as audit
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
+    from tracker.reviews.views import bp as reviews
 
-    for blueprint in (accounts, actions, audit, home, partnerships):
+    for blueprint in (accounts, actions, audit, home, partnerships, reviews):
         app.register_blueprint(blueprint)
 
 

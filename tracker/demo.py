@@ -32,6 +32,20 @@ PEOPLE = [
     ("strategic.member@demo.example", "David Chen", False, Role.STRATEGIC_MEMBER,
      "Milton Keynes University Hospital NHS Foundation Trust", False),
     ("viewer@demo.example", "Ruth Evans", False, Role.VIEWER, None, False),
+    ("panel.chair@demo.example", "Margaret Ode", False, Role.PANEL_MEMBER, None, False),
+]
+
+#: a confidential review in progress: (number, text, agency addressed, theme, action or None)
+REVIEW = ("DHR 2025-01", "Adult A", 4, 2025)
+RECOMMENDATIONS = [
+    ("1", "Thames Valley Police should make sure that MARAC outcomes reach the victim's GP practice.",
+     "Thames Valley Police", "Information sharing",
+     ("Publish a protocol for sending MARAC outcomes to GP practices within two working days", 90)),
+    ("2", "Housing officers should ask about domestic abuse when a tenant reports rent arrears or repairs "
+          "that suggest violence.", "Milton Keynes City Council Housing", "Routine or selective enquiry",
+     ("Add a routine enquiry question to housing arrears and repairs assessments", 150)),
+    ("3", "All agencies should train front-line staff to recognise coercive and controlling behaviour.",
+     "MK Act", "Training", None),
 ]
 
 
@@ -82,6 +96,45 @@ def _load_actions(partnership, agencies):
         db.session.add(action)
 
 
+def _load_review(partnership, agencies):
+    from datetime import date, timedelta
+
+    from tracker.actions.models import Action
+    from tracker.actions.services import refresh_smart
+    from tracker.actions.state import london_today
+    from tracker.enums import ActionSource, ReviewStatus
+    from tracker.reviews.models import PanelMember, Recommendation, Review
+    from tracker.reviews.services import themes_of
+
+    reference, pseudonym, month, year = REVIEW
+    if db.session.scalar(sa.select(Review.id).where(Review.partnership_id == partnership.id,
+                                                    Review.reference == reference)):
+        return
+    today = london_today()
+    review = Review(partnership_id=partnership.id, reference=reference, pseudonyms=pseudonym, death_month=month,
+                    death_year=year, independent_chair="Margaret Ode", status=ReviewStatus.IN_PROGRESS,
+                    decision_on=date(2025, 6, 2), commissioned_on=date(2025, 7, 14))
+    db.session.add(review)
+    db.session.flush()
+    chair = db.session.scalar(sa.select(User).where(User.email == "panel.chair@demo.example"))
+    lead = db.session.scalar(sa.select(User).where(User.email == "agency.lead@demo.example"))
+    db.session.add_all([PanelMember(review_id=review.id, user_id=chair.id, is_chair=True),
+                        PanelMember(review_id=review.id, user_id=lead.id)])
+    themes = {t.name: t for t in themes_of(partnership)}
+    for number, text, agency_name, theme, action in RECOMMENDATIONS:
+        recommendation = Recommendation(review_id=review.id, number=number, text=text,
+                                        agencies=[agencies[agency_name]], themes=[themes[theme]])
+        db.session.add(recommendation)
+        if action is not None:
+            title, days = action
+            deadline = today + timedelta(days=days)
+            record = Action(partnership_id=partnership.id, source=ActionSource.DHR, recommendation=recommendation,
+                            title=title, lead_agency_id=agencies[agency_name].id, deadline=deadline,
+                            original_deadline=deadline, theme=theme)
+            refresh_smart(record)
+            db.session.add(record)
+
+
 def load_demo(password):
     """Create whatever of the demo is missing; returns the emails of accounts created now."""
     name, area = PARTNERSHIP
@@ -116,5 +169,6 @@ def load_demo(password):
                                       is_chair=is_chair))
     db.session.flush()
     _load_actions(partnership, agencies)
+    _load_review(partnership, agencies)
     db.session.commit()
     return created

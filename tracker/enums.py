@@ -20,6 +20,7 @@ class Role(LabelledEnum):
     COORDINATOR = "coordinator", "Coordinator"
     AGENCY_LEAD = "agency_lead", "Agency lead"
     STRATEGIC_MEMBER = "strategic_member", "Strategic group member"
+    PANEL_MEMBER = "panel_member", "Review panel member"
     VIEWER = "viewer", "Viewer"
 
 
@@ -95,3 +96,46 @@ class ClosureOutcome(LabelledEnum):
     NOT_IMPLEMENTED = "not_implemented", "Not implemented"
     SUPERSEDED = "superseded", "Superseded"
     NO_LONGER_APPLICABLE = "no_longer_applicable", "No longer applicable"
+
+
+class ReviewType(LabelledEnum):
+    DHR = "dhr", "Domestic Homicide Review"
+    DARDR = "dardr", "Domestic Abuse Related Death Review"
+
+
+class ReviewStatus(LabelledEnum):
+    NOTIFIED = "notified", "Notified, decision to review"
+    COMMISSIONED = "commissioned", "Commissioned"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted for Home Office quality assurance"
+    QA_FEEDBACK = "qa_feedback", "Quality assurance feedback received"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+
+
+class Scope(LabelledEnum):
+    LOCAL = "local", "Local"
+    REGIONAL = "regional", "Regional"
+    NATIONAL = "national", "National"
+
+
+class ResponseAssessment(LabelledEnum):
+    FULLY_MET = "fully_met", "Fully met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+    NO_RESPONSE = "no_response", "No response"
+
+
+class RecommendationState(LabelledEnum):
+    NO_ACTION = "no_action", "No action yet"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "All actions completed"
+    CLOSED = "closed", "All actions closed"
+
+
+#: the themes a new partnership starts with; coordinators edit the list
+DEFAULT_THEMES = (
+    "Information sharing", "Risk assessment", "Routine or selective enquiry", "Training", "MARAC", "Housing",
+    "Mental health", "Substance use", "Coercive control", "GP and primary care", "Children",
+    "Specialist services", "Coordination", "Policies", "Other",
+)

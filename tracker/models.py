@@ -4,3 +4,4 @@ from tracker.accounts.models import AccountToken, LoginFailure, User  # noqa: F4
 from tracker.audit.models import AuditEntry  # noqa: F401
 from tracker.email import OutboxMessage  # noqa: F401
 from tracker.partnerships.models import Agency, Membership, Partnership  # noqa: F401
+from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause, Theme  # noqa: F401

@@ -42,26 +42,96 @@ def _leads_agency(user, action):
         for m in _memberships(user, action.partnership_id))
 
 
+def _on_panel(user, review, as_chair=False):
+    return any(p.user_id == user.id and (p.is_chair or not as_chair) for p in review.panel)
+
+
+def _sees_review(user, review):
+    """Before publication: the panel, the partnership's coordinators and administrators. After: every member."""
+    if _coordinator(user, review) or _on_panel(user, review):
+        return True
+    return review.is_published and _member(user, review)
+
+
+def _builds_plan(user, review):
+    """The panel, not the chair alone, builds the action plan; the coordinator supports it."""
+    return _coordinator(user, review) or _on_panel(user, review)
+
+
+def _creates_review(user, partnership):
+    return _coordinator(user, partnership) or Role.PANEL_MEMBER in roles_in(user, partnership.id)
+
+
+def _review_of(action):
+    return action.recommendation.review if action.recommendation_id is not None else None
+
+
+def _sees_action(user, action):
+    """An unpublished review's action is seen by those who see the review, and by the agency that delivers it."""
+    review = _review_of(action)
+    if review is None or review.is_published:
+        return _member(user, action)
+    return _sees_review(user, review) or (
+        _member(user, action) and (_leads_agency(user, action) or action.owner_id == user.id))
+
+
+def _edits_action(user, action):
+    review = _review_of(action)
+    return _coordinator(user, action) or (review is not None and _on_panel(user, review))
+
+
 def _updates_action(user, action):
     """Coordinators update any action of their partnership; agency leads and owners only their own."""
     if _coordinator(user, action):
         return True
-    if not _member(user, action):
+    if not _sees_action(user, action):
         return False
     return _leads_agency(user, action) or action.owner_id == user.id
 
 
 def _moves_deadline(user, action):
-    return _coordinator(user, action) or _leads_agency(user, action)
+    return _edits_action(user, action) or (_sees_action(user, action) and _leads_agency(user, action))
 
 
 def _signs_off(user, action):
-    """Partnership and benchmark actions are closed by the strategic group, not by those who deliver them."""
+    """Those who deliver an action do not close it: the strategic group does (the panel chair or coordinator for
+    a review's action)."""
+    review = _review_of(action)
+    if review is not None:
+        return _coordinator(user, action) or _on_panel(user, review, as_chair=True)
     return Role.STRATEGIC_MEMBER in roles_in(user, action.partnership_id)
 
 
 def _reopens(user, action):
     return _signs_off(user, action) or _coordinator(user, action)
+
+
+def visible_actions(user):
+    """The SQL twin of _sees_action, for lists and reports: which actions this person may see at all."""
+    import sqlalchemy as sa
+
+    from tracker.actions.models import Action
+    from tracker.partnerships.models import Membership
+    from tracker.reviews.models import PanelMember, Recommendation, Review
+
+    if _is_admin(user):
+        return sa.true()
+    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
+    coordinating = mine.where(Membership.role == Role.COORDINATOR)
+    led_agencies = sa.select(Membership.agency_id).where(Membership.user_id == user.id,
+                                                         Membership.role == Role.AGENCY_LEAD)
+    confidential = sa.select(Recommendation.id).join(Review).where(Review.status != "published")
+    on_my_panels = sa.select(Recommendation.id).join(PanelMember, PanelMember.review_id == Recommendation.review_id) \
+        .where(PanelMember.user_id == user.id)
+    return sa.or_(
+        Action.partnership_id.in_(coordinating),
+        Action.recommendation_id.in_(on_my_panels),
+        sa.and_(
+            Action.partnership_id.in_(mine),
+            sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.not_in(confidential),
+                   Action.lead_agency_id.in_(led_agencies), Action.owner_id == user.id),
+        ),
+    )
 
 
 #: (verb, type name) -> rule. A pair not listed is refused.
@@ -74,13 +144,21 @@ RULES = {
     ("edit", "Membership"): _coordinator,
     ("create_action", "Partnership"): _coordinator,
     ("reassign_actions", "Partnership"): _coordinator,
-    ("view", "Action"): _member,
-    ("edit", "Action"): _coordinator,
+    ("view", "Action"): _sees_action,
+    ("edit", "Action"): _edits_action,
     ("update", "Action"): _updates_action,
     ("move_deadline", "Action"): _moves_deadline,
     ("sign_off", "Action"): _signs_off,
     ("reopen", "Action"): _reopens,
     ("confirm_assurance", "Action"): _coordinator,
+    ("create_review", "Partnership"): _creates_review,
+    ("view_register", "Partnership"): _coordinator,
+    ("manage_themes", "Partnership"): _coordinator,
+    ("view", "Review"): _sees_review,
+    ("edit", "Review"): _builds_plan,
+    ("manage_panel", "Review"): lambda user, review: _coordinator(user, review) or _on_panel(user, review, True),
+    ("view", "Recommendation"): lambda user, rec: _sees_review(user, rec.review),
+    ("edit", "Recommendation"): lambda user, rec: _builds_plan(user, rec.review),
 }
 
 

@@ -42,12 +42,18 @@ def world(app, make):
     return dict(p=p, police=police, housing=housing, tom=tom, ann=ann, rows=rows)
 
 
+def _coordinator(ctx_world):
+    from tests import factories
+
+    return factories.member(ctx_world["p"], "coordinator")
+
+
 def titles(ctx_world, **filters):
     from tracker.extensions import db
     from tracker.partnerships.models import Partnership
 
     partnership = db.session.get(Partnership, ctx_world["p"].id)
-    page = services.action_page(partnership, ActionFilters(**filters), TODAY, 1, 100)
+    page = services.action_page(_coordinator(ctx_world), partnership, ActionFilters(**filters), TODAY, 1, 100)
     return {action.title for action, _ in page.items}
 
 
@@ -77,7 +83,8 @@ def test_sorted_by_deadline_soonest_first_with_no_deadline_last(ctx, world, make
     from tracker.extensions import db
     from tracker.partnerships.models import Partnership
 
-    page = services.action_page(db.session.get(Partnership, world["p"].id), ActionFilters(), TODAY, 1, 100)
+    page = services.action_page(_coordinator(world), db.session.get(Partnership, world["p"].id), ActionFilters(),
+                                TODAY, 1, 100)
     order = [action.title for action, _ in page.items]
     assert order[0] == "closed" and order[-1] == "undated"
 

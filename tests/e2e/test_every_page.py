@@ -11,6 +11,7 @@ from tracker.audit.services import acting_as
 from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
+from tracker.reviews.models import Recommendation, Review
 
 PASSWORD = "demo-password-for-tour"
 
@@ -22,7 +23,10 @@ def demo(app):
         partnership = db.session.scalar(sa.select(Partnership))
         action = db.session.scalar(sa.select(Action).where(Action.title.like("Train all response%")))
         agency = db.session.scalar(sa.select(Agency))
-        return dict(p=partnership.id, action=action.id, agency=agency.id)
+        review = db.session.scalar(sa.select(Review))
+        recommendation = db.session.scalar(sa.select(Recommendation).where(Recommendation.number == "3"))
+        return dict(p=partnership.id, action=action.id, agency=agency.id, review=review.id,
+                    recommendation=recommendation.id)
 
 
 def _sign_in(page, live_server, email):
@@ -40,7 +44,13 @@ TOURS = {
         "/partnerships/{p}/actions/reassign", "/partnerships/{p}/people", "/partnerships/{p}/people/invite",
         "/partnerships/{p}/agencies/{agency}/edit", "/partnerships/{p}/agencies/{agency}/delete",
         "/partnerships/{p}/audit", "/account/password", "/accessibility",
+        "/partnerships/{p}/reviews", "/partnerships/{p}/reviews/new", "/reviews/{review}",
+        "/reviews/{review}/edit", "/reviews/{review}/panel", "/reviews/{review}/pause",
+        "/reviews/{review}/recommendations/new", "/recommendations/{recommendation}/edit",
+        "/recommendations/{recommendation}/actions/new", "/reviews/{review}/import",
+        "/partnerships/{p}/external-recommendations", "/partnerships/{p}/themes",
     ],
+    "panel.chair@demo.example": ["/", "/reviews/{review}"],
     "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people"],
     "agency.lead@demo.example": ["/", "/my-actions", "/actions/{action}/update"],
 }

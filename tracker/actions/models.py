@@ -19,6 +19,8 @@ class Action(Audited, TimestampMixin, db.Model):
     partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False, index=True)
     source: Mapped[ActionSource] = mapped_column(enum_column(ActionSource), nullable=False,
                                                  default=ActionSource.STRATEGY)
+    #: the DHR recommendation this action answers (source DHR)
+    recommendation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recommendation.id"), index=True)
     #: what: the specific act, starting with a verb
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     outcome: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
@@ -68,6 +70,7 @@ class Action(Audited, TimestampMixin, db.Model):
     owner = relationship("User", foreign_keys=[owner_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     updates = relationship("ProgressUpdate", back_populates="action", order_by="ProgressUpdate.at")
+    recommendation = relationship("Recommendation", back_populates="actions")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -16,6 +16,7 @@ from tracker.enums import ActionSource, ActionStatus, AuditEvent, ClosureOutcome
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
+from tracker.permissions import visible_actions
 
 #: fields a coordinator sets on the action form (the deadline, once set, moves only with a reason)
 PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "milestones", "estimated_cost",
@@ -97,14 +98,17 @@ def _validate_plan(partnership, values):
         raise ValidationFailed(errors)
 
 
-def save_action(partnership, action, values, expected_version=None, deadline=None):
-    """Create (action=None) or edit an action's plan; returns it. The SMART check is recorded, never enforced."""
+def save_action(partnership, action, values, expected_version=None, deadline=None, recommendation=None):
+    """Create (action=None) or edit an action's plan; returns it. The SMART check is recorded, never enforced.
+    A new action for a review's recommendation takes the review as its source."""
     if action is not None:
         _check_version(action, expected_version)
     _validate_plan(partnership, values)
     is_new = action is None
     if is_new:
-        action = Action(partnership_id=partnership.id, source=values.get("source", ActionSource.STRATEGY))
+        action = Action(partnership_id=partnership.id, source=ActionSource.STRATEGY)
+        if recommendation is not None:
+            action.source, action.recommendation = ActionSource.DHR, recommendation
         if deadline is not None:
             action.deadline = action.original_deadline = deadline
     for field in PLAN_FIELDS:
@@ -317,9 +321,11 @@ def _rows(page):
     return page
 
 
-def action_page(partnership, filters, today, page, per_page):
-    """One page of the partnership's actions with their derived state: three queries however long the page."""
-    query = state.with_state(sa.select(Action), today).where(Action.partnership_id == partnership.id)
+def action_page(user, partnership, filters, today, page, per_page):
+    """One page of the partnership's actions this person may see, with their derived state: a fixed number of
+    queries however long the page."""
+    query = state.with_state(sa.select(Action), today).where(Action.partnership_id == partnership.id,
+                                                              visible_actions(user))
     query = _filtered(query, filters, today).options(
         joinedload(Action.owner), joinedload(Action.lead_agency)).order_by(*SORTS.get(filters.sort,
                                                                                         SORTS["deadline"]))
@@ -329,7 +335,7 @@ def action_page(partnership, filters, today, page, per_page):
 def _mine(user):
     led = sa.select(Membership.agency_id).where(Membership.user_id == user.id, Membership.role == Role.AGENCY_LEAD)
     return sa.and_(sa.or_(Action.owner_id == user.id, Action.lead_agency_id.in_(led)),
-                   Action.status != ActionStatus.CLOSED)
+                   Action.status != ActionStatus.CLOSED, visible_actions(user))
 
 
 def my_action_counts(user, today):

@@ -12,6 +12,8 @@ from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
+from tracker.reviews.models import Recommendation
+from tracker.reviews.services import review_action_values
 
 bp = Blueprint("actions", __name__)
 
@@ -52,7 +54,7 @@ def list_actions(partnership_id):
         sort=form.sort.data or "deadline",
     )
     today = state.london_today()
-    page = services.action_page(partnership, filters, today, request.args.get("page", 1, type=int), _per_page())
+    page = services.action_page(current_user, partnership, filters, today, request.args.get("page", 1, type=int), _per_page())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("actions/list.html", partnership=partnership, form=form, page=page, args=args,
                            today=today, component_labels=COMPONENT_LABELS)
@@ -68,15 +70,26 @@ def _smart_of_form(form, deadline, created_on):
 
 
 @bp.route("/partnerships/<int:partnership_id>/actions/new", methods=["GET", "POST"])
+@bp.route("/recommendations/<int:recommendation_id>/actions/new", methods=["GET", "POST"],
+          endpoint="new_review_action")
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"], endpoint="edit_action")
-def new_action(partnership_id=None, action_id=None):
+def new_action(partnership_id=None, action_id=None, recommendation_id=None):
+    recommendation = None
     if action_id is not None:
         action = _action(action_id, "edit")
         partnership = action.partnership
+        recommendation = action.recommendation
+    elif recommendation_id is not None:
+        action = None
+        recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+        partnership = recommendation.review.partnership
     else:
         action = None
         partnership = require("create_action", db.get_or_404(Partnership, partnership_id))
     form = ActionForm(obj=action)
+    if request.method == "GET" and action is None and recommendation is not None:
+        for name, value in review_action_values(recommendation).items():
+            getattr(form, name).data = value
     form.set_people(partnership.agencies, services.agency_members(partnership.id))
     if action is not None and action.deadline is not None:
         del form.deadline  # a set deadline moves only through "Move the deadline", with a reason
@@ -85,7 +98,7 @@ def new_action(partnership_id=None, action_id=None):
     if request.method == "POST" and "check" not in request.form and form.validate():
         try:
             saved = services.save_action(partnership, action, form.plan_values(), form.version.data,
-                                         form.deadline.data if form.deadline else None)
+                                         form.deadline.data if form.deadline else None, recommendation)
         except services.StaleAction as stale:
             db.session.rollback()
             show_on_form(form, stale)
@@ -104,7 +117,8 @@ def new_action(partnership_id=None, action_id=None):
     else:
         letters = smart.check_action(action, created_on)
     return render_template("actions/edit.html", form=form, partnership=partnership, action=action,
-                           letters=letters, conflict=conflict, component_labels=COMPONENT_LABELS)
+                           recommendation=recommendation, letters=letters, conflict=conflict,
+                           component_labels=COMPONENT_LABELS)
 
 
 @bp.get("/actions/<int:action_id>")

@@ -1,0 +1,105 @@
+"""A panel chair records a review in Chromium: three recommendations, an imported action plan for two, the third
+flagged for having no action; outsiders are refused until (and beyond) publication, members see it after."""
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+from tracker.reviews.services import COLUMNS
+
+
+def sign_in(page, live_server, email):
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+
+
+def add_recommendation(page, number, text, agency):
+    page.get_by_role("link", name="Add a recommendation").click()
+    page.get_by_label("Number").fill(number)
+    page.get_by_label("Recommendation", exact=True).fill(text)
+    page.get_by_label("Local").check()
+    page.get_by_label(agency).check()
+    page.get_by_label("Information sharing").check()
+    page.get_by_role("button", name="Save recommendation").click()
+    expect(page.get_by_text("The recommendation has been saved.")).to_be_visible()
+
+
+def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_server, page, screenshot,
+                                                            assert_accessible, tmp_path):
+    p = make.partnership(name="Milton Keynes Domestic Abuse Partnership")
+    make.agency(p, name="Thames Valley Police")
+    make.agency(p, name="MK Housing", sector="housing")
+    make.member(p, "panel_member", name="Ruth Chair", email="chair@example.org")
+    make.member(p, "viewer", name="Vic Viewer", email="viewer@example.org")
+    other = make.partnership(name="Luton")
+    make.member(other, "agency_lead", agency=make.agency(other, name="Bedfordshire Police"),
+                email="outsider@example.org")
+
+    sign_in(page, live_server, "chair@example.org")
+    page.goto(f"{live_server}/partnerships/{p.id}/reviews")
+    page.get_by_role("link", name="Start a review").click()
+    page.get_by_label("Reference").fill("DHR 2026-04")
+    page.get_by_label("Pseudonym of the victim").fill("Adult C")
+    page.get_by_label("Date of the decision to review").fill("15/9/2026")
+    screenshot("review-new")
+    assert_accessible()
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_role("heading", name="DHR 2026-04")).to_be_visible()
+    review_url = page.url
+
+    add_recommendation(page, "1", "Police should share MARAC outcomes with GPs.", "Thames Valley Police")
+    add_recommendation(page, "2", "Housing should ask about abuse at assessment.", "MK Housing")
+    add_recommendation(page, "3", "Agencies should train staff on coercive control.", "MK Housing")
+    screenshot("review-recommendations")
+    assert_accessible()
+
+    plan = tmp_path / "action-plan.csv"
+    plan.write_text(
+        ",".join(COLUMNS) + "\n"
+        "1,Police should share MARAC outcomes with GPs.,Local,Publish a MARAC-to-GP protocol,"
+        "Thames Valley Police,Draft by January,31/03/2027,,\n"
+        "2,Housing should ask about abuse at assessment.,Local,Add routine enquiry to housing assessments,"
+        "MK Housing,,30/06/2027,,\n")
+    page.get_by_role("link", name="Import an action plan").click()
+    assert_accessible()
+    page.get_by_label("Action plan file").set_input_files(str(plan))
+    page.get_by_role("button", name="Check and import").click()
+    expect(page.get_by_text("Imported 0 new recommendations and 2 new actions.")).to_be_visible()
+    flagged = page.get_by_role("region", name="Recommendations without actions")
+    expect(flagged).to_contain_text("1 recommendation without any action")
+    expect(flagged).to_contain_text("Recommendation 3 has no action yet")
+    expect(page.get_by_role("link", name="Publish a MARAC-to-GP protocol")).to_be_visible()
+    screenshot("review-plan")
+    assert_accessible()
+    sign_out(page)
+
+    sign_in(page, live_server, "outsider@example.org")
+    assert page.goto(review_url).status == 403
+    sign_out(page)
+
+    sign_in(page, live_server, "viewer@example.org")
+    assert page.goto(review_url).status == 403  # not yet published
+    sign_out(page)
+
+    sign_in(page, live_server, "chair@example.org")
+    page.goto(review_url)
+    page.get_by_role("link", name="Edit details and stage").click()
+    page.get_by_label("Stage").select_option(label="Published")
+    page.get_by_label("Date published").fill("20/11/2026")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Published, 20 November 2026")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, live_server, "viewer@example.org")
+    assert page.goto(review_url).status == 200
+    expect(page.get_by_role("heading", name="DHR 2026-04")).to_be_visible()
+    screenshot("review-published-viewer")
+    sign_out(page)
+
+    sign_in(page, live_server, "outsider@example.org")
+    assert page.goto(review_url).status == 403

@@ -1,0 +1,119 @@
+"""Who sees a review, its recommendations and its actions, before and after publication."""
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import text
+from tracker.audit.models import AuditEntry
+from tracker.enums import AuditEvent
+from tracker.extensions import db
+
+#: person -> (sees the unpublished review, sees its action in the delivering agency, sees the published review)
+MATRIX = {
+    "administrator": (True, True, True),
+    "coordinator": (True, True, True),
+    "panel chair": (True, True, True),
+    "panel member": (True, True, True),
+    "lead of the delivering agency": (False, True, True),
+    "lead of another agency": (False, False, True),
+    "strategic member": (False, False, True),
+    "viewer": (False, False, True),
+    "panel member of another review": (False, False, True),
+    "coordinator elsewhere": (False, False, False),
+}
+
+
+@pytest.fixture
+def world(app, make):
+    p, q = make.partnership(), make.partnership()
+    police, housing = make.agency(p, name="Police"), make.agency(p, name="Housing")
+    people = {
+        "administrator": make.user(is_administrator=True),
+        "coordinator": make.member(p, "coordinator"),
+        "panel chair": make.member(p, "panel_member"),
+        "panel member": make.member(p, "agency_lead", agency=housing),
+        "lead of the delivering agency": make.member(p, "agency_lead", agency=police),
+        "lead of another agency": make.member(p, "agency_lead", agency=housing),
+        "strategic member": make.member(p, "strategic_member"),
+        "viewer": make.member(p, "viewer"),
+        "panel member of another review": make.member(p, "panel_member"),
+        "coordinator elsewhere": make.member(q, "coordinator"),
+    }
+    review = make.review(p, reference="DHR 2025-01", pseudonyms="Jane",
+                         panel=[(people["panel chair"], True), (people["panel member"], False)])
+    make.review(p, reference="DHR 2025-02", panel=[(people["panel member of another review"], True)])
+    recommendation = make.recommendation(review, number="3", text="Police should record coercive control.",
+                                         agencies=[police])
+    action = make.action(p, title="Record coercive control flags", lead_agency=police,
+                         recommendation_id=recommendation.id, source="dhr")
+    return dict(p=p, people=people, review=review, action=action, recommendation=recommendation)
+
+
+def _publish(app, review):
+    from datetime import date
+
+    from tracker.reviews.models import Review
+
+    with app.app_context():
+        record = db.session.get(Review, review.id)
+        record.status, record.published_on = "published", date(2026, 10, 1)
+        db.session.commit()
+
+
+def _sees_in_list(browser, world):
+    return "Record coercive control flags" in text(browser.get(f"/partnerships/{world['p'].id}/actions"))
+
+
+@pytest.mark.parametrize("who", list(MATRIX))
+def test_visibility_before_and_after_publication(app, world, as_user, who):
+    sees_review, sees_action, sees_published = MATRIX[who]
+    browser = as_user(world["people"][who])
+    review_url, action_url = f"/reviews/{world['review'].id}", f"/actions/{world['action'].id}"
+
+    assert (browser.get(review_url).status_code == 200) is sees_review
+    assert (browser.get(f"{review_url}/action-plan.csv").status_code == 200) is sees_review
+    assert ("DHR 2025-01" in text(browser.get(f"/partnerships/{world['p'].id}/reviews"))) is sees_review
+    action_page = browser.get(action_url)
+    assert (action_page.status_code == 200) is sees_action
+    if sees_action:
+        # the action shows its recommendation; the way to the rest of the review only to those who may see it
+        assert "Police should record coercive control." in text(action_page)
+        assert ("See the review's action plan" in text(action_page)) is sees_review
+    if who != "coordinator elsewhere":
+        assert _sees_in_list(browser, world) is sees_action  # the list and the page agree
+
+    _publish(app, world["review"])
+    assert (browser.get(review_url).status_code == 200) is sees_published
+    assert (browser.get(action_url).status_code == 200) is sees_published
+    if who != "coordinator elsewhere":
+        assert _sees_in_list(browser, world) is True
+
+
+def test_viewing_an_unpublished_review_is_recorded(app, world, as_user):
+    viewer = world["people"]["panel member"]
+    as_user(viewer).get(f"/reviews/{world['review'].id}")
+    with app.app_context():
+        entries = db.session.execute(sa.select(AuditEntry.user_id, AuditEntry.event).where(
+            AuditEntry.entity_type == "Review", AuditEntry.event == AuditEvent.VIEW)).all()
+    assert [tuple(e) for e in entries] == [(viewer.id, AuditEvent.VIEW)]
+
+
+def test_viewing_a_published_review_is_not_logged_as_sensitive(app, world, as_user):
+    _publish(app, world["review"])
+    as_user(world["people"]["viewer"]).get(f"/reviews/{world['review'].id}")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.event == AuditEvent.VIEW)) == 0
+
+
+def test_dhr_actions_are_signed_off_by_the_panel_chair_or_coordinator_not_the_strategic_group(app, world, make,
+                                                                                              as_user):
+    from tracker.actions.models import Action
+
+    with app.app_context():
+        db.session.get(Action, world["action"].id).status = "completed"
+        db.session.commit()
+    _publish(app, world["review"])
+    url = f"/actions/{world['action'].id}/sign-off"
+    assert as_user(world["people"]["strategic member"]).get(url).status_code == 403
+    assert as_user(world["people"]["panel member"]).get(url).status_code == 403
+    assert as_user(world["people"]["panel chair"]).get(url).status_code == 200
+    assert as_user(world["people"]["coordinator"]).get(url).status_code == 200

@@ -1,0 +1,1 @@
+"""Domestic Homicide Reviews: reviews, their panels, recommendations and action plans, kept confidential."""

@@ -1,0 +1,524 @@
+"""Reviews: their details and timeliness, panels, recommendations, the action plan, import and export."""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import User
+from tracker.actions.models import Action
+from tracker.actions.services import is_agency_member, refresh_smart
+from tracker.actions.state import london_today
+from tracker.audit.services import record_view
+from tracker.enums import (DEFAULT_THEMES, ActionSource, ActionStatus, RecommendationState, ResponseAssessment,
+                           ReviewStatus, ReviewType, Scope)
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+from tracker.partnerships.models import Agency, Membership
+from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause, Theme
+from tracker.spreadsheets import read_table
+
+#: the guidance expects a review within six months of the decision, unless another timeframe is agreed
+STANDARD_MONTHS = 6
+RESPONSE_DAYS = 56
+
+
+def add_months(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+# Themes
+
+
+def themes_of(partnership):
+    """The partnership's theme list, started from the defaults the first time it is needed."""
+    themes = db.session.scalars(sa.select(Theme).where(Theme.partnership_id == partnership.id)
+                                .order_by(Theme.name)).all()
+    if not themes:
+        themes = [Theme(partnership_id=partnership.id, name=name) for name in DEFAULT_THEMES]
+        db.session.add_all(themes)
+        db.session.commit()
+        themes.sort(key=lambda t: t.name)
+    return themes
+
+
+def add_theme(partnership, name):
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed({"name": "Enter the theme"})
+    if any(t.name.lower() == name.lower() for t in themes_of(partnership)):
+        raise ValidationFailed({"name": "The list already has this theme"})
+    db.session.add(Theme(partnership_id=partnership.id, name=name))
+    db.session.commit()
+
+
+def remove_theme(theme):
+    used = db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation)
+                             .join(Recommendation.themes).where(Theme.id == theme.id))
+    if used:
+        raise ValidationFailed({"__form__": f"{used} recommendation{'s' if used != 1 else ''} use this theme: "
+                                            "change them first"})
+    db.session.delete(theme)
+    db.session.commit()
+
+
+# Reviews
+
+REVIEW_FIELDS = ("review_type", "reference", "pseudonyms", "death_month", "death_year", "independent_chair",
+                 "status", "decision_on", "commissioned_on", "submitted_on", "qa_feedback_on", "approved_on",
+                 "published_on", "publication_url", "agreed_target_on")
+
+
+def save_review(partnership, review, values, creator):
+    """Create (review=None) or edit a review. A panel member who creates a review chairs its panel."""
+    errors = {}
+    reference = " ".join((values.get("reference") or "").split())
+    if not reference:
+        errors["reference"] = "Enter the review's reference, for example DHR 2024-03"
+    else:
+        clash = sa.select(Review.id).where(Review.partnership_id == partnership.id,
+                                           sa.func.lower(Review.reference) == reference.lower())
+        if review is not None:
+            clash = clash.where(Review.id != review.id)
+        if db.session.scalar(clash):
+            errors["reference"] = "This partnership already has a review with this reference"
+    if not (values.get("pseudonyms") or "").strip():
+        errors["pseudonyms"] = "Enter the pseudonym used for the victim"
+    month, year = values.get("death_month"), values.get("death_year")
+    if month is not None and not 1 <= month <= 12:
+        errors["death_month"] = "Enter the month as a number from 1 to 12"
+    if year is not None and not 1990 <= year <= london_today().year:
+        errors["death_year"] = f"Enter a year from 1990 to {london_today().year}"
+    status = ReviewStatus(values.get("status") or ReviewStatus.NOTIFIED)
+    if status is ReviewStatus.PUBLISHED and not values.get("published_on"):
+        errors["published_on"] = "Enter the date the review was published"
+    for earlier, later in (("decision_on", "commissioned_on"), ("commissioned_on", "submitted_on"),
+                           ("submitted_on", "approved_on"), ("approved_on", "published_on")):
+        if values.get(earlier) and values.get(later) and values[later] < values[earlier]:
+            errors[later] = "This date cannot be before the stage that comes before it"
+    if errors:
+        raise ValidationFailed(errors)
+    is_new = review is None
+    review = review or Review(partnership_id=partnership.id)
+    for field in REVIEW_FIELDS:
+        value = values.get(field)
+        setattr(review, field, value.strip() if isinstance(value, str) else value)
+    review.reference = reference
+    review.review_type = ReviewType(values.get("review_type") or ReviewType.DHR)
+    review.status = status
+    db.session.add(review)
+    db.session.flush()
+    if is_new and not _coordinates(creator, partnership):
+        db.session.add(PanelMember(review_id=review.id, user_id=creator.id, is_chair=True))
+    db.session.commit()
+    return review
+
+
+def _coordinates(user, partnership):
+    from tracker.permissions import can
+
+    return can(user, "manage", partnership)
+
+
+@dataclass
+class Timeliness:
+    target_on: date | None
+    paused_days: int
+    due_on: date | None
+    days_late: int | None
+    is_paused: bool
+    is_submitted: bool
+
+
+def timeliness(review, today=None):
+    """How late the review is against its target (six months from the decision, or the agreed date), with the
+    time it stood paused added to the target."""
+    today = today or london_today()
+    target = review.agreed_target_on or (add_months(review.decision_on, STANDARD_MONTHS)
+                                         if review.decision_on else None)
+    end = review.submitted_on or today
+    paused = sum(((min(p.ended_on or end, end) - p.started_on).days for p in review.pauses
+                  if p.started_on <= end), 0)
+    is_paused = any(p.ended_on is None for p in review.pauses)
+    if target is None:
+        return Timeliness(None, paused, None, None, is_paused, review.submitted_on is not None)
+    due = target + timedelta(days=paused)
+    late = (end - due).days
+    return Timeliness(target, paused, due, late if late > 0 else None, is_paused, review.submitted_on is not None)
+
+
+def add_pause(review, started_on, reason):
+    errors = {}
+    if started_on is None:
+        errors["started_on"] = "Enter the date the review was paused"
+    if not (reason or "").strip():
+        errors["reason"] = "Say why the review is paused, for example awaiting a criminal trial"
+    if any(p.ended_on is None for p in review.pauses):
+        errors["started_on"] = "The review is already paused: end that pause first"
+    if errors:
+        raise ValidationFailed(errors)
+    db.session.add(ReviewPause(review_id=review.id, started_on=started_on, reason=reason.strip()))
+    db.session.commit()
+
+
+def end_pause(review, ended_on):
+    pause = next((p for p in review.pauses if p.ended_on is None), None)
+    if pause is None:
+        raise ValidationFailed({"ended_on": "The review is not paused"})
+    if ended_on is None or ended_on < pause.started_on:
+        raise ValidationFailed({"ended_on": "Enter a date on or after the day the pause started"})
+    pause.ended_on = ended_on
+    db.session.commit()
+
+
+def reviews_for(user, partnership):
+    """The reviews this person may see, newest first."""
+    from tracker.permissions import can
+
+    reviews = db.session.scalars(
+        sa.select(Review).where(Review.partnership_id == partnership.id)
+        .options(selectinload(Review.panel), selectinload(Review.pauses))
+        .order_by(Review.decision_on.desc().nulls_last(), Review.id.desc())).all()
+    return [r for r in reviews if can(user, "view", r)]
+
+
+def log_view(review, user):
+    """Reading an unpublished review leaves a trace in the audit log."""
+    if not review.is_published:
+        record_view(review, user)
+        db.session.commit()
+
+
+# Panel
+
+
+def panel_candidates(review):
+    """Everyone with a role in the review's partnership who is not yet on its panel."""
+    on_panel = {p.user_id for p in review.panel}
+    people = db.session.scalars(
+        sa.select(User).where(User.id.in_(sa.select(Membership.user_id)
+                                          .where(Membership.partnership_id == review.partnership_id)),
+                              User.is_active.is_(True))
+        .order_by(sa.func.lower(User.name))).all()
+    return [p for p in people if p.id not in on_panel]
+
+
+def add_panel_member(review, user_id, is_chair):
+    if user_id is None or user_id not in {p.id for p in panel_candidates(review)}:
+        raise ValidationFailed({"user_id": "Choose a person from this partnership who is not on the panel"})
+    if is_chair:
+        for member in review.panel:
+            member.is_chair = False
+    db.session.add(PanelMember(review_id=review.id, user_id=user_id, is_chair=bool(is_chair)))
+    db.session.commit()
+
+
+def remove_panel_member(member):
+    db.session.delete(member)
+    db.session.commit()
+
+
+# Recommendations
+
+
+def natural_key(number):
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", number or "")]
+
+
+def recommendations_of(review):
+    """The review's recommendations in report order, with agencies, themes and actions loaded (4 queries)."""
+    recommendations = db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.review_id == review.id)
+        .options(selectinload(Recommendation.agencies), selectinload(Recommendation.themes),
+                 selectinload(Recommendation.actions).selectinload(Action.lead_agency))).all()
+    return sorted(recommendations, key=lambda r: natural_key(r.number))
+
+
+def recommendation_state(recommendation):
+    actions = recommendation.actions
+    if not actions:
+        return RecommendationState.NO_ACTION
+    if all(a.status is ActionStatus.CLOSED for a in actions):
+        return RecommendationState.CLOSED
+    if all(a.status in (ActionStatus.COMPLETED, ActionStatus.CLOSED) for a in actions):
+        return RecommendationState.COMPLETED
+    return RecommendationState.IN_PROGRESS
+
+
+def plan_completed_on(recommendations):
+    """The day the action plan was complete (every recommendation's actions closed), or None."""
+    if not recommendations or any(recommendation_state(r) is not RecommendationState.CLOSED
+                                  for r in recommendations):
+        return None
+    return max(a.closed_on for r in recommendations for a in r.actions if a.closed_on)
+
+
+def save_recommendation(review, recommendation, values):
+    errors = {}
+    number = (values.get("number") or "").strip()
+    if not number:
+        errors["number"] = "Enter the recommendation's number as written in the report, for example 4.1"
+    else:
+        clash = sa.select(Recommendation.id).where(Recommendation.review_id == review.id,
+                                                   sa.func.lower(Recommendation.number) == number.lower())
+        if recommendation is not None:
+            clash = clash.where(Recommendation.id != recommendation.id)
+        if db.session.scalar(clash):
+            errors["number"] = "This review already has a recommendation with this number"
+    if not (values.get("text") or "").strip():
+        errors["text"] = "Enter the recommendation as written in the report"
+    try:
+        scope = Scope(values.get("scope"))
+    except ValueError:
+        errors["scope"] = "Choose local, regional or national"
+        scope = None
+    agencies = db.session.scalars(sa.select(Agency).where(Agency.id.in_(values.get("agency_ids") or []))).all()
+    if any(a.partnership_id != review.partnership_id for a in agencies) or \
+            len(agencies) != len(set(values.get("agency_ids") or [])):
+        errors["agency_ids"] = "Choose agencies of this partnership"
+    themes = db.session.scalars(sa.select(Theme).where(Theme.id.in_(values.get("theme_ids") or []))).all()
+    if any(t.partnership_id != review.partnership_id for t in themes):
+        errors["theme_ids"] = "Choose themes from this partnership's list"
+    if scope is Scope.LOCAL and not agencies and not errors.get("agency_ids"):
+        errors["agency_ids"] = "Choose the agencies a local recommendation is addressed to"
+    if scope in (Scope.REGIONAL, Scope.NATIONAL) and not agencies and not (values.get("external_body") or
+                                                                           "").strip():
+        errors["external_body"] = "Name the body the recommendation is addressed to, or choose agencies"
+    if errors:
+        raise ValidationFailed(errors)
+    recommendation = recommendation or Recommendation(review_id=review.id)
+    recommendation.number = number
+    recommendation.text = values["text"].strip()
+    recommendation.scope = scope
+    recommendation.external_body = (values.get("external_body") or "").strip()
+    recommendation.component = values.get("component") or ""
+    recommendation.agencies = list(agencies)
+    recommendation.themes = list(themes)
+    db.session.add(recommendation)
+    db.session.commit()
+    return recommendation
+
+
+def delete_recommendation(recommendation):
+    if recommendation.actions:
+        raise ValidationFailed({"__form__": "This recommendation has actions: it cannot be deleted"})
+    db.session.delete(recommendation)
+    db.session.commit()
+
+
+def record_response(recommendation, values):
+    """Close the loop with an external body: when the recommendation was sent, and what came back."""
+    errors = {}
+    sent_on, received_on = values.get("sent_on"), values.get("response_received_on")
+    assessment = values.get("assessment") or None
+    if received_on and not sent_on:
+        errors["sent_on"] = "Enter when the recommendation was sent"
+    if sent_on and received_on and received_on < sent_on:
+        errors["response_received_on"] = "The response cannot come before the recommendation was sent"
+    if received_on and not (values.get("response_text") or "").strip():
+        errors["response_text"] = "Summarise what the body said"
+    if assessment and assessment != ResponseAssessment.NO_RESPONSE and not received_on:
+        errors["assessment"] = "Record the response before assessing it"
+    if errors:
+        raise ValidationFailed(errors)
+    recommendation.sent_on = sent_on
+    recommendation.response_due_on = values.get("response_due_on") or (
+        sent_on + timedelta(days=RESPONSE_DAYS) if sent_on else None)
+    recommendation.response_received_on = received_on
+    recommendation.response_text = (values.get("response_text") or "").strip()
+    recommendation.assessment = ResponseAssessment(assessment) if assessment else None
+    db.session.commit()
+
+
+def external_register(partnership, today=None):
+    """Every regional and national recommendation of the partnership's reviews, with where its loop stands."""
+    today = today or london_today()
+    rows = db.session.scalars(
+        sa.select(Recommendation).join(Review)
+        .where(Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL)
+        .options(selectinload(Recommendation.review))
+        .order_by(Review.reference, Recommendation.id)).all()
+    return [(r, register_state(r, today)) for r in sorted(rows, key=lambda r: (r.review.reference,
+                                                                               natural_key(r.number)))]
+
+
+def register_state(recommendation, today):
+    if recommendation.assessment:
+        return recommendation.assessment.label
+    if recommendation.response_received_on:
+        return "Response received, not yet assessed"
+    if recommendation.sent_on is None:
+        return "Not yet sent"
+    if recommendation.response_due_on and recommendation.response_due_on < today:
+        return f"No response, {(today - recommendation.response_due_on).days} days past due"
+    return "Awaiting response"
+
+
+# The action plan as a table, import and export
+
+COLUMNS = ["Recommendation number", "Recommendation", "Scope", "Action", "Lead agency", "Key milestones",
+           "Target date", "Completion date", "Outcome"]
+OPTIONAL_COLUMNS = ["Measure of success", "Owner email"]
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
+
+
+def plan_rows(review):
+    """The action plan in the shape panels use: one row per action, a recommendation with none on a row alone."""
+    rows = []
+    for recommendation in recommendations_of(review):
+        base = [recommendation.number, recommendation.text, recommendation.scope.label]
+        if not recommendation.actions:
+            rows.append(base + [""] * (len(COLUMNS) + len(OPTIONAL_COLUMNS) - 3))
+        for action in recommendation.actions:
+            rows.append(base + [
+                action.title, action.lead_agency.name if action.lead_agency else "", action.milestones,
+                action.deadline, action.completed_on, action.completion_note, action.measure,
+                action.owner.email if action.owner else "",
+            ])
+    return COLUMNS + OPTIONAL_COLUMNS, rows
+
+
+def _parse_date(text):
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class ImportResult:
+    recommendations_created: int = 0
+    actions_created: int = 0
+    rows_already_present: int = 0
+
+
+def import_plan(review, filename, data, max_bytes):
+    """Validate every row; save all in one transaction or nothing. Rows already in the plan are skipped, so the
+    same file imported twice changes nothing. Raises ValidationFailed with {'file'|'row N': message}."""
+    header, records = read_table(filename, data, max_bytes)
+    lowered = {h.lower(): h for h in header}
+    missing = [c for c in COLUMNS if c.lower() not in lowered]
+    if missing:
+        raise ValidationFailed({"file": "The file does not have the template's columns. Missing: "
+                                        + ", ".join(missing)})
+
+    def cell(record, column):
+        key = lowered.get(column.lower())
+        return (record.get(key) or "").strip() if key else ""
+
+    agencies = {a.name.lower(): a for a in db.session.scalars(
+        sa.select(Agency).where(Agency.partnership_id == review.partnership_id))}
+    existing = {r.number.lower(): r for r in recommendations_of(review)}
+    seen_text = {}
+    errors, rows = {}, []
+    for number, record in records:
+        problems = []
+        rec_number, text, scope_text = cell(record, "Recommendation number"), cell(record, "Recommendation"), \
+            cell(record, "Scope")
+        title, agency_name = cell(record, "Action"), cell(record, "Lead agency")
+        if not rec_number:
+            problems.append("the recommendation number is missing")
+        scope = None
+        if scope_text:
+            try:
+                scope = Scope(scope_text.lower())
+            except ValueError:
+                problems.append(f"the scope ‘{scope_text}’ is not local, regional or national")
+        is_new = rec_number.lower() not in existing
+        if rec_number and is_new and rec_number.lower() not in seen_text:
+            if not text:
+                problems.append("the recommendation text is missing")
+            if not scope_text:
+                problems.append("the scope is missing")
+        if rec_number and text:
+            earlier = seen_text.setdefault(rec_number.lower(), (number, text))
+            if earlier[1] != text:
+                problems.append(f"recommendation {rec_number} has different text on row {earlier[0]}")
+        agency = None
+        if agency_name:
+            agency = agencies.get(agency_name.lower())
+            if agency is None:
+                problems.append(f"the lead agency ‘{agency_name}’ is not an agency of this partnership")
+        if (agency_name or cell(record, "Target date")) and not title:
+            problems.append("the action is missing")
+        dates = {}
+        for column in ("Target date", "Completion date"):
+            value = cell(record, column)
+            if value:
+                dates[column] = _parse_date(value)
+                if dates[column] is None:
+                    problems.append(f"the {column.lower()} ‘{value}’ is not a date (use 31/03/2027)")
+        owner = None
+        owner_email = cell(record, "Owner email").lower()
+        if owner_email:
+            owner = db.session.scalar(sa.select(User).where(User.email == owner_email))
+            if owner is None or agency is None or not is_agency_member(owner.id, agency.id):
+                problems.append(f"the owner {owner_email} is not a member of the lead agency")
+        if problems:
+            message = "; ".join(problems)
+            errors[f"row {number}"] = message[0].upper() + message[1:]
+        else:
+            rows.append(dict(number=rec_number, text=text, scope=scope, title=title, agency=agency,
+                             milestones=cell(record, "Key milestones"), deadline=dates.get("Target date"),
+                             completed_on=dates.get("Completion date"), outcome=cell(record, "Outcome"),
+                             measure=cell(record, "Measure of success"), owner=owner))
+    if errors:
+        raise ValidationFailed(errors)
+    if not rows:
+        raise ValidationFailed({"file": "The file has no rows to import"})
+    return _save_plan(review, rows, existing)
+
+
+def _save_plan(review, rows, existing):
+    result = ImportResult()
+    for row in rows:
+        key = row["number"].lower()
+        recommendation = existing.get(key)
+        if recommendation is None:
+            recommendation = Recommendation(review_id=review.id, number=row["number"], text=row["text"],
+                                            scope=row["scope"], agencies=[], themes=[], actions=[])
+            db.session.add(recommendation)
+            existing[key] = recommendation
+            result.recommendations_created += 1
+        if row["agency"] is not None and row["agency"] not in recommendation.agencies:
+            recommendation.agencies.append(row["agency"])
+        if not row["title"]:
+            continue
+        duplicate = any(a.title.strip().lower() == row["title"].lower() and a.lead_agency_id ==
+                        (row["agency"].id if row["agency"] else None) for a in recommendation.actions)
+        if duplicate:
+            result.rows_already_present += 1
+            continue
+        db.session.flush()
+        action = Action(partnership_id=review.partnership_id, source=ActionSource.DHR,
+                        recommendation=recommendation, title=row["title"],
+                        lead_agency_id=row["agency"].id if row["agency"] else None,
+                        owner_id=row["owner"].id if row["owner"] else None, milestones=row["milestones"],
+                        deadline=row["deadline"], original_deadline=row["deadline"], measure=row["measure"],
+                        theme=", ".join(t.name for t in recommendation.themes))
+        if row["completed_on"]:
+            action.status = ActionStatus.COMPLETED
+            action.completed_on = row["completed_on"]
+            action.completion_note = row["outcome"]
+        refresh_smart(action)
+        db.session.add(action)
+        result.actions_created += 1
+    db.session.commit()
+    return result
+
+
+def review_action_values(recommendation):
+    """What the action form starts with for a new action on this recommendation."""
+    agencies = recommendation.agencies
+    return dict(lead_agency_id=agencies[0].id if len(agencies) == 1 else None,
+                theme=", ".join(t.name for t in recommendation.themes), component=recommendation.component)

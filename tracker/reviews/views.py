@@ -1,0 +1,249 @@
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.actions.state import london_today
+from tracker.errors import ValidationFailed, show_on_form
+from tracker.extensions import db
+from tracker.forms import ConfirmForm
+from tracker.partnerships.models import Partnership
+from tracker.permissions import require
+from tracker.reviews import services
+from tracker.reviews.forms import (MONTHS, EndPauseForm, ImportForm, PanelMemberForm, PauseForm, RecommendationForm,
+                                   ResponseForm, ReviewForm, ThemeForm)
+from tracker.reviews.models import PanelMember, Recommendation, Review, Theme
+from tracker.spreadsheets import csv_bytes, xlsx_bytes
+
+bp = Blueprint("reviews", __name__)
+
+
+def _review(review_id, verb="view"):
+    return require(verb, db.get_or_404(Review, review_id))
+
+
+def _to_review(review):
+    return redirect(url_for("reviews.show_review", review_id=review.id))
+
+
+def _saved(form, save, success, target):
+    """Run a save from a valid form; on refusal leave the errors on the form and return None."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except ValidationFailed as failure:
+        db.session.rollback()
+        show_on_form(form, failure)
+        return None
+    flash(success, "success")
+    return target()
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews")
+def list_reviews(partnership_id):
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    reviews = services.reviews_for(current_user, partnership)
+    today = london_today()
+    return render_template("reviews/list.html", partnership=partnership,
+                           reviews=[(r, services.timeliness(r, today)) for r in reviews])
+
+
+@bp.route("/partnerships/<int:partnership_id>/reviews/new", methods=["GET", "POST"])
+@bp.route("/reviews/<int:review_id>/edit", methods=["GET", "POST"], endpoint="edit_review")
+def new_review(partnership_id=None, review_id=None):
+    if review_id is not None:
+        review = _review(review_id, "edit")
+        partnership = review.partnership
+    else:
+        review = None
+        partnership = require("create_review", db.get_or_404(Partnership, partnership_id))
+    form = ReviewForm(obj=review)
+    saved = {}
+
+    def save():
+        saved["review"] = services.save_review(partnership, review, form.review_values(), current_user)
+
+    done = _saved(form, save, "The review has been saved.", lambda: _to_review(saved["review"]))
+    return done or render_template("reviews/edit.html", form=form, partnership=partnership, review=review)
+
+
+@bp.get("/reviews/<int:review_id>")
+def show_review(review_id):
+    review = _review(review_id)
+    services.log_view(review, current_user)
+    recommendations = services.recommendations_of(review)
+    return render_template(
+        "reviews/show.html", review=review, recommendations=recommendations,
+        states={r.id: services.recommendation_state(r) for r in recommendations},
+        timeliness=services.timeliness(review), completed_on=services.plan_completed_on(recommendations),
+        months=MONTHS)
+
+
+@bp.route("/reviews/<int:review_id>/panel", methods=["GET", "POST"])
+def manage_panel(review_id):
+    review = _review(review_id, "manage_panel")
+    form = PanelMemberForm()
+    form.user_id.choices = [("", "Choose a person"), *[(u.id, u.name) for u in services.panel_candidates(review)]]
+    done = _saved(form, lambda: services.add_panel_member(review, form.user_id.data, form.is_chair.data),
+                  "The panel has been updated.", lambda: redirect(url_for("reviews.manage_panel",
+                                                                          review_id=review.id)))
+    return done or render_template("reviews/panel.html", form=form, review=review)
+
+
+@bp.route("/reviews/<int:review_id>/panel/<int:member_id>/remove", methods=["GET", "POST"])
+def remove_panel_member(review_id, member_id):
+    review = _review(review_id, "manage_panel")
+    member = db.get_or_404(PanelMember, member_id)
+    if member.review_id != review.id:
+        abort(404)
+    form = ConfirmForm()
+    done = _saved(form, lambda: services.remove_panel_member(member), f"{member.user.name} has left the panel.",
+                  lambda: redirect(url_for("reviews.manage_panel", review_id=review.id)))
+    return done or render_template("reviews/remove_panel_member.html", form=form, review=review, member=member)
+
+
+@bp.route("/reviews/<int:review_id>/pause", methods=["GET", "POST"])
+def pause_review(review_id):
+    review = _review(review_id, "edit")
+    is_paused = any(p.ended_on is None for p in review.pauses)
+    form = EndPauseForm() if is_paused else PauseForm()
+    if request.method == "GET":
+        (form.ended_on if is_paused else form.started_on).data = london_today()
+    if is_paused:
+        done = _saved(form, lambda: services.end_pause(review, form.ended_on.data), "The review has resumed.",
+                      lambda: _to_review(review))
+    else:
+        done = _saved(form, lambda: services.add_pause(review, form.started_on.data, form.reason.data),
+                      "The pause has been recorded.", lambda: _to_review(review))
+    return done or render_template("reviews/pause.html", form=form, review=review, is_paused=is_paused)
+
+
+@bp.route("/reviews/<int:review_id>/recommendations/new", methods=["GET", "POST"])
+@bp.route("/recommendations/<int:recommendation_id>/edit", methods=["GET", "POST"],
+          endpoint="edit_recommendation")
+def new_recommendation(review_id=None, recommendation_id=None):
+    if recommendation_id is not None:
+        recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+        review = recommendation.review
+    else:
+        recommendation = None
+        review = _review(review_id, "edit")
+    form = RecommendationForm(obj=recommendation)
+    form.set_lists(review.partnership.agencies, services.themes_of(review.partnership))
+    if request.method == "GET" and recommendation is not None:
+        form.agency_ids.data = [a.id for a in recommendation.agencies]
+        form.theme_ids.data = [t.id for t in recommendation.themes]
+        form.scope.data = recommendation.scope.value
+    done = _saved(form, lambda: services.save_recommendation(review, recommendation,
+                                                             form.recommendation_values()),
+                  "The recommendation has been saved.", lambda: _to_review(review))
+    return done or render_template("reviews/recommendation.html", form=form, review=review,
+                                   recommendation=recommendation)
+
+
+@bp.route("/recommendations/<int:recommendation_id>/delete", methods=["GET", "POST"])
+def delete_recommendation(recommendation_id):
+    recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+    review = recommendation.review
+    form = ConfirmForm()
+    done = _saved(form, lambda: services.delete_recommendation(recommendation),
+                  f"Recommendation {recommendation.number} has been deleted.", lambda: _to_review(review))
+    return done or render_template("reviews/delete_recommendation.html", form=form, review=review,
+                                   recommendation=recommendation)
+
+
+@bp.route("/recommendations/<int:recommendation_id>/response", methods=["GET", "POST"])
+def record_response(recommendation_id):
+    recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+    form = ResponseForm(obj=recommendation)
+    if request.method == "GET" and recommendation.assessment:
+        form.assessment.data = recommendation.assessment.value
+    done = _saved(form, lambda: services.record_response(recommendation, {
+        name: field.data for name, field in form._fields.items() if name != "csrf_token"}),
+        "The response has been recorded.", lambda: _to_review(recommendation.review))
+    return done or render_template("reviews/response.html", form=form, recommendation=recommendation,
+                                   review=recommendation.review)
+
+
+@bp.route("/reviews/<int:review_id>/import", methods=["GET", "POST"])
+def import_plan(review_id):
+    review = _review(review_id, "edit")
+    form = ImportForm()
+    row_errors = {}
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if not upload or not upload.filename:
+                raise ValidationFailed({"file": "Choose a CSV or Excel file to import"})
+            result = services.import_plan(review, upload.filename, upload.read(),
+                                          current_app.config["IMPORT_MAX_BYTES"])
+        except ValidationFailed as failure:
+            db.session.rollback()
+            row_errors = {k: v for k, v in failure.errors.items() if k.startswith("row ")}
+            if "file" in failure.errors:
+                form.file.errors.append(failure.errors["file"])
+            if row_errors:
+                form.form_errors.append(f"{len(row_errors)} row{'s' if len(row_errors) != 1 else ''} of the file "
+                                        "need correcting. Nothing has been imported.")
+        else:
+            flash(f"Imported {result.recommendations_created} new recommendation"
+                  f"{'s' if result.recommendations_created != 1 else ''} and {result.actions_created} new action"
+                  f"{'s' if result.actions_created != 1 else ''}"
+                  + (f"; {result.rows_already_present} row{'s were' if result.rows_already_present != 1 else ' was'}"
+                     " already in the plan" if result.rows_already_present else "") + ".", "success")
+            return _to_review(review)
+    return render_template("reviews/import.html", form=form, review=review, row_errors=row_errors,
+                           columns=services.COLUMNS, optional_columns=services.OPTIONAL_COLUMNS)
+
+
+@bp.get("/reviews/action-plan-template.csv")
+def import_template():
+    header = services.COLUMNS + services.OPTIONAL_COLUMNS
+    example = ["1", "Agencies should share MARAC outcomes with the victim's GP.", "Local",
+               "Publish a protocol for sharing MARAC outcomes with GPs", "Thames Valley Police",
+               "Draft by 31/01/2027; agreed by the LMC by 28/02/2027", "31/03/2027", "", "",
+               "Protocol signed by every GP practice", ""]
+    return Response(csv_bytes(header, [example]), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=action-plan-template.csv"})
+
+
+@bp.get("/reviews/<int:review_id>/action-plan.<any(csv, xlsx):kind>")
+def export_plan(review_id, kind):
+    review = _review(review_id)
+    services.log_view(review, current_user)
+    header, rows = services.plan_rows(review)
+    filename = f"{review.reference} action plan".replace(" ", "-").replace("/", "-")
+    if kind == "csv":
+        return Response(csv_bytes(header, rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+    return Response(xlsx_bytes(header, rows, title="Action plan"),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"})
+
+
+@bp.get("/partnerships/<int:partnership_id>/external-recommendations")
+def external_register(partnership_id):
+    partnership = require("view_register", db.get_or_404(Partnership, partnership_id))
+    return render_template("reviews/register.html", partnership=partnership,
+                           rows=services.external_register(partnership))
+
+
+@bp.route("/partnerships/<int:partnership_id>/themes", methods=["GET", "POST"])
+def manage_themes(partnership_id):
+    partnership = require("manage_themes", db.get_or_404(Partnership, partnership_id))
+    form = ThemeForm()
+    done = _saved(form, lambda: services.add_theme(partnership, form.name.data), "The theme has been added.",
+                  lambda: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
+    return done or render_template("reviews/themes.html", form=form, partnership=partnership,
+                                   themes=services.themes_of(partnership))
+
+
+@bp.route("/partnerships/<int:partnership_id>/themes/<int:theme_id>/remove", methods=["GET", "POST"])
+def remove_theme(partnership_id, theme_id):
+    partnership = require("manage_themes", db.get_or_404(Partnership, partnership_id))
+    theme = db.get_or_404(Theme, theme_id)
+    if theme.partnership_id != partnership.id:
+        abort(404)
+    form = ConfirmForm()
+    done = _saved(form, lambda: services.remove_theme(theme), f"‘{theme.name}’ has been removed from the list.",
+                  lambda: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
+    return done or render_template("reviews/remove_theme.html", form=form, partnership=partnership, theme=theme)
