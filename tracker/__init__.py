@@ -76,11 +76,12 @@ def register_blueprints(app):
     from tracker.accounts.views import bp as accounts
     from tracker.actions.views import bp as actions
     from tracker.audit.views import bp as audit
+    from tracker.benchmarks.views import bp as benchmarks
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
     from tracker.reviews.views import bp as reviews
 
-    for blueprint in (accounts, actions, audit, home, partnerships, reviews):
+    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, reviews):
         app.register_blueprint(blueprint)
 
 

@@ -34,6 +34,18 @@ def create_admin(email, name, password):
     click.echo(f"{email} is an administrator.")
 
 
+@tracker_cli.command("load-reference")
+@click.option("--scores", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of the reference partnerships' 2013 scores (default: the copy shipped with the tracker).")
+def load_reference(scores):
+    """Load the benchmark frameworks and the reference partnerships' scores. Running it again refreshes them."""
+    from tracker.benchmarks.services import REFERENCE_CSV, load_frameworks, load_reference_scores
+
+    frameworks = load_frameworks()
+    partnerships = load_reference_scores(scores or REFERENCE_CSV)
+    click.echo(f"Loaded {frameworks} frameworks and the scores of {partnerships} reference partnerships.")
+
+
 @tracker_cli.command("demo")
 @click.option("--password", help="Password for the demo accounts created now (default: a random one, printed once).")
 def demo(password):

@@ -135,6 +135,28 @@ def _load_review(partnership, agencies):
             db.session.add(record)
 
 
+#: key issues of the 2012 benchmark that are strengths, not weaknesses
+STRENGTHS = {"Clear structure", "Excellent commissioned service", "Outstanding refuge facilities",
+             "LSCB training highly regarded", "Good funding for the commissioned service",
+             "Commissioned service an example of good practice", "Good operational referral systems"}
+
+
+def _load_benchmark(partnership):
+    """The reference data, then Milton Keynes' real 2012 benchmark, so that a new user sees a real example."""
+    from tracker.benchmarks.models import Benchmark, ReferenceScore
+    from tracker.benchmarks.services import DATA, import_json, load_frameworks, load_reference_scores
+
+    if not db.session.scalar(sa.select(ReferenceScore.id).limit(1)):
+        load_frameworks()
+        load_reference_scores()
+    if not db.session.scalar(sa.select(Benchmark.id).where(Benchmark.partnership_id == partnership.id)):
+        benchmark = import_json(partnership, (DATA / "milton-keynes-2012-benchmark.json").read_bytes())
+        for finding in benchmark.findings:
+            if finding.text in STRENGTHS:
+                finding.is_no_action_needed, finding.no_action_reason = True, "A strength to keep"
+        db.session.commit()
+
+
 def load_demo(password):
     """Create whatever of the demo is missing; returns the emails of accounts created now."""
     name, area = PARTNERSHIP
@@ -171,4 +193,5 @@ def load_demo(password):
     _load_actions(partnership, agencies)
     _load_review(partnership, agencies)
     db.session.commit()
+    _load_benchmark(partnership)
     return created

@@ -126,7 +126,9 @@ class ResponseAssessment(LabelledEnum):
     NO_RESPONSE = "no_response", "No response"
 
 
-class RecommendationState(LabelledEnum):
+class DeliveryState(LabelledEnum):
+    """Where a recommendation or finding stands, from the actions that answer it."""
+
     NO_ACTION = "no_action", "No action yet"
     IN_PROGRESS = "in_progress", "In progress"
     COMPLETED = "completed", "All actions completed"

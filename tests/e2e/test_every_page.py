@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tracker.actions.models import Action
 from tracker.audit.services import acting_as
+from tracker.benchmarks.models import Benchmark, Finding
 from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
@@ -25,8 +26,11 @@ def demo(app):
         agency = db.session.scalar(sa.select(Agency))
         review = db.session.scalar(sa.select(Review))
         recommendation = db.session.scalar(sa.select(Recommendation).where(Recommendation.number == "3"))
+        benchmark = db.session.scalar(sa.select(Benchmark))
+        finding = db.session.scalar(sa.select(Finding).where(Finding.text == "Lack of a clear vision"))
         return dict(p=partnership.id, action=action.id, agency=agency.id, review=review.id,
-                    recommendation=recommendation.id)
+                    recommendation=recommendation.id, benchmark=benchmark.id, finding=finding.id,
+                    component=finding.component_id)
 
 
 def _sign_in(page, live_server, email):
@@ -49,7 +53,12 @@ TOURS = {
         "/reviews/{review}/recommendations/new", "/recommendations/{recommendation}/edit",
         "/recommendations/{recommendation}/actions/new", "/reviews/{review}/import",
         "/partnerships/{p}/external-recommendations", "/partnerships/{p}/themes",
+        "/partnerships/{p}/benchmarks", "/benchmarks/{benchmark}", "/partnerships/{p}/benchmarks/new",
+        "/partnerships/{p}/benchmarks/import", "/benchmarks/{benchmark}/edit",
+        "/benchmarks/{benchmark}/components/{component}", "/findings/{finding}/actions/new",
+        "/findings/{finding}/no-action",
     ],
+    "strategic.chair@demo.example": ["/", "/benchmarks/{benchmark}", "/partnerships/{p}/actions"],
     "panel.chair@demo.example": ["/", "/reviews/{review}"],
     "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people"],
     "agency.lead@demo.example": ["/", "/my-actions", "/actions/{action}/update"],

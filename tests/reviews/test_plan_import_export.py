@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import text
 from tracker.actions.models import Action
-from tracker.enums import RecommendationState
+from tracker.enums import DeliveryState
 from tracker.extensions import db
 from tracker.reviews import services
 from tracker.reviews.models import Recommendation
@@ -202,11 +202,11 @@ def test_recommendation_state_for_each_case(ctx, make):
         db.session.expire_all()
         return services.recommendation_state(db.session.get(Recommendation, recommendation.id))
 
-    assert state_with() is RecommendationState.NO_ACTION
-    assert state_with("in_progress", "closed") is RecommendationState.IN_PROGRESS
-    assert state_with("blocked") is RecommendationState.IN_PROGRESS
-    assert state_with("completed", "closed") is RecommendationState.COMPLETED
-    assert state_with("closed", "closed") is RecommendationState.CLOSED
+    assert state_with() is DeliveryState.NO_ACTION
+    assert state_with("in_progress", "closed") is DeliveryState.IN_PROGRESS
+    assert state_with("blocked") is DeliveryState.IN_PROGRESS
+    assert state_with("completed", "closed") is DeliveryState.COMPLETED
+    assert state_with("closed", "closed") is DeliveryState.CLOSED
 
 
 def test_plan_complete_date_is_the_last_closure_once_every_recommendation_is_closed(ctx, make):

@@ -21,6 +21,8 @@ class Action(Audited, TimestampMixin, db.Model):
                                                  default=ActionSource.STRATEGY)
     #: the DHR recommendation this action answers (source DHR)
     recommendation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recommendation.id"), index=True)
+    #: the benchmark finding (key issue) this action answers (source benchmark)
+    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"), index=True)
     #: what: the specific act, starting with a verb
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     outcome: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
@@ -71,6 +73,7 @@ class Action(Audited, TimestampMixin, db.Model):
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     updates = relationship("ProgressUpdate", back_populates="action", order_by="ProgressUpdate.at")
     recommendation = relationship("Recommendation", back_populates="actions")
+    finding = relationship("Finding", back_populates="actions")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -12,7 +12,8 @@ from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.audit.models import AuditEntry
 from tracker.audit.services import noting
 from tracker.db import paginate_rows, utcnow
-from tracker.enums import ActionSource, ActionStatus, AuditEvent, ClosureOutcome, LeadAssessment, Rag, Role
+from tracker.enums import (ActionSource, ActionStatus, AuditEvent, ClosureOutcome, DeliveryState, LeadAssessment,
+                           Rag, Role)
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
@@ -98,17 +99,19 @@ def _validate_plan(partnership, values):
         raise ValidationFailed(errors)
 
 
-def save_action(partnership, action, values, expected_version=None, deadline=None, recommendation=None):
+def save_action(partnership, action, values, expected_version=None, deadline=None, origin=None):
     """Create (action=None) or edit an action's plan; returns it. The SMART check is recorded, never enforced.
-    A new action for a review's recommendation takes the review as its source."""
+    A new action answering a review's recommendation or a benchmark's finding (the origin) takes it as source."""
     if action is not None:
         _check_version(action, expected_version)
     _validate_plan(partnership, values)
     is_new = action is None
     if is_new:
         action = Action(partnership_id=partnership.id, source=ActionSource.STRATEGY)
-        if recommendation is not None:
-            action.source, action.recommendation = ActionSource.DHR, recommendation
+        if type(origin).__name__ == "Recommendation":
+            action.source, action.recommendation = ActionSource.DHR, origin
+        elif type(origin).__name__ == "Finding":
+            action.source, action.finding = ActionSource.BENCHMARK, origin
         if deadline is not None:
             action.deadline = action.original_deadline = deadline
     for field in PLAN_FIELDS:
@@ -274,6 +277,17 @@ def reassign_owner(partnership, from_user_id, to_user_id, action_ids):
             refresh_smart(action)
         db.session.commit()
     return actions
+
+
+def delivery_state(actions):
+    """Where a recommendation or finding stands, from the actions that answer it."""
+    if not actions:
+        return DeliveryState.NO_ACTION
+    if all(a.status is ActionStatus.CLOSED for a in actions):
+        return DeliveryState.CLOSED
+    if all(a.status in (ActionStatus.COMPLETED, ActionStatus.CLOSED) for a in actions):
+        return DeliveryState.COMPLETED
+    return DeliveryState.IN_PROGRESS
 
 
 # Queries

@@ -12,6 +12,8 @@ from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
+from tracker.benchmarks.models import Finding
+from tracker.benchmarks.services import finding_action_values
 from tracker.reviews.models import Recommendation
 from tracker.reviews.services import review_action_values
 
@@ -72,23 +74,27 @@ def _smart_of_form(form, deadline, created_on):
 @bp.route("/partnerships/<int:partnership_id>/actions/new", methods=["GET", "POST"])
 @bp.route("/recommendations/<int:recommendation_id>/actions/new", methods=["GET", "POST"],
           endpoint="new_review_action")
+@bp.route("/findings/<int:finding_id>/actions/new", methods=["GET", "POST"], endpoint="new_benchmark_action")
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"], endpoint="edit_action")
-def new_action(partnership_id=None, action_id=None, recommendation_id=None):
-    recommendation = None
+def new_action(partnership_id=None, action_id=None, recommendation_id=None, finding_id=None):
+    """One form for every action: of the strategy plan, of a review's recommendation, of a benchmark's finding."""
+    action = recommendation = finding = None
     if action_id is not None:
         action = _action(action_id, "edit")
-        partnership = action.partnership
-        recommendation = action.recommendation
+        partnership, recommendation, finding = action.partnership, action.recommendation, action.finding
     elif recommendation_id is not None:
-        action = None
         recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
         partnership = recommendation.review.partnership
+    elif finding_id is not None:
+        finding = db.get_or_404(Finding, finding_id)
+        require("edit", finding.benchmark)
+        partnership = finding.benchmark.partnership
     else:
-        action = None
         partnership = require("create_action", db.get_or_404(Partnership, partnership_id))
     form = ActionForm(obj=action)
-    if request.method == "GET" and action is None and recommendation is not None:
-        for name, value in review_action_values(recommendation).items():
+    if request.method == "GET" and action is None and (recommendation or finding) is not None:
+        starting = review_action_values(recommendation) if recommendation else finding_action_values(finding)
+        for name, value in starting.items():
             getattr(form, name).data = value
     form.set_people(partnership.agencies, services.agency_members(partnership.id))
     if action is not None and action.deadline is not None:
@@ -98,7 +104,7 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None):
     if request.method == "POST" and "check" not in request.form and form.validate():
         try:
             saved = services.save_action(partnership, action, form.plan_values(), form.version.data,
-                                         form.deadline.data if form.deadline else None, recommendation)
+                                         form.deadline.data if form.deadline else None, recommendation or finding)
         except services.StaleAction as stale:
             db.session.rollback()
             show_on_form(form, stale)
@@ -117,7 +123,7 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None):
     else:
         letters = smart.check_action(action, created_on)
     return render_template("actions/edit.html", form=form, partnership=partnership, action=action,
-                           recommendation=recommendation, letters=letters, conflict=conflict,
+                           recommendation=recommendation, finding=finding, letters=letters, conflict=conflict,
                            component_labels=COMPONENT_LABELS)
 
 

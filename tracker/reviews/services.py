@@ -8,10 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
-from tracker.actions.services import is_agency_member, refresh_smart
+from tracker.actions.services import delivery_state, is_agency_member, refresh_smart
 from tracker.actions.state import london_today
 from tracker.audit.services import record_view
-from tracker.enums import (DEFAULT_THEMES, ActionSource, ActionStatus, RecommendationState, ResponseAssessment,
+from tracker.enums import (DEFAULT_THEMES, ActionSource, ActionStatus, DeliveryState, ResponseAssessment,
                            ReviewStatus, ReviewType, Scope)
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
@@ -243,19 +243,12 @@ def recommendations_of(review):
 
 
 def recommendation_state(recommendation):
-    actions = recommendation.actions
-    if not actions:
-        return RecommendationState.NO_ACTION
-    if all(a.status is ActionStatus.CLOSED for a in actions):
-        return RecommendationState.CLOSED
-    if all(a.status in (ActionStatus.COMPLETED, ActionStatus.CLOSED) for a in actions):
-        return RecommendationState.COMPLETED
-    return RecommendationState.IN_PROGRESS
+    return delivery_state(recommendation.actions)
 
 
 def plan_completed_on(recommendations):
     """The day the action plan was complete (every recommendation's actions closed), or None."""
-    if not recommendations or any(recommendation_state(r) is not RecommendationState.CLOSED
+    if not recommendations or any(recommendation_state(r) is not DeliveryState.CLOSED
                                   for r in recommendations):
         return None
     return max(a.closed_on for r in recommendations for a in r.actions if a.closed_on)

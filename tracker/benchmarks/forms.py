@@ -1,0 +1,45 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from tracker.benchmarks.services import SCALE, VALID_SCORES
+from tracker.forms import UKDateField, options
+
+
+def _score_choices(blank):
+    labels = [(f"{s:g}", f"{s:g}" + (f" ({SCALE[int(s)]})" if s == int(s) else "")) for s in VALID_SCORES]
+    return options(labels, blank=blank)
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "") else None
+
+
+class BenchmarkForm(FlaskForm):
+    framework_id = SelectField("Framework", choices=[], coerce=_optional_int, validate_choice=False)
+    started_on = UKDateField("Review started", description="For example, 2/7/2012.")
+    ended_on = UKDateField("Review ended")
+    reviewer = StringField("Reviewer", validators=[Length(max=200)],
+                           description="The organisation that carried out the benchmark.")
+    overall_score = SelectField("Overall score", choices=_score_choices("Not scored yet"))
+    overall_commentary = TextAreaField("Overall commentary")
+    key_issues = TextAreaField("Overall key issues", description="One per line, as the reviewer wrote them.")
+
+
+class ComponentForm(FlaskForm):
+    score = SelectField("Score", choices=_score_choices("Not scored yet"))
+    commentary = TextAreaField("Commentary")
+    key_issues = TextAreaField("Key issues", description="One per line. Each becomes a finding you can turn into "
+                                                         "actions, or mark as needing none.")
+
+
+class ImportBenchmarkForm(FlaskForm):
+    file = FileField("Benchmark file (JSON)",
+                     description="In the shape of the Milton Keynes 2012 example: framework, review dates, reviewer, "
+                                 "overall score and key issues, and each component's score and key issues.")
+
+
+class NoActionForm(FlaskForm):
+    reason = TextAreaField("Why no action is needed",
+                           description="For example, ‘A strength: the structure is clear and works’.")

@@ -1,0 +1,392 @@
+"""Benchmarks: frameworks and reference data, recording and importing a benchmark, findings, the picture."""
+import csv
+import io
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.actions.models import Action
+from tracker.actions.services import delivery_state
+from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding, Framework, ReferenceScore
+from tracker.enums import DeliveryState
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+
+DATA = Path(__file__).resolve().parent / "data"
+REFERENCE_CSV = DATA / "isoe-2013-anonymised-partnership-scores.csv"
+VALID_SCORES = tuple(Decimal(n) / 2 for n in range(2, 9))  # 1, 1.5, ... 4
+SCALE = {1: "poor", 2: "satisfactory", 3: "good", 4: "excellent"}
+
+
+def score_words(score):
+    return ", ".join(f"{s:g}" for s in VALID_SCORES)
+
+
+def parse_score(value):
+    """A score as the framework allows it (1 to 4 in half points), or None if it is not one."""
+    try:
+        score = Decimal(str(value)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        return None
+    return score if score in VALID_SCORES else None
+
+
+# Reference data
+
+
+def load_frameworks():
+    """Create or refresh the frameworks and their components from the packaged data file."""
+    data = json.loads((DATA / "frameworks.json").read_text(encoding="utf-8"))
+    for spec in data["frameworks"]:
+        framework = db.session.scalar(sa.select(Framework).where(Framework.key == spec["key"]))
+        if framework is None:
+            framework = Framework(key=spec["key"])
+            db.session.add(framework)
+        framework.name, framework.year = spec["name"], spec["year"]
+        db.session.flush()
+        existing = {c.key: c for c in framework.components}
+        for number, part in enumerate(spec["components"], start=1):
+            component = existing.get(part["key"]) or Component(framework_id=framework.id, key=part["key"])
+            component.number, component.title = number, part["title"]
+            component.description, component.questions = part["description"], part["questions"]
+            db.session.add(component)
+    db.session.commit()
+    return len(data["frameworks"])
+
+
+def load_reference_scores(path=REFERENCE_CSV, framework_key="isoe-2013"):
+    """Replace the reference partnerships' scores with those in the CSV (one row per partnership)."""
+    framework = _framework(framework_key)
+    components = {c.key: c for c in framework.components}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = [key for key in ["partnership", "overall", *components] if key not in (rows[0] if rows else {})]
+    if missing:
+        raise ValidationFailed({"file": "The reference file lacks the columns: " + ", ".join(missing)})
+    db.session.execute(sa.delete(ReferenceScore).where(ReferenceScore.framework_id == framework.id))
+    for row in rows:
+        for key, component in [("overall", None), *components.items()]:
+            score = parse_score(row[key])
+            if score is None:
+                raise ValidationFailed({"file": f"Partnership {row['partnership']}: ‘{row[key]}’ is not a score"})
+            db.session.add(ReferenceScore(framework_id=framework.id, partnership_label=row["partnership"],
+                                          component_id=component.id if component else None, score=score))
+    db.session.commit()
+    return len(rows)
+
+
+def _framework(key):
+    framework = db.session.scalar(sa.select(Framework).where(Framework.key == key))
+    if framework is None:
+        raise ValidationFailed({"framework": f"Unknown framework ‘{key}’: use "
+                                             + " or ".join(db.session.scalars(sa.select(Framework.key)))})
+    return framework
+
+
+def frameworks():
+    return db.session.scalars(sa.select(Framework).order_by(Framework.year)).all()
+
+
+@dataclass(frozen=True)
+class Stats:
+    n: int
+    mean: float
+    q1: float
+    median: float
+    q3: float
+
+
+def describe(values):
+    """Mean and quartiles (the inclusive method: the median of each half, interpolated)."""
+    values = [float(v) for v in values]
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return Stats(len(values), statistics.fmean(values), q1, median, q3)
+
+
+def reference_statistics(framework):
+    """{component id (None for overall): Stats} over the reference partnerships; empty when there are none."""
+    rows = db.session.execute(sa.select(ReferenceScore.component_id, ReferenceScore.score)
+                              .where(ReferenceScore.framework_id == framework.id)).all()
+    by_component = {}
+    for component_id, score in rows:
+        by_component.setdefault(component_id, []).append(score)
+    return {component_id: describe(scores) for component_id, scores in by_component.items() if len(scores) > 1}
+
+
+def reference_totals(framework):
+    """Each reference partnership's total (its 12 component scores and its overall score)."""
+    return db.session.execute(
+        sa.select(ReferenceScore.partnership_label, sa.func.sum(ReferenceScore.score))
+        .where(ReferenceScore.framework_id == framework.id).group_by(ReferenceScore.partnership_label)).all()
+
+
+@dataclass(frozen=True)
+class Position:
+    rank: int
+    is_tied: bool
+    out_of: int
+    total: Decimal
+
+    @property
+    def label(self):
+        return f"{self.rank}{'=' if self.is_tied else ''} of {self.out_of + 1}"
+
+
+def position_of(benchmark):
+    """Where the benchmark would stand among the reference partnerships, ranked by total score as they were."""
+    totals = [total for _label, total in reference_totals(benchmark.framework)]
+    scores = [s.score for s in benchmark.scores]
+    if not totals or any(s is None for s in scores) or benchmark.overall_score is None:
+        return None
+    total = sum(scores, Decimal(0)) + benchmark.overall_score
+    higher = sum(1 for t in totals if t > total)
+    return Position(higher + 1, any(t == total for t in totals), len(totals), total)
+
+
+# Benchmarks
+
+
+def benchmarks_of(partnership):
+    return db.session.scalars(sa.select(Benchmark).where(Benchmark.partnership_id == partnership.id)
+                              .options(selectinload(Benchmark.framework))
+                              .order_by(Benchmark.started_on.desc())).all()
+
+
+def previous_of(benchmark):
+    return db.session.scalar(
+        sa.select(Benchmark).where(Benchmark.partnership_id == benchmark.partnership_id,
+                                   Benchmark.framework_id == benchmark.framework_id,
+                                   Benchmark.started_on < benchmark.started_on)
+        .order_by(Benchmark.started_on.desc()).limit(1))
+
+
+def _lines(text):
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+
+
+def save_benchmark(partnership, benchmark, values):
+    """Create (benchmark=None, with a blank score for every component) or edit a benchmark's overview."""
+    errors = {}
+    framework = db.session.get(Framework, values.get("framework_id") or 0) if benchmark is None else \
+        benchmark.framework
+    if framework is None:
+        errors["framework_id"] = "Choose the framework the benchmark used"
+    if values.get("started_on") is None:
+        errors["started_on"] = "Enter the date the review started"
+    elif values.get("ended_on") and values["ended_on"] < values["started_on"]:
+        errors["ended_on"] = "The review cannot end before it started"
+    overall = values.get("overall_score")
+    if overall not in (None, "") and parse_score(overall) is None:
+        errors["overall_score"] = "Choose a score from 1 to 4"
+    if errors:
+        raise ValidationFailed(errors)
+    if benchmark is None:
+        benchmark = Benchmark(partnership_id=partnership.id, framework_id=framework.id)
+        benchmark.scores = [ComponentScore(component_id=c.id) for c in framework.components]
+        db.session.add(benchmark)
+    benchmark.started_on, benchmark.ended_on = values["started_on"], values.get("ended_on")
+    benchmark.reviewer = (values.get("reviewer") or "").strip()
+    benchmark.overall_score = parse_score(overall) if overall not in (None, "") else None
+    benchmark.overall_commentary = (values.get("overall_commentary") or "").strip()
+    db.session.flush()
+    _replace_findings(benchmark, None, _lines(values.get("key_issues")))
+    db.session.commit()
+    return benchmark
+
+
+def save_component(benchmark, component, score, commentary, key_issues):
+    """One component's score, commentary and key issues (one per line)."""
+    parsed = parse_score(score) if score not in (None, "") else None
+    if score not in (None, "") and parsed is None:
+        raise ValidationFailed({"score": "Choose a score from 1 to 4"})
+    entry = next(s for s in benchmark.scores if s.component_id == component.id)
+    entry.score, entry.commentary = parsed, (commentary or "").strip()
+    _replace_findings(benchmark, component, _lines(key_issues))
+    db.session.commit()
+
+
+def _replace_findings(benchmark, component, texts):
+    """Keep findings whose text stays, add new ones, remove the rest unless actions already answer them."""
+    component_id = component.id if component else None
+    current = [f for f in benchmark.findings if f.component_id == component_id]
+    kept = {f.text: f for f in current}
+    removed = [f for f in current if f.text not in texts]
+    blocked = [f.text for f in removed if f.actions]
+    if blocked:
+        raise ValidationFailed({"key_issues": "These key issues have actions, so they cannot be removed: "
+                                              + "; ".join(blocked)})
+    for finding in removed:
+        benchmark.findings.remove(finding)
+    for position, text in enumerate(texts):
+        finding = kept.get(text) or Finding(component_id=component_id, text=text)
+        finding.position = position
+        if finding not in benchmark.findings:
+            benchmark.findings.append(finding)
+
+
+def import_json(partnership, raw):
+    """A benchmark from a JSON file shaped like the Milton Keynes 2012 data: validated whole, saved whole."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+    except UnicodeDecodeError:
+        raise ValidationFailed({"file": "The file must be UTF-8 text"}) from None
+    except json.JSONDecodeError as error:
+        raise ValidationFailed({"file": f"The file is not valid JSON (line {error.lineno}, column {error.colno}: "
+                                        f"{error.msg})"}) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed({"file": "The file must hold one benchmark (a JSON object)"})
+    problems = []
+    framework = db.session.scalar(sa.select(Framework).where(Framework.key == str(data.get("framework"))))
+    if framework is None:
+        known = " or ".join(db.session.scalars(sa.select(Framework.key).order_by(Framework.key)))
+        raise ValidationFailed({"file": f"Unknown framework ‘{data.get('framework')}’: use {known}"})
+    dates = data.get("review_dates") or {}
+    started_on = _iso_date(dates.get("start"), "review_dates.start", problems)
+    ended_on = _iso_date(dates.get("end"), "review_dates.end", problems) if dates.get("end") else None
+    overall = data.get("overall") or {}
+    overall_score = _score(overall.get("score"), "the overall score", problems)
+    components = {c.key: c for c in framework.components}
+    seen = {}
+    for index, entry in enumerate(data.get("components") or [], start=1):
+        key = (entry or {}).get("component")
+        if key not in components:
+            problems.append(f"Component {index}: unknown component ‘{key}’ for the {framework.name} framework")
+            continue
+        if key in seen:
+            problems.append(f"Component ‘{key}’ appears twice")
+            continue
+        seen[key] = (_score(entry.get("score"), f"component ‘{key}’", problems),
+                     _issues(entry.get("key_issues"), f"component ‘{key}’", problems),
+                     str(entry.get("commentary") or ""))
+    missing = [key for key in components if key not in seen]
+    if missing and not problems:
+        problems.append("Missing components: " + ", ".join(missing))
+    overall_issues = _issues(overall.get("key_issues"), "the overall key issues", problems)
+    if problems:
+        raise ValidationFailed({"file": "; ".join(problems)})
+    benchmark = Benchmark(partnership_id=partnership.id, framework_id=framework.id, started_on=started_on,
+                          ended_on=ended_on, reviewer=str(data.get("reviewer") or "")[:200],
+                          overall_score=overall_score, overall_commentary=str(overall.get("commentary") or ""))
+    benchmark.scores = [ComponentScore(component_id=components[key].id, score=score, commentary=commentary)
+                        for key, (score, _issues_list, commentary) in seen.items()]
+    benchmark.findings = [Finding(component_id=None, position=n, text=t) for n, t in enumerate(overall_issues)]
+    for key, (_score_value, issues, _commentary) in seen.items():
+        benchmark.findings += [Finding(component_id=components[key].id, position=n, text=t)
+                               for n, t in enumerate(issues)]
+    db.session.add(benchmark)
+    db.session.commit()
+    return benchmark
+
+
+def _iso_date(value, name, problems):
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{name} ‘{value}’ is not a date like 2012-07-02")
+        return None
+
+
+def _score(value, name, problems):
+    score = parse_score(value)
+    if score is None:
+        problems.append(f"{name}: the score {value} is not one of {score_words(None)}")
+    return score
+
+
+def _issues(value, name, problems):
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"{name}: key issues must be a list of text")
+        return []
+    return [" ".join(v.split()) for v in value if v.strip()]
+
+
+# Findings
+
+
+def finding_state(finding):
+    if finding.is_no_action_needed:
+        return None
+    return delivery_state(finding.actions)
+
+
+def mark_no_action(finding, reason):
+    if finding.actions:
+        raise ValidationFailed({"reason": "This key issue already has actions"})
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": "Say why no action is needed, for example ‘a strength to keep’"})
+    finding.is_no_action_needed, finding.no_action_reason = True, reason.strip()
+    db.session.commit()
+
+
+def clear_no_action(finding):
+    finding.is_no_action_needed, finding.no_action_reason = False, ""
+    db.session.commit()
+
+
+def finding_action_values(finding):
+    """What the action form starts with for a new action on this key issue."""
+    return dict(component=finding.component.key if finding.component else "", theme="")
+
+
+# The picture
+
+
+@dataclass
+class PictureRow:
+    component: Component
+    score: Decimal | None
+    commentary: str
+    reference: Stats | None
+    previous: Decimal | None
+    findings: list
+
+    @property
+    def change(self):
+        return None if self.score is None or self.previous is None else self.score - self.previous
+
+    @property
+    def is_below_mean(self):
+        return self.score is not None and self.reference is not None and float(self.score) < self.reference.mean
+
+    @property
+    def unaddressed(self):
+        return [f for f in self.findings if finding_state(f) is DeliveryState.NO_ACTION]
+
+
+def load_benchmark(benchmark_id):
+    return db.session.scalar(
+        sa.select(Benchmark).where(Benchmark.id == benchmark_id)
+        .options(selectinload(Benchmark.scores).selectinload(ComponentScore.component),
+                 selectinload(Benchmark.findings).selectinload(Finding.actions).selectinload(Action.lead_agency),
+                 selectinload(Benchmark.framework).selectinload(Framework.components)))
+
+
+def picture(benchmark):
+    """One row per component: the score, the reference partnerships' spread, the previous score, findings."""
+    stats = reference_statistics(benchmark.framework)
+    previous = previous_of(benchmark)
+    previous_scores = {s.component_id: s.score for s in previous.scores} if previous else {}
+    scores = {s.component_id: s for s in benchmark.scores}
+    rows = []
+    for component in benchmark.framework.components:
+        entry = scores.get(component.id)
+        rows.append(PictureRow(component, entry.score if entry else None, entry.commentary if entry else "",
+                               stats.get(component.id), previous_scores.get(component.id),
+                               [f for f in benchmark.findings if f.component_id == component.id]))
+    return rows, previous, stats.get(None)
+
+
+def lowest(rows):
+    scored = [r for r in rows if r.score is not None]
+    if not scored:
+        return []
+    low = min(r.score for r in scored)
+    return [r for r in scored if r.score == low]

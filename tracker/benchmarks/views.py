@@ -1,0 +1,132 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from tracker.benchmarks import services
+from tracker.benchmarks.forms import BenchmarkForm, ComponentForm, ImportBenchmarkForm, NoActionForm
+from tracker.benchmarks.models import Benchmark, Component, Finding
+from tracker.errors import ValidationFailed, show_on_form
+from tracker.extensions import db
+from tracker.forms import ConfirmForm
+from tracker.partnerships.models import Partnership
+from tracker.permissions import require
+
+bp = Blueprint("benchmarks", __name__)
+
+
+def _benchmark(benchmark_id, verb="view"):
+    benchmark = services.load_benchmark(benchmark_id)
+    if benchmark is None:
+        abort(404)
+    return require(verb, benchmark)
+
+
+def _to(benchmark, anchor=None):
+    return redirect(url_for("benchmarks.show_benchmark", benchmark_id=benchmark.id, _anchor=anchor))
+
+
+def _saved(form, save, success, target):
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except ValidationFailed as failure:
+        db.session.rollback()
+        show_on_form(form, failure)
+        return None
+    flash(success, "success")
+    return target(result)
+
+
+@bp.get("/partnerships/<int:partnership_id>/benchmarks")
+def list_benchmarks(partnership_id):
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    return render_template("benchmarks/list.html", partnership=partnership,
+                           benchmarks=services.benchmarks_of(partnership))
+
+
+@bp.route("/partnerships/<int:partnership_id>/benchmarks/new", methods=["GET", "POST"])
+@bp.route("/benchmarks/<int:benchmark_id>/edit", methods=["GET", "POST"], endpoint="edit_benchmark")
+def new_benchmark(partnership_id=None, benchmark_id=None):
+    if benchmark_id is not None:
+        benchmark = _benchmark(benchmark_id, "edit")
+        partnership = benchmark.partnership
+    else:
+        benchmark = None
+        partnership = require("create_benchmark", db.get_or_404(Partnership, partnership_id))
+    form = BenchmarkForm(obj=benchmark)
+    form.framework_id.choices = [("", "Choose a framework"), *[(f.id, f.name) for f in services.frameworks()]]
+    if request.method == "GET" and benchmark is not None:
+        form.overall_score.data = f"{benchmark.overall_score:g}" if benchmark.overall_score else ""
+        form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id is None)
+    done = _saved(form, lambda: services.save_benchmark(partnership, benchmark, {
+        name: field.data for name, field in form._fields.items()}), "The benchmark has been saved.", _to)
+    return done or render_template("benchmarks/edit.html", form=form, partnership=partnership, benchmark=benchmark)
+
+
+@bp.route("/partnerships/<int:partnership_id>/benchmarks/import", methods=["GET", "POST"])
+def import_benchmark(partnership_id):
+    partnership = require("create_benchmark", db.get_or_404(Partnership, partnership_id))
+    form = ImportBenchmarkForm()
+
+    def save():
+        upload = form.file.data
+        if not upload or not upload.filename:
+            raise ValidationFailed({"file": "Choose a JSON file to import"})
+        return services.import_json(partnership, upload.read())
+
+    done = _saved(form, save, "The benchmark has been imported.", _to)
+    return done or render_template("benchmarks/import.html", form=form, partnership=partnership)
+
+
+@bp.get("/benchmarks/<int:benchmark_id>")
+def show_benchmark(benchmark_id):
+    benchmark = _benchmark(benchmark_id)
+    rows, previous, overall_reference = services.picture(benchmark)
+    return render_template(
+        "benchmarks/show.html", benchmark=benchmark, rows=rows, previous=previous,
+        overall_reference=overall_reference, position=services.position_of(benchmark),
+        lowest=services.lowest(rows), overall_findings=[f for f in benchmark.findings if f.component_id is None],
+        finding_state=services.finding_state)
+
+
+@bp.route("/benchmarks/<int:benchmark_id>/components/<int:component_id>", methods=["GET", "POST"])
+def edit_component(benchmark_id, component_id):
+    benchmark = _benchmark(benchmark_id, "edit")
+    component = db.get_or_404(Component, component_id)
+    if component.framework_id != benchmark.framework_id:
+        abort(404)
+    entry = next(s for s in benchmark.scores if s.component_id == component.id)
+    form = ComponentForm()
+    if request.method == "GET":
+        form.score.data = f"{entry.score:g}" if entry.score else ""
+        form.commentary.data = entry.commentary
+        form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id == component.id)
+    done = _saved(form, lambda: services.save_component(benchmark, component, form.score.data,
+                                                        form.commentary.data, form.key_issues.data),
+                  f"{component.title} has been saved.", lambda _: _to(benchmark, f"component-{component.key}"))
+    return done or render_template("benchmarks/component.html", form=form, benchmark=benchmark,
+                                   component=component)
+
+
+def _finding(finding_id):
+    finding = db.get_or_404(Finding, finding_id)
+    require("edit", finding.benchmark)
+    return finding
+
+
+@bp.route("/findings/<int:finding_id>/no-action", methods=["GET", "POST"])
+def mark_no_action(finding_id):
+    finding = _finding(finding_id)
+    form = NoActionForm()
+    done = _saved(form, lambda: services.mark_no_action(finding, form.reason.data),
+                  "The key issue is marked as needing no action.", lambda _: _to(finding.benchmark))
+    return done or render_template("benchmarks/no_action.html", form=form, finding=finding,
+                                   benchmark=finding.benchmark)
+
+
+@bp.post("/findings/<int:finding_id>/needs-action")
+def clear_no_action(finding_id):
+    finding = _finding(finding_id)
+    if ConfirmForm().validate_on_submit():
+        services.clear_no_action(finding)
+        flash("The key issue needs action again.", "success")
+    return _to(finding.benchmark)
