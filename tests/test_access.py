@@ -3,6 +3,7 @@ partnership gets 403. A new route fails this test until it is given an access ru
 import pytest
 
 from tests.conftest import Browser
+from tracker import ROOT
 
 PUBLIC, SIGNED_IN, ADMIN, MEMBER, COORDINATOR = "public", "signed in", "admin", "member", "coordinator"
 #: may update the action in P (its lead agency's lead, the coordinator); signs off (strategic group); reopens
@@ -64,6 +65,15 @@ ACCESS = {
     "reviews.external_register": COORDINATOR,
     "reviews.manage_themes": COORDINATOR,
     "reviews.remove_theme": COORDINATOR,
+    "benchmarks.list_benchmarks": MEMBER,
+    "benchmarks.show_benchmark": MEMBER,
+    "benchmarks.new_benchmark": COORDINATOR,
+    "benchmarks.import_benchmark": COORDINATOR,
+    "benchmarks.edit_benchmark": COORDINATOR,
+    "benchmarks.edit_component": COORDINATOR,
+    "benchmarks.mark_no_action": COORDINATOR,
+    "benchmarks.clear_no_action": COORDINATOR,
+    "actions.new_benchmark_action": COORDINATOR,
 }
 
 #: who each test person is, and which access levels they pass in partnership P
@@ -115,7 +125,16 @@ def world(app, make):
         member_id = db.session.scalar(db.select(PanelMember.id).where(PanelMember.user_id ==
                                                                       people["panel member"].id))
         theme_id = themes_of(db.session.get(type(p), p.id))[0].id
-    values = {"partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
+    with app.app_context():
+        from tracker.benchmarks.services import import_json, load_frameworks
+
+        load_frameworks()
+        benchmark = import_json(db.session.get(type(p), p.id), (ROOT / "tracker" / "benchmarks" / "data" /
+                                                                "milton-keynes-2012-benchmark.json").read_bytes())
+        finding = benchmark.findings[0]
+        bench_values = {"benchmark_id": benchmark.id, "finding_id": finding.id,
+                        "component_id": benchmark.scores[0].component_id}
+    values = {**bench_values, "partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
               "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,

@@ -22,13 +22,13 @@ class BenchmarkForm(FlaskForm):
     ended_on = UKDateField("Review ended")
     reviewer = StringField("Reviewer", validators=[Length(max=200)],
                            description="The organisation that carried out the benchmark.")
-    overall_score = SelectField("Overall score", choices=_score_choices("Not scored yet"))
+    overall_score = SelectField("Overall score", choices=_score_choices("Not scored yet"), validate_choice=False)
     overall_commentary = TextAreaField("Overall commentary")
     key_issues = TextAreaField("Overall key issues", description="One per line, as the reviewer wrote them.")
 
 
 class ComponentForm(FlaskForm):
-    score = SelectField("Score", choices=_score_choices("Not scored yet"))
+    score = SelectField("Score", choices=_score_choices("Not scored yet"), validate_choice=False)
     commentary = TextAreaField("Commentary")
     key_issues = TextAreaField("Key issues", description="One per line. Each becomes a finding you can turn into "
                                                          "actions, or mark as needing none.")
