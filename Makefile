@@ -36,9 +36,10 @@ migrate: install
 demo: migrate
 	$(FLASK) tracker demo --password '$(DEMO_PASSWORD)'
 
-## Set up everything and serve the tracker (with its scheduler) on http://127.0.0.1:5000
+## Set up everything and serve the tracker on http://127.0.0.1:5000, with its scheduler beside it
 run: demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) tracker scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install and run every test (on PostgreSQL too when DATABASE_URL points at one)
 test: install test-tools

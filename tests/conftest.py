@@ -191,23 +191,28 @@ class SMTPInbox:
     def to(self, address):
         return [m for m in self.messages if m["To"] == address]
 
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        """The server goes down (an aiosmtpd controller cannot restart, so start() makes a new one)."""
+        self.controller.stop()
+
 
 @pytest.fixture
 def smtp_server():
     import socket
 
-    from aiosmtpd.controller import Controller
-
     inbox = SMTPInbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port = port
-    inbox.controller = controller
+        inbox.port = probe.getsockname()[1]
+    inbox.start()
     yield inbox
-    controller.stop()
+    inbox.stop()
 
 
 @pytest.fixture

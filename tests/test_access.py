@@ -74,6 +74,10 @@ ACCESS = {
     "benchmarks.mark_no_action": COORDINATOR,
     "benchmarks.clear_no_action": COORDINATOR,
     "actions.new_benchmark_action": COORDINATOR,
+    "reminders.overview": COORDINATOR,
+    "reminders.edit_policy": COORDINATOR,
+    "reminders.retry": COORDINATOR,
+    "reminders.preferences": SIGNED_IN,
 }
 
 #: who each test person is, and which access levels they pass in partnership P
@@ -138,7 +142,7 @@ def world(app, make):
               "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
-              "kind": "csv"}
+              "kind": "csv", "message_id": 1}
     return people, values
 
 

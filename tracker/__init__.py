@@ -47,6 +47,7 @@ def load_config(app, overrides):
 def register_extensions(app):
     from tracker import models  # noqa: F401  (the whole schema, for Alembic)
     from tracker.audit import services as audit
+    from tracker.reminders import services as reminders
     from tracker.extensions import csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
@@ -55,6 +56,7 @@ def register_extensions(app):
     mail.init_app(app)
     csrf.init_app(app)
     audit.install()
+    reminders.install()
     with app.app_context():
         _enable_sqlite_foreign_keys(db.engine)
 
@@ -79,9 +81,10 @@ def register_blueprints(app):
     from tracker.benchmarks.views import bp as benchmarks
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
+    from tracker.reminders.views import bp as reminders
     from tracker.reviews.views import bp as reviews
 
-    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, reviews):
+    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, reminders, reviews):
         app.register_blueprint(blueprint)
 
 

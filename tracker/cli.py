@@ -46,6 +46,68 @@ def load_reference(scores):
     click.echo(f"Loaded {frameworks} frameworks and the scores of {partnerships} reference partnerships.")
 
 
+@tracker_cli.command("remind")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day to run for (default today).")
+@click.option("--dry-run", is_flag=True, help="Show who would be reminded of what; record and send nothing.")
+def remind(day, dry_run):
+    """Run the reminder and escalation job now, exactly as the scheduler does."""
+    from tracker.actions.state import london_today
+    from tracker.email import deliver_outbox
+    from tracker.reminders.schedule import kind_label
+    from tracker.reminders.services import run_reminders
+
+    day = day.date() if day else london_today()
+    plan = run_reminders(day, dry_run=dry_run)
+    for title, by_person in (("Reminders", plan.digests), ("Escalations", plan.escalations)):
+        for person, items in by_person.items():
+            click.echo(f"{title} for {person.email}:")
+            for item in items:
+                click.echo(f"  action {item.action.id}: {item.kind}, "
+                           f"{kind_label(item.kind, item.action.deadline, day)}")
+    if dry_run:
+        click.echo(f"Dry run for {day}: {plan.message_count} email(s) would be sent; nothing was recorded.")
+        return
+    sent, failed = deliver_outbox()
+    click.echo(f"Run for {day}: {len(plan.logs)} reminder decision(s) recorded, {plan.message_count} email(s) "
+               f"queued; {sent} sent, {failed} failed (failures are retried).")
+
+
+@tracker_cli.command("scheduler")
+def run_scheduler():
+    """Run the scheduler (reminders at 07:00 on working days, delivery every minute) until stopped."""
+    from flask import current_app
+
+    from tracker.scheduler import build
+
+    scheduler, leadership = build(current_app._get_current_object())
+    click.echo("Scheduler running (Europe/London). Press Ctrl+C to stop.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        leadership.release()
+
+
+@tracker_cli.command("synth")
+@click.option("--partnerships", default=350, show_default=True)
+@click.option("--reviews", default=2000, show_default=True)
+@click.option("--actions", default=120_000, show_default=True)
+@click.option("--updates", default=600_000, show_default=True)
+@click.option("--overdue-share", default=0.05, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--commit", is_flag=True, help="Write the data (without it, only say what would be written).")
+def synth(partnerships, reviews, actions, updates, overdue_share, seed, commit):
+    """Generate deterministic synthetic data at national scale, for the benchmarks. Use an empty database."""
+    from tracker.synth import Scale, generate
+
+    scale = Scale(partnerships, reviews, actions, updates, overdue_share, seed)
+    if not commit:
+        click.echo(f"Would generate {scale}; add --commit to write it.")
+        return
+    click.echo(f"Generated {generate(scale)}")
+
+
 @tracker_cli.command("demo")
 @click.option("--password", help="Password for the demo accounts created now (default: a random one, printed once).")
 def demo(password):

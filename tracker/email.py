@@ -67,14 +67,11 @@ class VerifiedConnection(Connection):
         return host
 
 
-def queue_email(template, *, to, subject, dedupe_key, kind=None, partnership_id=None, user_id=None, **context):
-    """Add a message to the outbox in the current transaction; returns None if its key was already queued."""
-    exists = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-    if exists is not None:
-        return None
+def compose(template, *, to, subject, dedupe_key, kind=None, partnership_id=None, user_id=None, **context):
+    """The outbox row for one message, rendered from templates/emails/<template>.{txt,html}, not yet saved."""
     base_url = current_app.config["TRACKER_BASE_URL"].rstrip("/")
     context.setdefault("base_url", base_url)
-    message = OutboxMessage(
+    return dict(
         dedupe_key=dedupe_key,
         kind=kind or template.replace("/", "."),
         partnership_id=partnership_id,
@@ -85,11 +82,31 @@ def queue_email(template, *, to, subject, dedupe_key, kind=None, partnership_id=
         body_html=render_template(f"emails/{template}.html", **context),
         message_id=make_msgid(domain=urlsplit(base_url).hostname or "tracker.invalid"),
         status=OutboxStatus.QUEUED,
+        attempts=0,
         next_attempt_at=utcnow(),
+        created_at=utcnow(),
     )
+
+
+def queue_email(template, **fields):
+    """Add a message to the outbox in the current transaction; returns None if its key was already queued."""
+    exists = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == fields["dedupe_key"]))
+    if exists is not None:
+        return None
+    message = OutboxMessage(**compose(template, **fields))
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def queue_many(rows):
+    """Add many composed messages in one statement (keys new by construction); returns {dedupe key: id}."""
+    if not rows:
+        return {}
+    db.session.execute(sa.insert(OutboxMessage), rows)
+    keys = [row["dedupe_key"] for row in rows]
+    return dict(db.session.execute(sa.select(OutboxMessage.dedupe_key, OutboxMessage.id)
+                                   .where(OutboxMessage.dedupe_key.in_(keys))).all())
 
 
 def _claim(message_id, now):
@@ -108,13 +125,9 @@ def _claim(message_id, now):
 
 
 def _as_mail(message):
-    mail = Message(
-        subject=message.subject,
-        recipients=[message.to_address],
-        body=message.body_text,
-        html=message.body_html,
-        extra_headers={"Message-ID": message.message_id},
-    )
+    mail = Message(subject=message.subject, recipients=[message.to_address], body=message.body_text,
+                   html=message.body_html)
+    mail.msgId = message.message_id  # the same id on every try, so a receiving server can drop a repeat
     return mail
 
 
@@ -148,6 +161,7 @@ def deliver_outbox(now=None, ids=None):
                 _record_failure(message, error, now)
                 failed += 1
                 if isinstance(error, OSError | smtplib.SMTPServerDisconnected):
+                    _close(connection)
                     connection = None  # reconnect for the next message
             else:
                 message.status = OutboxStatus.SENT
@@ -158,12 +172,19 @@ def deliver_outbox(now=None, ids=None):
                 sent += 1
             db.session.commit()
     finally:
-        if connection is not None and connection.host is not None:
-            try:
-                connection.host.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
+        _close(connection)
     return sent, failed
+
+
+def _close(connection):
+    if connection is None or connection.host is None:
+        return
+    try:
+        connection.host.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        connection.host.close()
 
 
 def _record_failure(message, error, now):

@@ -141,3 +141,13 @@ DEFAULT_THEMES = (
     "Mental health", "Substance use", "Coercive control", "GP and primary care", "Children",
     "Specialist services", "Coordination", "Policies", "Other",
 )
+
+
+class DigestFrequency(LabelledEnum):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly, on Mondays"
+
+
+class ReminderOutcome(LabelledEnum):
+    SENT = "sent", "Queued for sending"
+    SUPERSEDED = "superseded", "Not sent: a later reminder replaced it"

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
-from tracker.enums import TokenPurpose
+from tracker.enums import DigestFrequency, TokenPurpose
 from tracker.extensions import db
 
 
@@ -31,6 +31,9 @@ class User(Audited, TimestampMixin, db.Model):
         sa.String(64), unique=True, nullable=False, default=new_session_token
     )
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: how often to hear about upcoming deadlines (overdue notices and escalations always come daily)
+    upcoming_frequency: Mapped[DigestFrequency] = mapped_column(
+        enum_column(DigestFrequency), nullable=False, default=DigestFrequency.DAILY, server_default="daily")
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 

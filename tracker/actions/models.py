@@ -63,6 +63,8 @@ class Action(Audited, TimestampMixin, db.Model):
     assurance_check_on: Mapped[date | None] = mapped_column(sa.Date)
     assurance_confirmed_on: Mapped[date | None] = mapped_column(sa.Date)
 
+    #: the next day a reminder for this action falls due; the daily run reads only actions at or before today
+    next_reminder_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     #: SMART letters the action fails, e.g. "MR"; empty when SMART. Kept so reports can count without reading text.
     smart_gaps: Mapped[str] = mapped_column(sa.String(5), nullable=False, default="")
     version: Mapped[int] = mapped_column(nullable=False, default=1)
@@ -76,6 +78,7 @@ class Action(Audited, TimestampMixin, db.Model):
     finding = relationship("Finding", back_populates="actions")
 
     __mapper_args__ = {"version_id_col": version}
+    __audit_exclude__ = Audited.__audit_exclude__ | {"next_reminder_on"}
 
     def __str__(self):
         return self.title

@@ -1,0 +1,70 @@
+"""The coordinator's reminder page and schedule, and each person's email preference."""
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import text
+from tracker.actions.models import Action
+from tracker.actions.state import london_today
+from tracker.extensions import db
+from tracker.reminders.models import ReminderPolicy
+
+
+@pytest.fixture
+def setting(app, make, as_user):
+    p = make.partnership()
+    agency = make.agency(p)
+    owner = make.member(p, "agency_lead", agency=agency, name="Olu Owner")
+    coordinator = make.member(p, "coordinator")
+    return dict(p=p, agency=agency, owner=owner, coordinator=as_user(coordinator), as_owner=as_user(owner))
+
+
+def _policy(**overrides):
+    values = dict(days_before="28, 7, 1", on_the_day="y", overdue_every_days="7", escalate_to_lead_after="7",
+                  escalate_to_strategic_after="21")
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"days_before": "28, -7"}, "days_before", "must be 1 or more"),
+    ({"days_before": "7, 7"}, "days_before", "can appear only once"),
+    ({"days_before": "a week"}, "days_before", "Enter whole numbers of days"),
+    ({"overdue_every_days": "0"}, "overdue_every_days", "must be 1 day or more"),
+    ({"escalate_to_strategic_after": "3"}, "escalate_to_strategic_after", "after the agency lead"),
+])
+def test_bad_schedules_are_refused(app, setting, changes, field, message):
+    response = setting["coordinator"].post(f"/partnerships/{setting['p'].id}/reminders/policy", _policy(**changes))
+    assert f'id="{field}-error"' in response.get_data(as_text=True) and message in text(response)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReminderPolicy)) == 0
+
+
+def test_a_new_schedule_reschedules_open_actions(app, setting, make):
+    deadline = london_today() + timedelta(days=40)
+    action = make.action(setting["p"], lead_agency=setting["agency"], owner=setting["owner"], deadline=deadline)
+    response = setting["coordinator"].post(f"/partnerships/{setting['p'].id}/reminders/policy",
+                                           _policy(days_before="60, 14"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Action, action.id).next_reminder_on == deadline - timedelta(days=60)
+
+
+def test_the_page_shows_who_the_next_run_will_remind(app, setting, make):
+    make.action(setting["p"], title="Publish the protocol", lead_agency=setting["agency"], owner=setting["owner"],
+                deadline=london_today() - timedelta(days=3))
+    page = text(setting["coordinator"].get(f"/partnerships/{setting['p'].id}/reminders"))
+    assert re.search(r"Olu Owner Reminder Publish the protocol : overdue by \d+ days", page)
+    assert "No emails have been sent yet." in page
+
+
+def test_people_choose_weekly_upcoming_reminders(app, setting):
+    page = setting["as_owner"].get("/account/preferences")
+    assert "cannot be switched off" in text(page)
+    setting["as_owner"].post("/account/preferences", {"upcoming_frequency": "weekly"})
+    from tracker.accounts.models import User
+
+    with app.app_context():
+        assert db.session.get(User, setting["owner"].id).upcoming_frequency.value == "weekly"

@@ -1,0 +1,1 @@
+"""Reminders and escalations: decided once, queued with the decision, delivered from the outbox."""

@@ -1,0 +1,109 @@
+"""Which reminders an action's deadline calls for on a given day: pure rules, no database.
+
+The series for one deadline: "before:N" for each offset, "due" on the day, "overdue:K" every few days after,
+and the escalations. Only the latest reminder of the approach (before/due/overdue) is sent when several fell
+due while no run happened; the earlier ones are recorded as superseded, never silently dropped.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Policy:
+    offsets: tuple = (28, 7, 1)
+    on_the_day: bool = True
+    overdue_every_days: int = 7
+    escalate_to_lead_after: int = 7
+    escalate_to_strategic_after: int = 21
+
+    @classmethod
+    def of(cls, record):
+        if record is None:
+            return cls()
+        return cls(tuple(record.offsets), record.on_the_day, record.overdue_every_days,
+                   record.escalate_to_lead_after, record.escalate_to_strategic_after)
+
+
+ESCALATIONS = ("escalate:lead", "escalate:strategic")
+
+
+def _approach(deadline, policy):
+    """The before and on-the-day reminders, earliest first."""
+    triggers = [(f"before:{n}", deadline - timedelta(days=n)) for n in sorted(policy.offsets, reverse=True)]
+    if policy.on_the_day:
+        triggers.append(("due", deadline))
+    return triggers
+
+
+def _overdue(deadline, policy, today):
+    """The weekly (or so) overdue reminders that have fallen due by today."""
+    every = policy.overdue_every_days
+    count = max(0, (today - deadline).days // every) if every > 0 else 0
+    return [(f"overdue:{k}", deadline + timedelta(days=k * every)) for k in range(1, count + 1)]
+
+
+def _escalations(deadline, policy):
+    return [("escalate:lead", deadline + timedelta(days=policy.escalate_to_lead_after)),
+            ("escalate:strategic", deadline + timedelta(days=policy.escalate_to_strategic_after))]
+
+
+@dataclass
+class Decision:
+    send: list
+    superseded: list
+    deferred: list
+
+
+def decide(deadline, policy, today, logged, upcoming_deferred=False):
+    """What to send today for this deadline, given the kinds already logged for it.
+
+    upcoming_deferred: the owner wants upcoming reminders weekly and today is not their day, so "before"
+    reminders wait (unlogged) rather than being sent.
+    """
+    chain = [(kind, day) for kind, day in _approach(deadline, policy) + _overdue(deadline, policy, today)
+             if day <= today and kind not in logged]
+    decision = Decision([], [], [])
+    if chain:
+        latest_kind, _ = chain[-1]
+        if upcoming_deferred and latest_kind.startswith("before:"):
+            decision.deferred.append(latest_kind)
+        else:
+            decision.send.append(latest_kind)
+        decision.superseded += [kind for kind, _ in chain[:-1]]
+    decision.send += [kind for kind, day in _escalations(deadline, policy) if day <= today and kind not in logged]
+    return decision
+
+
+def next_reminder_on(deadline, policy, after, deferred_until=None):
+    """The first day after `after` on which this deadline calls for a reminder."""
+    days = [day for _, day in _approach(deadline, policy) + _escalations(deadline, policy) if day > after]
+    every = policy.overdue_every_days
+    if every > 0:
+        k = max(1, (after - deadline).days // every + 1)
+        days.append(deadline + timedelta(days=k * every))
+    if deferred_until is not None:
+        days.append(deferred_until)
+    return min(days) if days else None
+
+
+def first_reminder_on(deadline, policy):
+    """For a new or moved deadline: the earliest day of its series (a day already past means 'at the next run')."""
+    return min(day for _, day in _approach(deadline, policy) + _escalations(deadline, policy)
+               + [(None, deadline + timedelta(days=max(policy.overdue_every_days, 1)))])
+
+
+def next_monday(day):
+    return day + timedelta(days=(7 - day.weekday()) % 7 or 7)
+
+
+def is_digest_day(day):
+    return day.weekday() == 0
+
+
+def kind_label(kind, deadline, today):
+    """The words an email uses for one reminder."""
+    days = (deadline - today).days
+    if kind.startswith("before:") or (kind == "due" and days >= 0):
+        return "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
+    late = -days
+    return f"overdue by {late} day{'s' if late != 1 else ''}"

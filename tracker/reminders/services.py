@@ -1,0 +1,340 @@
+"""The reminder run: decide what is due, record each decision with its message in one transaction, deliver.
+
+Idempotent by the reminder log's unique key (action, kind, deadline): a second run, a repeated run or a second
+scheduler finds the decisions already taken and does nothing twice.
+"""
+import logging
+from dataclasses import dataclass, field
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from tracker.accounts.models import User
+from tracker.actions.models import Action
+from tracker.db import utcnow
+from tracker.email import OutboxMessage, compose, queue_many, retry_failed
+from tracker.enums import OPEN_STATUSES, DigestFrequency, ReminderOutcome, Role
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+from tracker.partnerships.models import Membership
+from tracker.reminders import schedule
+from tracker.reminders.calendar import is_working_day
+from tracker.reminders.models import ReminderDelivery, ReminderLog, ReminderPolicy
+from tracker.reviews.models import Recommendation
+
+log = logging.getLogger(__name__)
+
+
+# Policy
+
+
+def policy_record(partnership_id):
+    return db.session.scalar(sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id == partnership_id))
+
+
+def policy_for(partnership_id):
+    return schedule.Policy.of(policy_record(partnership_id))
+
+
+def save_policy(partnership, values):
+    """Validate and save the partnership's reminder policy, then reschedule its open actions."""
+    errors = {}
+    offsets = []
+    for part in (values.get("days_before") or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            errors["days_before"] = "Enter whole numbers of days separated by commas, for example 28, 7, 1"
+            break
+        offsets.append(int(part))
+    if "days_before" not in errors:
+        if any(n <= 0 for n in offsets):
+            errors["days_before"] = "Days before the deadline must be 1 or more (the day itself is set below)"
+        elif len(set(offsets)) != len(offsets):
+            errors["days_before"] = "Each number of days can appear only once"
+        elif any(n > 365 for n in offsets):
+            errors["days_before"] = "Reminders can start at most 365 days before the deadline"
+    for name, label in (("overdue_every_days", "The overdue interval"),
+                        ("escalate_to_lead_after", "The first escalation"),
+                        ("escalate_to_strategic_after", "The second escalation")):
+        value = values.get(name)
+        if value is None or value < 1:
+            errors[name] = f"{label} must be 1 day or more"
+    if not errors and values["escalate_to_strategic_after"] < values["escalate_to_lead_after"]:
+        errors["escalate_to_strategic_after"] = "The strategic group member is told after the agency lead, not before"
+    if errors:
+        raise ValidationFailed(errors)
+    record = policy_record(partnership.id) or ReminderPolicy(partnership_id=partnership.id)
+    record.days_before = ",".join(str(n) for n in sorted(offsets, reverse=True))
+    record.on_the_day = bool(values.get("on_the_day"))
+    for name in ("overdue_every_days", "escalate_to_lead_after", "escalate_to_strategic_after"):
+        setattr(record, name, values[name])
+    db.session.add(record)
+    db.session.flush()
+    reschedule_partnership(partnership.id)
+    db.session.commit()
+    return record
+
+
+def reschedule_partnership(partnership_id):
+    """Work out again when each open action of the partnership is next due a reminder."""
+    policy = policy_for(partnership_id)
+    rows = db.session.execute(sa.select(Action.id, Action.deadline).where(
+        Action.partnership_id == partnership_id, Action.status.in_(OPEN_STATUSES),
+        Action.deadline.is_not(None))).all()
+    _set_next(rows and [{"action": i, "next": schedule.first_reminder_on(d, policy)} for i, d in rows])
+
+
+def _set_next(rows):
+    # Core update: scheduling is not an edit, so it must not bump the version a person's open form holds
+    if rows:
+        table = Action.__table__
+        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("action"))
+                           .values(next_reminder_on=sa.bindparam("next")), rows)
+
+
+def schedule_action(action, session):
+    """Called as an action is flushed: a new or moved deadline starts a fresh series; done actions stop."""
+    if action.deadline is None or action.status not in OPEN_STATUSES:
+        action.next_reminder_on = None
+        return
+    record = session.scalar(sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id == action.partnership_id))
+    action.next_reminder_on = schedule.first_reminder_on(action.deadline, schedule.Policy.of(record))
+
+
+def _before_flush(session, _context, _instances):
+    for action in list(session.new) + list(session.dirty):
+        if not isinstance(action, Action):
+            continue
+        state = sa.inspect(action)
+        changed = state.pending or any(state.attrs[name].history.has_changes()
+                                       for name in ("deadline", "status"))
+        if changed:
+            schedule_action(action, session)
+
+
+def install():
+    from sqlalchemy.orm import Session
+
+    if not sa.event.contains(Session, "before_flush", _before_flush):
+        sa.event.listen(Session, "before_flush", _before_flush)
+
+
+# The run
+
+
+@dataclass
+class Item:
+    action: Action
+    kind: str
+    days_overdue: int = 0
+
+
+@dataclass
+class Plan:
+    """What a run decided: per recipient, the reminder items and the escalation items."""
+
+    today: object
+    digests: dict = field(default_factory=dict)
+    escalations: dict = field(default_factory=dict)
+    logs: list = field(default_factory=list)
+    next_dates: list = field(default_factory=list)
+    unowned: list = field(default_factory=list)
+
+    @property
+    def message_count(self):
+        return len(self.digests) + len(self.escalations)
+
+
+def _people(partnership_ids):
+    """Coordinators per partnership, agency leads and strategic members per agency (one query)."""
+    rows = db.session.execute(
+        sa.select(Membership.partnership_id, Membership.agency_id, Membership.role, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.partnership_id.in_(partnership_ids), User.is_active.is_(True))).all()
+    coordinators, leads, strategic = {}, {}, {}
+    for partnership_id, agency_id, role, user in rows:
+        if role is Role.COORDINATOR:
+            coordinators.setdefault(partnership_id, []).append(user)
+        elif role is Role.AGENCY_LEAD and agency_id:
+            leads.setdefault(agency_id, []).append(user)
+        elif role is Role.STRATEGIC_MEMBER and agency_id:
+            strategic.setdefault(agency_id, []).append(user)
+    return coordinators, leads, strategic
+
+
+def _administrators():
+    return db.session.scalars(sa.select(User).where(User.is_administrator.is_(True), User.is_active.is_(True))
+                              .order_by(User.id)).all()
+
+
+def plan_run(today):
+    """Decide, without writing anything, what today's run would send."""
+    candidates = db.session.scalars(
+        sa.select(Action)
+        .where(Action.next_reminder_on <= today, Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
+        .options(joinedload(Action.owner), joinedload(Action.lead_agency),
+                 joinedload(Action.recommendation).joinedload(Recommendation.review),
+                 joinedload(Action.partnership))
+        .order_by(Action.deadline, Action.id)).unique().all()
+    plan = Plan(today)
+    if not candidates:
+        return plan
+    ids = [a.id for a in candidates]
+    logged = {}
+    for action_id, kind, deadline in db.session.execute(
+            sa.select(ReminderLog.action_id, ReminderLog.kind, ReminderLog.deadline)
+            .where(ReminderLog.action_id.in_(ids))):
+        logged.setdefault((action_id, deadline), set()).add(kind)
+    partnership_ids = {a.partnership_id for a in candidates}
+    policies = {p.partnership_id: schedule.Policy.of(p) for p in db.session.scalars(
+        sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id.in_(partnership_ids)))}
+    coordinators, leads, strategic = _people(partnership_ids)
+
+    for action in candidates:
+        policy = policies.get(action.partnership_id, schedule.Policy())
+        owner = action.owner if action.owner is not None and action.owner.is_active else None
+        weekly = owner is not None and owner.upcoming_frequency is DigestFrequency.WEEKLY
+        deferred = weekly and not schedule.is_digest_day(today)
+        decision = schedule.decide(action.deadline, policy, today, logged.get((action.id, action.deadline), set()),
+                                   upcoming_deferred=deferred)
+        days_overdue = max(0, (today - action.deadline).days)
+        for kind in decision.send:
+            if kind == "escalate:lead":
+                told = [u for u in leads.get(action.lead_agency_id, []) if u != owner]
+            elif kind == "escalate:strategic":
+                told = strategic.get(action.lead_agency_id, [])
+            else:
+                told = [owner] if owner else coordinators.get(action.partnership_id, [])
+                if owner is None:
+                    plan.unowned.append(action)
+            if kind in schedule.ESCALATIONS and not told:
+                told = coordinators.get(action.partnership_id, [])  # nobody to escalate to: the coordinator hears
+            if not told:
+                told = _administrators()  # never decide a reminder that nobody receives
+            target = plan.escalations if kind in schedule.ESCALATIONS else plan.digests
+            for person in told:
+                target.setdefault(person, []).append(Item(action, kind, days_overdue))
+            plan.logs.append((action, kind, ReminderOutcome.SENT, told))
+        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, []) for kind in decision.superseded]
+        plan.next_dates.append({"action": action.id, "next": schedule.next_reminder_on(
+            action.deadline, policy, today, schedule.next_monday(today) if decision.deferred else None)})
+    return plan
+
+
+def run_reminders(today, dry_run=False):
+    """The daily run for `today` (Europe/London). Returns the plan it carried out (or would, with dry_run)."""
+    if not dry_run and not is_working_day(today):
+        log.info("%s is not a working day: no reminders; the next working day catches up.", today)
+        return Plan(today)
+    for attempt in range(3):
+        plan = plan_run(today)
+        if dry_run:
+            db.session.rollback()
+            return plan
+        try:
+            message_ids = _record(plan)
+            db.session.commit()
+        except IntegrityError:
+            # another scheduler decided the same reminders first: its decisions stand, ours are dropped
+            db.session.rollback()
+            log.warning("Reminder run for %s met decisions already taken (attempt %s); re-planning", today,
+                        attempt + 1)
+            continue
+        log.info("Reminder run for %s: %s decisions, %s messages queued", today, len(plan.logs), len(message_ids))
+        return plan
+    raise RuntimeError(f"Reminder run for {today} kept colliding with another run")
+
+
+def _record(plan):
+    """Write the decisions and their messages with a fixed number of statements, however many are due."""
+    if plan.logs:
+        db.session.execute(sa.insert(ReminderLog), [
+            dict(action_id=action.id, kind=kind, deadline=action.deadline, run_on=plan.today, outcome=outcome,
+                 recipients=",".join(str(u.id) for u in told)[:500], created_at=utcnow())
+            for action, kind, outcome, told in plan.logs])  # the unique key trips here if another run was first
+    ids = {(action_id, kind, deadline): log_id for log_id, action_id, kind, deadline in db.session.execute(
+        sa.select(ReminderLog.id, ReminderLog.action_id, ReminderLog.kind, ReminderLog.deadline)
+        .where(ReminderLog.run_on == plan.today,
+               ReminderLog.action_id.in_({action.id for action, *_ in plan.logs})))}
+    logs = {(action.id, kind): ids[(action.id, kind, action.deadline)] for action, kind, *_ in plan.logs}
+    messages, carried = [], []
+    for template, by_person in (("reminders/digest", plan.digests), ("reminders/escalation", plan.escalations)):
+        for person, items in by_person.items():
+            first = min(logs[(item.action.id, item.kind)] for item in items)
+            key = f"{template}:{person.id}:{first}"  # new by construction: one message per person per run
+            messages.append(compose(
+                template, to=person.email, subject=_subject(template, items), dedupe_key=key, user_id=person.id,
+                person=person, today=plan.today, label=schedule.kind_label, shown_title=shown_title,
+                items=sorted(items, key=lambda i: (-i.days_overdue, i.action.deadline))))
+            carried += [(key, logs[(item.action.id, item.kind)]) for item in items]
+    message_ids = queue_many(messages)
+    if carried:
+        db.session.execute(sa.insert(ReminderDelivery), [
+            dict(reminder_log_id=log_id, outbox_message_id=message_ids[key]) for key, log_id in carried])
+    _set_next(plan.next_dates)
+    return list(message_ids.values())
+
+
+def _subject(template, items):
+    if template == "reminders/escalation":
+        count = len(items)
+        return f"Action tracker: {count} overdue action{'s' if count != 1 else ''} escalated to you"
+    return _digest_subject(items)
+
+
+def _digest_subject(items):
+    overdue = sum(1 for item in items if item.days_overdue > 0)
+    count = len(items)
+    subject = f"Action tracker: {count} action{'s' if count != 1 else ''} need{'s' if count == 1 else ''} " \
+              f"your attention"
+    return subject + (f", {overdue} overdue" if overdue else "")
+
+
+def shown_title(action):
+    """What an email may say about an action: nothing of a review that is still confidential."""
+    review = action.recommendation.review if action.recommendation_id else None
+    if review is not None and not review.is_published:
+        return "An action from a confidential Domestic Homicide Review (sign in to see it)"
+    return action.title
+
+
+# What the coordinator sees
+
+
+def send_log(partnership, page, per_page):
+    """Messages that carried reminders about this partnership's actions, newest first."""
+    query = sa.select(OutboxMessage).where(_partnership_messages(partnership)) \
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def _partnership_messages(partnership):
+    carried = (sa.select(ReminderDelivery.outbox_message_id).join(ReminderLog)
+               .join(Action, Action.id == ReminderLog.action_id).where(Action.partnership_id == partnership.id))
+    return sa.or_(OutboxMessage.id.in_(carried), OutboxMessage.partnership_id == partnership.id)
+
+
+def retry_message(partnership, message_id):
+    """A coordinator's retry of a message that used up its automatic tries."""
+    message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                               _partnership_messages(partnership)))
+    if message is None:
+        raise ValidationFailed({"__form__": "That message is not one of this partnership's"})
+    retry_failed(message)
+    db.session.commit()
+    return message
+
+
+def preview(partnership, today):
+    """Who the next run will remind of what, for this partnership only."""
+    from tracker.reminders.calendar import next_working_day
+
+    day = today if is_working_day(today) else next_working_day(today)
+    plan = run_reminders(day, dry_run=True)
+
+    def ours(by_person):
+        kept = {p: [i for i in items if i.action.partnership_id == partnership.id] for p, items in by_person.items()}
+        return {p: items for p, items in kept.items() if items}
+
+    return day, ours(plan.digests), ours(plan.escalations)

@@ -1,0 +1,82 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.actions.state import london_today
+from tracker.db import utcnow
+from tracker.email import deliver_outbox
+from tracker.enums import DigestFrequency
+from tracker.errors import ValidationFailed, show_on_form
+from tracker.extensions import db
+from tracker.forms import ConfirmForm
+from tracker.partnerships.models import Partnership
+from tracker.permissions import require
+from tracker.reminders import services
+from tracker.reminders.forms import PolicyForm, PreferencesForm
+from tracker.reminders.schedule import kind_label
+
+bp = Blueprint("reminders", __name__)
+
+
+def _partnership(partnership_id):
+    return require("manage", db.get_or_404(Partnership, partnership_id))
+
+
+@bp.get("/partnerships/<int:partnership_id>/reminders")
+def overview(partnership_id):
+    partnership = _partnership(partnership_id)
+    run_on, digests, escalations = services.preview(partnership, london_today())
+    page = services.send_log(partnership, request.args.get("page", 1, type=int),
+                             current_app.config["ITEMS_PER_PAGE"])
+    return render_template("reminders/overview.html", partnership=partnership, run_on=run_on, digests=digests,
+                           escalations=escalations, page=page, policy=services.policy_for(partnership.id),
+                           label=kind_label, now=utcnow(), form=ConfirmForm())
+
+
+@bp.route("/partnerships/<int:partnership_id>/reminders/policy", methods=["GET", "POST"])
+def edit_policy(partnership_id):
+    partnership = _partnership(partnership_id)
+    policy = services.policy_for(partnership.id)
+    form = PolicyForm()
+    if request.method == "GET":
+        form.days_before.data = ", ".join(str(n) for n in policy.offsets)
+        form.on_the_day.data = policy.on_the_day
+        form.overdue_every_days.data = policy.overdue_every_days
+        form.escalate_to_lead_after.data = policy.escalate_to_lead_after
+        form.escalate_to_strategic_after.data = policy.escalate_to_strategic_after
+    if form.validate_on_submit():
+        try:
+            services.save_policy(partnership, {name: field.data for name, field in form._fields.items()})
+        except ValidationFailed as failure:
+            db.session.rollback()
+            show_on_form(form, failure)
+        else:
+            flash("The reminder schedule has been saved and every open action rescheduled.", "success")
+            return redirect(url_for("reminders.overview", partnership_id=partnership.id))
+    return render_template("reminders/policy.html", form=form, partnership=partnership)
+
+
+@bp.post("/partnerships/<int:partnership_id>/reminders/messages/<int:message_id>/retry")
+def retry(partnership_id, message_id):
+    partnership = _partnership(partnership_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            message = services.retry_message(partnership, message_id)
+        except ValidationFailed as failure:
+            flash(failure.errors["__form__"], "error")
+        else:
+            deliver_outbox(ids=[message.id])
+            flash(f"The message to {message.to_address} has been queued again.", "success")
+    return redirect(url_for("reminders.overview", partnership_id=partnership.id))
+
+
+@bp.route("/account/preferences", methods=["GET", "POST"])
+def preferences():
+    form = PreferencesForm()
+    if request.method == "GET":
+        form.upcoming_frequency.data = current_user.upcoming_frequency.value
+    if form.validate_on_submit():
+        current_user.upcoming_frequency = DigestFrequency(form.upcoming_frequency.data)
+        db.session.commit()
+        flash("Your email preference has been saved.", "success")
+        return redirect(url_for("reminders.preferences"))
+    return render_template("reminders/preferences.html", form=form)

@@ -1,0 +1,89 @@
+"""The only place that knows schedules. `flask tracker scheduler` runs it as its own process, never inside the web
+workers (each would run every job). Several scheduler processes may run against one PostgreSQL database: an
+advisory lock makes one the leader; the reminder log's unique key holds even if two act."""
+import logging
+
+import sqlalchemy as sa
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from tracker.extensions import db
+
+log = logging.getLogger(__name__)
+LONDON = "Europe/London"
+LEADER_LOCK = 0x7472_6163  # "trac": a constant shared by every scheduler of this database
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+
+class Leadership:
+    """A PostgreSQL advisory lock held on a dedicated connection for the process's lifetime (a lock taken on a
+    pooled connection would be released when the connection went back to the pool)."""
+
+    def __init__(self, engine):
+        # its own unpooled engine: closing the connection must really end the session, and the lock with it
+        self.engine = sa.create_engine(engine.url, poolclass=sa.pool.NullPool) \
+            if engine.dialect.name == "postgresql" else engine
+        self.connection = None
+
+    def is_leader(self):
+        if self.engine.dialect.name != "postgresql":
+            return True  # an embedded database serves one instance
+        if self.connection is not None:
+            try:
+                self.connection.exec_driver_sql("SELECT 1")
+                return True
+            except sa.exc.DBAPIError:
+                self.connection = None  # the connection died, and the lock with it: try again
+        connection = self.engine.connect()
+        got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}).scalar()
+        connection.commit()
+        if got:
+            self.connection = connection
+            log.info("This scheduler is the leader")
+            return True
+        connection.close()
+        return False
+
+    def release(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        if self.engine.dialect.name == "postgresql":
+            self.engine.dispose()
+
+
+def reminder_job(app, leadership):
+    """07:00 on weekdays: remind and escalate (a bank holiday is skipped and caught up the next working day)."""
+    from tracker.actions.state import london_today
+    from tracker.email import deliver_outbox
+    from tracker.reminders.services import run_reminders
+
+    with app.app_context():
+        if not leadership.is_leader():
+            return
+        run_reminders(london_today())
+        deliver_outbox()
+        db.session.remove()
+
+
+def delivery_job(app, leadership):
+    """Every minute: send what is queued and due, including retries after a failure."""
+    from tracker.email import deliver_outbox
+
+    with app.app_context():
+        if not leadership.is_leader():
+            return
+        deliver_outbox()
+        db.session.remove()
+
+
+def build(app):
+    with app.app_context():
+        leadership = Leadership(db.engine)
+    scheduler = BlockingScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
+    scheduler.add_job(reminder_job, CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=LONDON),
+                      args=(app, leadership), id="reminders", replace_existing=True)
+    scheduler.add_job(delivery_job, IntervalTrigger(minutes=1, timezone=LONDON), args=(app, leadership),
+                      id="deliver-outbox", replace_existing=True)
+    return scheduler, leadership
