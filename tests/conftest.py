@@ -109,7 +109,14 @@ class Browser:
 
     def get(self, url, **kwargs):
         self._no_outer_context()
-        return self.client.get(url, **kwargs)
+        return self._finished(self.client.get(url, **kwargs))
+
+    @staticmethod
+    def _finished(response):
+        # read a streamed body whole and close it, so its request context ends as a browser's would
+        response.get_data()
+        response.close()
+        return response
 
     @staticmethod
     def _no_outer_context():
@@ -126,7 +133,7 @@ class Browser:
         self._no_outer_context()
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf_token(form_url or url))
-        return self.client.post(url, data=data, **kwargs)
+        return self._finished(self.client.post(url, data=data, **kwargs))
 
     def upload(self, url, data, form_url=None):
         """A multipart POST; the test client spools large bodies to a temporary file, closed here."""
@@ -137,7 +144,7 @@ class Browser:
         data.setdefault("csrf_token", self.csrf_token(form_url or url))
         environ = EnvironBuilder(path=url, method="POST", data=data, content_type="multipart/form-data").get_environ()
         try:
-            return self.client.open(environ)
+            return self._finished(self.client.open(environ))
         finally:
             environ["wsgi.input"].close()
 

@@ -10,6 +10,8 @@ PUBLIC, SIGNED_IN, ADMIN, MEMBER, COORDINATOR = "public", "signed in", "admin", 
 UPDATER, STRATEGIC, REOPENER = "updater", "strategic", "reopener"
 #: for the unpublished review in P: who starts reviews, who sees it, who builds its plan, who manages its panel
 REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER = "creator", "review viewer", "review editor", "panel"
+#: reads the partnership's reports (agency leads limited to their agency, which test_reports checks)
+REPORTS = "reports"
 
 #: endpoint -> who may use it (in partnership P, whose objects fill the URL)
 ACCESS = {
@@ -78,19 +80,28 @@ ACCESS = {
     "reminders.edit_policy": COORDINATOR,
     "reminders.retry": COORDINATOR,
     "reminders.preferences": SIGNED_IN,
+    "reminders.new_calendar": SIGNED_IN,
+    "reminders.calendar_feed": PUBLIC,
+    "actions.export_actions": MEMBER,
+    "reports.overdue": REPORTS,
+    "reports.progress": REPORTS,
+    "reports.learning": REPORTS,
+    "reports.pack": REPORTS,
+    "reports.meetings": COORDINATOR,
+    "reports.remove": COORDINATOR,
 }
 
 #: who each test person is, and which access levels they pass in partnership P
 _REVIEW_ALL = {REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER}
 PEOPLE = {
-    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, *_REVIEW_ALL},
-    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, *_REVIEW_ALL},
+    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, *_REVIEW_ALL},
+    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, *_REVIEW_ALL},
     "panel chair": {SIGNED_IN, MEMBER, *_REVIEW_ALL},
     "panel member": {SIGNED_IN, MEMBER, REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR},
-    "agency lead": {SIGNED_IN, MEMBER, UPDATER},
-    "lead of another agency": {SIGNED_IN, MEMBER},
-    "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER},
-    "viewer": {SIGNED_IN, MEMBER},
+    "agency lead": {SIGNED_IN, MEMBER, UPDATER, REPORTS},
+    "lead of another agency": {SIGNED_IN, MEMBER, REPORTS},
+    "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER, REPORTS},
+    "viewer": {SIGNED_IN, MEMBER, REPORTS},
     "coordinator elsewhere": {SIGNED_IN},
 }
 
@@ -120,6 +131,9 @@ def world(app, make):
             db.select(Membership.id).where(Membership.user_id == people["viewer"].id))
     action = make.action(p, lead_agency=agency, owner=people["agency lead"])
     update = make.update(action, people["agency lead"], evidence=("minutes.txt", b"Minutes of the meeting"))
+    from tracker.reports.models import Meeting
+
+    meeting = make.save(Meeting(partnership_id=p.id, meets_on=__import__("datetime").date(2030, 1, 1)))
     review = make.review(p, panel=[(people["panel chair"], True), (people["panel member"], False)])
     recommendation = make.recommendation(review, agencies=[agency])
     with app.app_context():
@@ -142,7 +156,7 @@ def world(app, make):
               "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
-              "kind": "csv", "message_id": 1}
+              "kind": "csv", "message_id": 1, "meeting_id": meeting.id}
     return people, values
 
 

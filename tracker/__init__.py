@@ -82,9 +82,10 @@ def register_blueprints(app):
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
     from tracker.reminders.views import bp as reminders
+    from tracker.reports.views import bp as reports
     from tracker.reviews.views import bp as reviews
 
-    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, reminders, reviews):
+    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, reminders, reports, reviews):
         app.register_blueprint(blueprint)
 
 

@@ -50,6 +50,19 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class OutboxAttachment(db.Model):
+    """A file sent with a message (the meeting pack's PDF), kept with it until it is delivered."""
+
+    __tablename__ = "outbox_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_message_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox_message.id", ondelete="CASCADE"),
+                                                   nullable=False, index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
 class VerifiedConnection(Connection):
     """Flask-Mail 0.10 opens SMTP with no timeout and no certificate check; this one has both."""
 
@@ -128,6 +141,9 @@ def _as_mail(message):
     mail = Message(subject=message.subject, recipients=[message.to_address], body=message.body_text,
                    html=message.body_html)
     mail.msgId = message.message_id  # the same id on every try, so a receiving server can drop a repeat
+    for attachment in db.session.scalars(sa.select(OutboxAttachment).where(
+            OutboxAttachment.outbox_message_id == message.id).order_by(OutboxAttachment.id)):
+        mail.attach(attachment.filename, attachment.content_type, attachment.data)
     return mail
 
 

@@ -153,6 +153,9 @@ RULES = {
     ("confirm_assurance", "Action"): _coordinator,
     ("create_review", "Partnership"): _creates_review,
     ("create_benchmark", "Partnership"): _coordinator,
+    ("view_reports", "Partnership"): lambda user, p: _is_admin(user) or bool(
+        roles_in(user, p.id) & {Role.COORDINATOR, Role.STRATEGIC_MEMBER, Role.VIEWER, Role.AGENCY_LEAD}),
+    ("manage_meetings", "Partnership"): _coordinator,
     ("view", "Benchmark"): _member,
     ("edit", "Benchmark"): _coordinator,
     ("view_register", "Partnership"): _coordinator,

@@ -54,15 +54,19 @@ class Leadership:
 
 
 def reminder_job(app, leadership):
-    """07:00 on weekdays: remind and escalate (a bank holiday is skipped and caught up the next working day)."""
+    """07:00 on weekdays: remind and escalate (a bank holiday is skipped and caught up the next working day), and
+    send the packs of meetings now close enough."""
     from tracker.actions.state import london_today
     from tracker.email import deliver_outbox
     from tracker.reminders.services import run_reminders
+    from tracker.reports.meetings import send_due_packs
 
     with app.app_context():
         if not leadership.is_leader():
             return
-        run_reminders(london_today())
+        today = london_today()
+        run_reminders(today)
+        send_due_packs(today)
         deliver_outbox()
         db.session.remove()
 

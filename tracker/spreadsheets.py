@@ -55,13 +55,19 @@ def csv_bytes(header, rows):
 
 
 def xlsx_bytes(header, rows, title="Sheet1"):
+    return workbook_bytes([(title, header, rows)])
+
+
+def workbook_bytes(tables):
+    """An XLSX workbook, one sheet per (title, header, rows), every text cell formula-safe."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([neutralise(h) for h in header])
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
+    for title, header, rows in tables:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.append([neutralise(h) for h in header])
+        for row in rows:
+            sheet.append([neutralise(v) for v in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

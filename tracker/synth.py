@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from tracker.accounts.services import hash_password
 from tracker.actions.models import Action, ProgressUpdate
 from tracker.actions.state import london_today
-from tracker.enums import ActionSource, ActionStatus, Role, Scope, Sector
+from tracker.enums import DEFAULT_THEMES, ActionSource, ActionStatus, Role, Scope, Sector
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
 from tracker.reminders import schedule
-from tracker.reviews.models import Recommendation, Review
+from tracker.reviews.models import Recommendation, Review, Theme, recommendation_theme
 
 AGENCY_SECTORS = [Sector.POLICE, Sector.HEALTH, Sector.CHILDRENS_SERVICES, Sector.ADULT_SOCIAL_CARE,
                   Sector.HOUSING, Sector.PROBATION, Sector.SPECIALIST_DA_SERVICE, Sector.LOCAL_AUTHORITY]
@@ -96,11 +96,19 @@ def generate(scale, today=None, prefix="Synthetic"):
                                   scope=Scope.LOCAL, external_body="", component="", response_text="",
                                   created_at=now, updated_at=now)
                              for r, _p in reviews for k in range(1, 6)])
+    _insert(Theme, [dict(partnership_id=p, name=name) for p in partnership_ids for name in DEFAULT_THEMES])
+    themes = {}
+    for theme_id, partnership_id in db.session.execute(sa.select(Theme.id, Theme.partnership_id).where(
+            Theme.partnership_id.in_(partnership_ids))):
+        themes.setdefault(partnership_id, []).append(theme_id)
     recommendations = {}
     for rec_id, partnership_id in db.session.execute(
             sa.select(Recommendation.id, Review.partnership_id).join(Review).where(
                 Review.reference.like(f"{prefix} DHR %"))):
         recommendations.setdefault(partnership_id, []).append(rec_id)
+    db.session.execute(sa.insert(recommendation_theme), [
+        dict(recommendation_id=rec, theme_id=theme) for p, recs in recommendations.items() for rec in recs
+        for theme in rng.sample(themes[p], 2)])
 
     policy = schedule.Policy()
     actions = []

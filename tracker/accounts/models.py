@@ -16,7 +16,7 @@ def new_session_token():
 
 class User(Audited, TimestampMixin, db.Model):
     __tablename__ = "user"
-    __audit_redact__ = frozenset({"password_hash", "session_token"})
+    __audit_redact__ = frozenset({"password_hash", "session_token", "calendar_token_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
@@ -34,6 +34,9 @@ class User(Audited, TimestampMixin, db.Model):
     #: how often to hear about upcoming deadlines (overdue notices and escalations always come daily)
     upcoming_frequency: Mapped[DigestFrequency] = mapped_column(
         enum_column(DigestFrequency), nullable=False, default=DigestFrequency.DAILY, server_default="daily")
+
+    #: the calendar feed's secret, hashed; replacing it revokes the old address
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 

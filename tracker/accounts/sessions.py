@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.forgot_password",
     "accounts.set_password",
     "home.accessibility",
+    "reminders.calendar_feed",
 }
 
 

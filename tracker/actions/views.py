@@ -1,6 +1,7 @@
 import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
 from flask_login import current_user
 
 from tracker.actions import services, smart, state
@@ -16,6 +17,7 @@ from tracker.benchmarks.models import Finding
 from tracker.benchmarks.services import finding_action_values
 from tracker.reviews.models import Recommendation
 from tracker.reviews.services import review_action_values
+from tracker.spreadsheets import csv_lines
 
 bp = Blueprint("actions", __name__)
 
@@ -39,10 +41,8 @@ def my_actions():
     return render_template("actions/mine.html", page=page, today=today)
 
 
-@bp.get("/partnerships/<int:partnership_id>/actions")
-def list_actions(partnership_id):
-    partnership = require("view", db.get_or_404(Partnership, partnership_id))
-    form = FilterForm(request.args)
+def _filters_from(partnership, args):
+    form = FilterForm(args)
     form.agency.choices = [("", "Any agency"), *[(a.id, a.name) for a in partnership.agencies]]
     form.owner.choices = [("", "Anyone"), *[(u.id, u.name) for u in services.owners_in(partnership)]]
     form.validate()
@@ -55,6 +55,25 @@ def list_actions(partnership_id):
         component=form.component.data if form.component.data in COMPONENT_LABELS else None,
         sort=form.sort.data or "deadline",
     )
+    return form, filters
+
+
+@bp.get("/partnerships/<int:partnership_id>/actions.csv")
+def export_actions(partnership_id):
+    """The filtered action list as CSV, streamed as it is read."""
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    _form, filters = _filters_from(partnership, request.args)
+    user, today = current_user._get_current_object(), state.london_today()
+    lines = csv_lines(services.EXPORT_HEADER, services.export_rows(user, partnership, filters, today))
+    filename = f"{partnership.name} actions {today:%Y-%m-%d}".replace(" ", "-").replace("/", "-")
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+
+
+@bp.get("/partnerships/<int:partnership_id>/actions")
+def list_actions(partnership_id):
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    form, filters = _filters_from(partnership, request.args)
     today = state.london_today()
     page = services.action_page(current_user, partnership, filters, today, request.args.get("page", 1, type=int), _per_page())
     args = {k: v for k, v in request.args.items() if k != "page" and v}

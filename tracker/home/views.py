@@ -3,19 +3,49 @@ from flask_login import current_user
 
 from tracker.actions.services import my_action_counts
 from tracker.actions.state import london_today
+from tracker.enums import Role
 from tracker.partnerships.services import partnerships_for
+from tracker.reports import services as reports
+from tracker.reviews.models import PanelMember, Review
+from tracker.reviews.services import recommendation_state, recommendations_of
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index():
+    """Each person's own view: their actions, then what their roles make theirs to watch."""
+    today = london_today()
     partnerships = partnerships_for(current_user)
     roles = {}
     for membership in current_user.memberships:
         roles.setdefault(membership.partnership_id, []).append(membership)
-    counts = my_action_counts(current_user, london_today())
-    return render_template("home/index.html", partnerships=partnerships, roles=roles, counts=counts)
+    watching = []
+    for partnership in partnerships:
+        held = {m.role for m in roles.get(partnership.id, [])}
+        if held & {Role.STRATEGIC_MEMBER, Role.COORDINATOR}:
+            scope = reports.scope_for(current_user, partnership)
+            overdue = reports.overdue_report(scope, today)
+            progress = reports.progress_report(scope, today)
+            watching.append(dict(partnership=partnership, overdue=overdue, progress=progress))
+    return render_template("home/index.html", partnerships=partnerships, roles=roles,
+                           counts=my_action_counts(current_user, today), watching=watching,
+                           panels=_panel_plans())
+
+
+def _panel_plans():
+    """The reviews whose panel the person sits on, with how much of each plan is still without action."""
+    from tracker.extensions import db
+
+    reviews = db.session.scalars(db.select(Review).join(PanelMember).where(PanelMember.user_id == current_user.id)
+                                 .order_by(Review.reference)).all()
+    plans = []
+    for review in reviews:
+        recommendations = recommendations_of(review)
+        states = [recommendation_state(r).value for r in recommendations]
+        plans.append(dict(review=review, recommendations=len(recommendations),
+                          without_action=states.count("no_action"), closed=states.count("closed")))
+    return plans
 
 
 @bp.get("/accessibility")

@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from tracker.actions.state import london_today
@@ -69,6 +69,34 @@ def retry(partnership_id, message_id):
     return redirect(url_for("reminders.overview", partnership_id=partnership.id))
 
 
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token):
+    """Public by design (calendar programs cannot sign in): the secret address is the key."""
+    from tracker.reminders.feed import calendar_for, owner_of
+
+    person = owner_of(token)
+    if person is None:
+        abort(404)
+    return Response(calendar_for(person), mimetype="text/calendar",
+                    headers={"Cache-Control": "private, max-age=900"})
+
+
+@bp.post("/account/calendar")
+def new_calendar():
+    from tracker.reminders.feed import new_feed, revoke_feed
+
+    if ConfirmForm().validate_on_submit():
+        if request.form.get("revoke"):
+            revoke_feed(current_user)
+            flash("Your calendar address has been turned off.", "success")
+        else:
+            token = new_feed(current_user)
+            flash("Your new calendar address is shown below, only this once. Any earlier address no longer works.",
+                  "success")
+            session["calendar_url"] = url_for("reminders.calendar_feed", token=token, _external=False)
+    return redirect(url_for("reminders.preferences"))
+
+
 @bp.route("/account/preferences", methods=["GET", "POST"])
 def preferences():
     form = PreferencesForm()
@@ -79,4 +107,7 @@ def preferences():
         db.session.commit()
         flash("Your email preference has been saved.", "success")
         return redirect(url_for("reminders.preferences"))
-    return render_template("reminders/preferences.html", form=form)
+    calendar_path = session.pop("calendar_url", None)
+    calendar_url = current_app.config["TRACKER_BASE_URL"].rstrip("/") + calendar_path if calendar_path else None
+    return render_template("reminders/preferences.html", form=form, calendar_url=calendar_url,
+                           has_calendar=current_user.calendar_token_hash is not None, confirm=ConfirmForm())

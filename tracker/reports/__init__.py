@@ -1,0 +1,1 @@
+"""Reports for the strategic group: overdue, progress, learning across reviews, and the meeting pack."""

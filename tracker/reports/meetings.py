@@ -1,0 +1,157 @@
+"""Strategic group meetings and their packs: emailed N days before each meeting, once, through the outbox."""
+import calendar
+import logging
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+from tracker.accounts.models import User
+from tracker.db import utcnow
+from tracker.email import OutboxAttachment, queue_email
+from tracker.enums import Role
+from tracker.errors import ValidationFailed
+from tracker.extensions import db
+from tracker.forms import UKDateField, options
+from tracker.partnerships.models import Membership, Partnership
+from tracker.reports import pdf, services
+from tracker.reports.models import Meeting
+
+log = logging.getLogger(__name__)
+WEEKDAYS = list(calendar.day_name)
+ORDINALS = [(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
+
+
+class MeetingForm(FlaskForm):
+    meets_on = UKDateField("Meeting date", description="For example, 12/3/2027.")
+    pack_days_before = IntegerField("Send the pack this many days before", default=7, validators=[Optional()],
+                                    render_kw={"inputmode": "numeric", "style": "max-width:6em"})
+
+
+class MonthlyRuleForm(FlaskForm):
+    nth = SelectField("Which", choices=options(ORDINALS), coerce=int)
+    weekday = SelectField("Day", choices=options(list(enumerate(WEEKDAYS))), coerce=int)
+    months = IntegerField("For the next", default=12, description="Number of months.",
+                          validators=[NumberRange(1, 24, "Choose from 1 to 24 months")],
+                          render_kw={"inputmode": "numeric", "style": "max-width:6em"})
+    pack_days_before = IntegerField("Send the pack this many days before", default=7, validators=[Optional()],
+                                    render_kw={"inputmode": "numeric", "style": "max-width:6em"})
+
+
+def meetings_of(partnership):
+    return db.session.scalars(sa.select(Meeting).where(Meeting.partnership_id == partnership.id)
+                              .order_by(Meeting.meets_on)).all()
+
+
+def next_meeting(partnership, today):
+    return db.session.scalar(sa.select(Meeting).where(Meeting.partnership_id == partnership.id,
+                                                      Meeting.meets_on >= today).order_by(Meeting.meets_on).limit(1))
+
+
+def _check_days(days):
+    if days is None or not 0 <= days <= 60:
+        raise ValidationFailed({"pack_days_before": "Choose from 0 to 60 days"})
+
+
+def add_meeting(partnership, meets_on, days_before, today=None):
+    today = today or date.today()
+    if meets_on is None:
+        raise ValidationFailed({"meets_on": "Enter the meeting date"})
+    if meets_on < today:
+        raise ValidationFailed({"meets_on": "The meeting date must be today or later"})
+    _check_days(days_before)
+    if db.session.scalar(sa.select(Meeting.id).where(Meeting.partnership_id == partnership.id,
+                                                     Meeting.meets_on == meets_on)):
+        raise ValidationFailed({"meets_on": "There is already a meeting on that date"})
+    db.session.add(Meeting(partnership_id=partnership.id, meets_on=meets_on, pack_days_before=days_before))
+    db.session.commit()
+    return 1
+
+
+def nth_weekday(year, month, weekday, nth):
+    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1) if date(year, month, d).weekday() == weekday]
+    return date(year, month, days[nth - 1] if nth > 0 else days[-1])
+
+
+def add_monthly(partnership, weekday, nth, months, days_before, today):
+    """Meetings on, say, the first Tuesday of each month for the next N months (dates already there are kept)."""
+    _check_days(days_before)
+    existing = {m.meets_on for m in meetings_of(partnership)}
+    added, year, month = 0, today.year, today.month
+    for _ in range(months):
+        day = nth_weekday(year, month, weekday, nth)
+        if day >= today and day not in existing:
+            db.session.add(Meeting(partnership_id=partnership.id, meets_on=day, pack_days_before=days_before))
+            added += 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    db.session.commit()
+    return added
+
+
+def remove_meeting(partnership, meeting_id):
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.partnership_id != partnership.id:
+        raise ValidationFailed({"__form__": "That meeting is not one of this partnership's"})
+    if meeting.pack_sent_at is not None:
+        raise ValidationFailed({"__form__": "The pack for that meeting has gone out: it stays on record"})
+    db.session.delete(meeting)
+    db.session.commit()
+
+
+def build_pack(partnership, reader, meeting, today):
+    """The meeting pack: what changed since the last meeting first, then the overdue and progress reports."""
+    scope = services.scope_for(reader, partnership)
+    previous = services.previous_meeting(meeting) if meeting else None
+    title = f"Pack for the strategic group meeting of {meeting.meets_on:%-d %B %Y}" if meeting else "Meeting pack"
+    document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], today)
+    pdf.add_changes(document, services.changes_since(scope, today, previous))
+    pdf.add_overdue(document, services.overdue_report(scope, today))
+    pdf.add_progress(document, services.progress_report(scope, today))
+    return document.render()
+
+
+def strategic_group(partnership_id):
+    return db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.partnership_id == partnership_id, Membership.role == Role.STRATEGIC_MEMBER,
+               User.is_active.is_(True)).distinct().order_by(User.id)).all()
+
+
+def send_due_packs(today):
+    """Email each meeting's pack to the strategic group once, when the meeting is N days away (or nearer).
+
+    The meeting row is claimed with a conditional update before anything is queued, in the same transaction as
+    the messages: a second run, or a second scheduler, finds it claimed and sends nothing.
+    """
+    due = db.session.scalars(sa.select(Meeting).where(Meeting.pack_sent_at.is_(None), Meeting.meets_on >= today)
+                             .order_by(Meeting.meets_on)).all()
+    queued = 0
+    for meeting in due:
+        if meeting.meets_on - timedelta(days=meeting.pack_days_before) > today:
+            continue
+        claimed = db.session.execute(sa.update(Meeting).where(Meeting.id == meeting.id,
+                                                              Meeting.pack_sent_at.is_(None))
+                                     .values(pack_sent_at=utcnow())).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            continue
+        partnership = db.session.get(Partnership, meeting.partnership_id)
+        members = strategic_group(partnership.id)
+        for member in members:
+            attachment = build_pack(partnership, member, meeting, today)
+            message = queue_email(
+                "reports/pack", to=member.email, dedupe_key=f"pack:{meeting.id}:{member.id}",
+                subject=f"Strategic group pack for {meeting.meets_on:%-d %B %Y}: {partnership.name}",
+                partnership_id=partnership.id, user_id=member.id, person=member, meeting=meeting,
+                partnership=partnership)
+            if message is not None:
+                db.session.add(OutboxAttachment(outbox_message_id=message.id, content_type="application/pdf",
+                                                filename=f"pack-{meeting.meets_on:%Y-%m-%d}.pdf", data=attachment))
+                queued += 1
+        services.take_snapshot(meeting, today)
+        db.session.commit()
+        log.info("Pack for meeting %s queued for %s members", meeting.id, len(members))
+    return queued

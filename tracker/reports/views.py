@@ -1,0 +1,150 @@
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+
+from tracker.actions.forms import COMPONENT_LABELS
+from tracker.actions.state import london_today
+from tracker.db import utcnow
+from tracker.enums import ActionSource
+from tracker.extensions import db
+from tracker.partnerships.models import Partnership
+from tracker.permissions import require
+from tracker.reports import pdf, services
+from tracker.reports.meetings import MeetingForm, MonthlyRuleForm, add_meeting, add_monthly, meetings_of, \
+    next_meeting, remove_meeting
+from tracker.spreadsheets import csv_bytes, workbook_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tracker.errors import ValidationFailed, show_on_form
+from tracker.forms import ConfirmForm
+
+bp = Blueprint("reports", __name__)
+FORMATS = "<any(pdf, csv, xlsx):kind>"
+
+
+def _partnership(partnership_id):
+    return require("view_reports", db.get_or_404(Partnership, partnership_id))
+
+
+def _document(partnership, title):
+    return pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], london_today())
+
+
+def _download(kind, name, partnership, document, tables):
+    filename = f"{partnership.name} {name} {london_today():%Y-%m-%d}".replace(" ", "-").replace("/", "-")
+    if kind == "pdf":
+        body, mimetype = document.render(), "application/pdf"
+    elif kind == "xlsx":
+        body, mimetype = workbook_bytes(tables), XLSX
+    else:
+        if len(tables) == 1:
+            _title, header, rows = tables[0]
+        else:  # several tables in one file: each row names its table, and each table starts with its header
+            header = ["Table", "Values"]
+            rows = [[title, *row] for title, table_header, table_rows in tables for row in [table_header,
+                                                                                           *table_rows]]
+        body, mimetype = csv_bytes(header, rows), "text/csv"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={filename}.{kind}"})
+
+
+def _overdue_filters(partnership):
+    agency = request.args.get("agency", type=int)
+    source = request.args.get("source")
+    component = request.args.get("component")
+    return dict(agency_id=agency if agency in {a.id for a in partnership.agencies} else None,
+                source=ActionSource(source) if source in ActionSource._value2member_map_ else None,
+                component=component if component in COMPONENT_LABELS else None)
+
+
+@bp.get("/partnerships/<int:partnership_id>/reports/overdue")
+@bp.get(f"/partnerships/<int:partnership_id>/reports/overdue.{FORMATS}")
+def overdue(partnership_id, kind=None):
+    partnership = _partnership(partnership_id)
+    scope = services.scope_for(_user(), partnership)
+    report = services.overdue_report(scope, london_today(), **_overdue_filters(partnership))
+    if kind is None:
+        return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
+                               components=COMPONENT_LABELS, sources=ActionSource, args=request.args)
+    document = _document(partnership, "Overdue actions")
+    pdf.add_overdue(document, report)
+    header, rows = report.table()
+    return _download(kind, "overdue-actions", partnership, document, [("Overdue actions", header, rows)])
+
+
+@bp.get("/partnerships/<int:partnership_id>/reports/progress")
+@bp.get(f"/partnerships/<int:partnership_id>/reports/progress.{FORMATS}")
+def progress(partnership_id, kind=None):
+    partnership = _partnership(partnership_id)
+    scope = services.scope_for(_user(), partnership)
+    report = services.progress_report(scope, london_today())
+    if kind is None:
+        return render_template("reports/progress.html", partnership=partnership, report=report, scope=scope)
+    document = _document(partnership, "Progress report")
+    pdf.add_progress(document, report)
+    return _download(kind, "progress", partnership, document, report.tables())
+
+
+@bp.get("/partnerships/<int:partnership_id>/reports/learning")
+@bp.get(f"/partnerships/<int:partnership_id>/reports/learning.{FORMATS}")
+def learning(partnership_id, kind=None):
+    partnership = _partnership(partnership_id)
+    scope = services.scope_for(_user(), partnership)
+    report = services.learning_report(scope, london_today())
+    if kind is None:
+        return render_template("reports/learning.html", partnership=partnership, report=report)
+    document = _document(partnership, "Learning across reviews")
+    pdf.add_learning(document, report)
+    return _download(kind, "learning-across-reviews", partnership, document,
+                     [("Themes", *services.learning_table(report))])
+
+
+@bp.get("/partnerships/<int:partnership_id>/reports/pack.pdf")
+def pack(partnership_id):
+    """The meeting pack as it would be sent now: changes since the last meeting, overdue, progress."""
+    partnership = _partnership(partnership_id)
+    from tracker.reports.meetings import build_pack
+
+    meeting = next_meeting(partnership, london_today())
+    return Response(build_pack(partnership, _user(), meeting, london_today()), mimetype="application/pdf",
+                    headers={"Content-Disposition": "attachment; filename=meeting-pack.pdf"})
+
+
+@bp.route("/partnerships/<int:partnership_id>/meetings", methods=["GET", "POST"])
+def meetings(partnership_id):
+    partnership = require("manage_meetings", db.get_or_404(Partnership, partnership_id))
+    form, rule = MeetingForm(prefix="one"), MonthlyRuleForm(prefix="rule")
+    if request.method == "POST":
+        chosen, action = (form, lambda: add_meeting(partnership, form.meets_on.data, form.pack_days_before.data)) \
+            if "one-submit" in request.form else \
+            (rule, lambda: add_monthly(partnership, rule.weekday.data, rule.nth.data, rule.months.data,
+                                       rule.pack_days_before.data, london_today()))
+        if chosen.validate_on_submit():
+            try:
+                added = action()
+            except ValidationFailed as failure:
+                db.session.rollback()
+                show_on_form(chosen, failure)
+            else:
+                flash(f"{added} meeting date{'s' if added != 1 else ''} added.", "success")
+                return redirect(url_for("reports.meetings", partnership_id=partnership.id))
+    return render_template("reports/meetings.html", partnership=partnership, form=form, rule=rule,
+                           meetings=meetings_of(partnership), today=london_today(), confirm=ConfirmForm(),
+                           now=utcnow())
+
+
+@bp.post("/partnerships/<int:partnership_id>/meetings/<int:meeting_id>/remove")
+def remove(partnership_id, meeting_id):
+    partnership = require("manage_meetings", db.get_or_404(Partnership, partnership_id))
+    if ConfirmForm().validate_on_submit():
+        try:
+            remove_meeting(partnership, meeting_id)
+        except ValidationFailed as failure:
+            flash(failure.errors["__form__"], "error")
+        else:
+            flash("The meeting date has been removed.", "success")
+    return redirect(url_for("reports.meetings", partnership_id=partnership.id))
+
+
+def _user():
+    from flask_login import current_user
+
+    return current_user._get_current_object()
