@@ -57,11 +57,16 @@ TOURS = {
         "/partnerships/{p}/benchmarks/import", "/benchmarks/{benchmark}/edit",
         "/benchmarks/{benchmark}/components/{component}", "/findings/{finding}/actions/new",
         "/findings/{finding}/no-action",
+        "/partnerships/{p}/reminders", "/partnerships/{p}/reminders/policy", "/account/preferences",
+        "/partnerships/{p}/reports/overdue", "/partnerships/{p}/reports/progress",
+        "/partnerships/{p}/reports/learning", "/partnerships/{p}/meetings",
     ],
-    "strategic.chair@demo.example": ["/", "/benchmarks/{benchmark}", "/partnerships/{p}/actions"],
+    "strategic.chair@demo.example": ["/", "/benchmarks/{benchmark}", "/partnerships/{p}/actions",
+                                     "/partnerships/{p}/reports/overdue", "/partnerships/{p}/reports/progress"],
     "panel.chair@demo.example": ["/", "/reviews/{review}"],
     "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people"],
-    "agency.lead@demo.example": ["/", "/my-actions", "/actions/{action}/update"],
+    "agency.lead@demo.example": ["/", "/my-actions", "/actions/{action}/update",
+                                 "/partnerships/{p}/reports/overdue"],
 }
 
 
