@@ -43,6 +43,7 @@ run: demo
 
 ## Install and run every test (on PostgreSQL too when DATABASE_URL points at one)
 test: install test-tools
+	$(BIN)/ruff check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -24,7 +24,8 @@ def test_demo_loads_the_milton_keynes_partnership_once(app):
     assert second.exit_code == 0
     assert "nothing changed" in second.output and "demo-password-for-test" not in second.output
     assert _counts(app) == after_first
-    area = json.loads((ROOT.parent / "shared" / "data" / "milton-keynes-2012-benchmark.json").read_text())["partnership"]
+    benchmark = json.loads((ROOT.parent / "shared" / "data" / "milton-keynes-2012-benchmark.json").read_text())
+    area = benchmark["partnership"]
     with app.app_context():
         names = db.session.scalars(sa.text("SELECT name FROM partnership")).all()
         roles = set(db.session.scalars(sa.text("SELECT role FROM membership")).all())

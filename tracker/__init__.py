@@ -47,8 +47,8 @@ def load_config(app, overrides):
 def register_extensions(app):
     from tracker import models  # noqa: F401  (the whole schema, for Alembic)
     from tracker.audit import services as audit
-    from tracker.reminders import services as reminders
     from tracker.extensions import csrf, db, login_manager, mail, migrate
+    from tracker.reminders import services as reminders
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -2,8 +2,8 @@
 import secrets
 
 import click
-from flask.cli import AppGroup
 import sqlalchemy as sa
+from flask.cli import AppGroup
 
 from tracker.accounts.models import User
 from tracker.accounts.services import hash_password, normalise_email

@@ -58,7 +58,8 @@ def test_lockout_applies_to_addresses_without_accounts_too(browser):
     # otherwise the lock message would tell an attacker which addresses exist
     for _ in range(5):
         browser.post("/sign-in", {"email": "ghost@example.org", "password": "guess number one"})
-    assert "too many attempts" in text(browser.post("/sign-in", {"email": "ghost@example.org", "password": "x"})).lower()
+    locked = browser.post("/sign-in", {"email": "ghost@example.org", "password": "x"})
+    assert "too many attempts" in text(locked).lower()
 
 
 def test_next_only_follows_paths_on_this_site(browser, make):

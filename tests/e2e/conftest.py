@@ -1,4 +1,5 @@
 """Browser journeys: the app served from a thread, driven by Debian's Chromium through Playwright."""
+import re
 import threading
 from pathlib import Path
 
@@ -8,6 +9,21 @@ from werkzeug.serving import make_server
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def sign_in(page, live_server, email, password):
+    """Sign in through the real form, as a person would, and wait for the home page."""
+    from playwright.sync_api import expect
+
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
 
 
 @pytest.fixture

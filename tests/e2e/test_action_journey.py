@@ -4,20 +4,9 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import PASSWORD
 from tracker.actions.state import london_today
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server + "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screenshot, assert_accessible, tmp_path):
@@ -29,7 +18,7 @@ def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screensho
     deadline = london_today() + timedelta(days=120)
 
     # The coordinator records the action, without a measure: the SMART check says so
-    sign_in(page, live_server, "priya@example.org")
+    sign_in(page, live_server, "priya@example.org", PASSWORD)
     page.goto(f"{live_server}/partnerships/{p.id}/actions")
     expect(page.get_by_text("No actions have been recorded yet")).to_be_visible()
     page.get_by_role("link", name="Add an action").click()
@@ -53,7 +42,7 @@ def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screensho
     sign_out(page)
 
     # The agency lead reports it done, with the training register as evidence
-    sign_in(page, live_server, "tom@example.org")
+    sign_in(page, live_server, "tom@example.org", PASSWORD)
     page.get_by_role("link", name="My actions").click()
     page.get_by_role("link", name="Train all response officers in recognising coercive control").click()
     page.get_by_role("link", name="Post a progress update").click()
@@ -72,7 +61,7 @@ def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screensho
     sign_out(page)
 
     # The strategic group chair signs it off
-    sign_in(page, live_server, "helen@example.org")
+    sign_in(page, live_server, "helen@example.org", PASSWORD)
     page.goto(action_url)
     page.get_by_role("link", name="Sign off and close").click()
     page.get_by_label("Implemented as planned").check()

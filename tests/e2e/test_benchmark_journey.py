@@ -3,6 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD
 from tracker import ROOT
 from tracker.benchmarks.services import load_frameworks, load_reference_scores
@@ -19,10 +20,7 @@ def test_import_read_the_picture_and_act_on_a_finding(app, make, live_server, pa
         db.session.remove()
     p = make.partnership(name="Milton Keynes Domestic Abuse Partnership")
     make.member(p, "coordinator", name="Priya Shah", email="priya@example.org")
-    page.goto(live_server + "/sign-in")
-    page.get_by_label("Email address").fill("priya@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "priya@example.org", PASSWORD)
     page.goto(f"{live_server}/partnerships/{p.id}/benchmarks")
     page.get_by_role("link", name="Import a benchmark file").click()
     page.get_by_label("Benchmark file (JSON)").set_input_files(str(MK_JSON))

@@ -4,8 +4,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
 from tracker.actions.models import Action
 from tracker.audit.services import acting_as
 from tracker.benchmarks.models import Benchmark, Finding
@@ -33,12 +33,6 @@ def demo(app):
                     component=finding.component_id)
 
 
-def _sign_in(page, live_server, email):
-    page.goto(live_server + "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
 
 
 TOURS = {
@@ -72,7 +66,7 @@ TOURS = {
 
 @pytest.mark.parametrize("email", list(TOURS))
 def test_every_page_is_accessible(app, demo, live_server, page, screenshot, assert_accessible, email):
-    _sign_in(page, live_server, email)
+    sign_in(page, live_server, email, PASSWORD)
     for path in TOURS[email]:
         url = path.format(**demo)
         response = page.goto(live_server + url)

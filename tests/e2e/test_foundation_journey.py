@@ -1,6 +1,7 @@
 """A coordinator signs in to the demo partnership in Chromium and sees its agencies."""
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
 from tracker.audit.services import acting_as
 from tracker.demo import AGENCIES, load_demo
 
@@ -59,10 +60,7 @@ def test_skip_link_is_the_first_stop_for_keyboard_users(app, live_server, page):
 
 def test_coordinator_adds_an_agency_and_a_person(app, live_server, page, screenshot, assert_accessible):
     _load_demo(app)
-    page.goto(live_server + "/sign-in")
-    page.get_by_label("Email address").fill("coordinator@demo.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "coordinator@demo.example", PASSWORD)
     page.get_by_role("link", name="Milton Keynes Domestic Abuse Partnership").click()
     page.get_by_role("link", name="Add an agency").click()
     page.get_by_label("Agency name").fill("Victim Support")

@@ -2,20 +2,9 @@
 flagged for having no action; outsiders are refused until (and beyond) publication, members see it after."""
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import PASSWORD
 from tracker.reviews.services import COLUMNS
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server + "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def add_recommendation(page, number, text, agency):
@@ -40,7 +29,7 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
     make.member(other, "agency_lead", agency=make.agency(other, name="Bedfordshire Police"),
                 email="outsider@example.org")
 
-    sign_in(page, live_server, "chair@example.org")
+    sign_in(page, live_server, "chair@example.org", PASSWORD)
     page.goto(f"{live_server}/partnerships/{p.id}/reviews")
     page.get_by_role("link", name="Start a review").click()
     page.get_by_label("Reference").fill("DHR 2026-04")
@@ -78,15 +67,15 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
     assert_accessible()
     sign_out(page)
 
-    sign_in(page, live_server, "outsider@example.org")
+    sign_in(page, live_server, "outsider@example.org", PASSWORD)
     assert page.goto(review_url).status == 403
     sign_out(page)
 
-    sign_in(page, live_server, "viewer@example.org")
+    sign_in(page, live_server, "viewer@example.org", PASSWORD)
     assert page.goto(review_url).status == 403  # not yet published
     sign_out(page)
 
-    sign_in(page, live_server, "chair@example.org")
+    sign_in(page, live_server, "chair@example.org", PASSWORD)
     page.goto(review_url)
     page.get_by_role("link", name="Edit details and stage").click()
     page.get_by_label("Stage").select_option(label="Published")
@@ -95,11 +84,11 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
     expect(page.get_by_text("Published, 20 November 2026")).to_be_visible()
     sign_out(page)
 
-    sign_in(page, live_server, "viewer@example.org")
+    sign_in(page, live_server, "viewer@example.org", PASSWORD)
     assert page.goto(review_url).status == 200
     expect(page.get_by_role("heading", name="DHR 2026-04")).to_be_visible()
     screenshot("review-published-viewer")
     sign_out(page)
 
-    sign_in(page, live_server, "outsider@example.org")
+    sign_in(page, live_server, "outsider@example.org", PASSWORD)
     assert page.goto(review_url).status == 403

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from tests.conftest import Browser, text
 from tracker.actions.state import london_today
-from tracker.email import OutboxMessage, deliver_outbox
+from tracker.email import deliver_outbox
 from tracker.extensions import db
 from tracker.reports.meetings import send_due_packs
 from tracker.reports.models import Meeting

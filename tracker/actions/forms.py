@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, Optional, URL
+from wtforms.validators import URL, DataRequired, Length, Optional
 
 from tracker.actions.evidence import ALLOWED_DESCRIPTION
 from tracker.enums import UPDATE_STATUSES, ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, Rag

@@ -4,7 +4,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.audit.models import Audited
+from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, UTCDateTime, enum_column, utcnow
 from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment
 from tracker.extensions import db
@@ -100,9 +100,10 @@ class EvidenceFile(db.Model):
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
 
 
-class ProgressUpdate(Audited, db.Model):
+class ProgressUpdate(AuditedChild, db.Model):
     __tablename__ = "progress_update"
     __audit_exclude__ = Audited.__audit_exclude__ | {"at"}
+    __audit_parent__ = "action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"), nullable=False, index=True)
@@ -118,17 +119,9 @@ class ProgressUpdate(Audited, db.Model):
     author = relationship("User")
     evidence_file = relationship("EvidenceFile")
 
-    def _parent(self):
-        # set by id alone, a pending update's relationship is still empty
-        return self.action or sa.inspect(self).session.get(Action, self.action_id)
-
-    @property
-    def audit_partnership_id(self):
-        return self._parent().partnership_id
-
     @property
     def audit_label(self):
-        return f"Update on: {self._parent().title}"[:300]
+        return f"Update on: {self.audit_parent().title}"[:300]
 
 
 class DeadlineChange(db.Model):

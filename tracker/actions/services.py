@@ -12,8 +12,16 @@ from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.audit.models import AuditEntry
 from tracker.audit.services import noting
 from tracker.db import paginate_rows, utcnow
-from tracker.enums import (ActionSource, ActionStatus, AuditEvent, ClosureOutcome, DeliveryState, LeadAssessment,
-                           Rag, Role)
+from tracker.enums import (
+    ActionSource,
+    ActionStatus,
+    AuditEvent,
+    ClosureOutcome,
+    DeliveryState,
+    LeadAssessment,
+    Rag,
+    Role,
+)
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership

@@ -1,20 +1,40 @@
 import io
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from tracker.actions import services, smart, state
-from tracker.actions.forms import (COMPONENT_LABELS, ActionForm, AssuranceForm, DeadlineForm, FilterForm,
-                                   ReasonForm, ReassignForm, SignOffForm, UpdateForm)
+from tracker.actions.forms import (
+    COMPONENT_LABELS,
+    ActionForm,
+    AssuranceForm,
+    DeadlineForm,
+    FilterForm,
+    ReasonForm,
+    ReassignForm,
+    SignOffForm,
+    UpdateForm,
+)
 from tracker.actions.models import Action, ProgressUpdate
+from tracker.benchmarks.models import Finding
+from tracker.benchmarks.services import finding_action_values
 from tracker.enums import ActionSource, ActionStatus, Rag
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
-from tracker.benchmarks.models import Finding
-from tracker.benchmarks.services import finding_action_values
 from tracker.reviews.models import Recommendation
 from tracker.reviews.services import review_action_values
 from tracker.spreadsheets import csv_lines
@@ -75,7 +95,8 @@ def list_actions(partnership_id):
     partnership = require("view", db.get_or_404(Partnership, partnership_id))
     form, filters = _filters_from(partnership, request.args)
     today = state.london_today()
-    page = services.action_page(current_user, partnership, filters, today, request.args.get("page", 1, type=int), _per_page())
+    page = services.action_page(current_user, partnership, filters, today, request.args.get("page", 1, type=int),
+                                _per_page())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("actions/list.html", partnership=partnership, form=form, page=page, args=args,
                            today=today, component_labels=COMPONENT_LABELS)

@@ -25,6 +25,25 @@ class Audited:
         return str(self)
 
 
+class AuditedChild(Audited):
+    """An audited record that belongs to its partnership through a parent (an update through its action)."""
+
+    #: the many-to-one relationship to the parent, which knows the partnership
+    __audit_parent__ = None
+
+    def audit_parent(self):
+        parent = getattr(self, self.__audit_parent__)
+        if parent is None:  # set by id alone, a pending record's relationship is still empty
+            relationship = sa.inspect(type(self)).relationships[self.__audit_parent__]
+            key = next(iter(relationship.local_columns)).key
+            parent = sa.inspect(self).session.get(relationship.mapper.class_, getattr(self, key))
+        return parent
+
+    @property
+    def audit_partnership_id(self):
+        return self.audit_parent().audit_partnership_id
+
+
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.audit.models import Audited
+from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin
 from tracker.extensions import db
 
@@ -84,8 +84,9 @@ class Benchmark(Audited, TimestampMixin, db.Model):
         return f"Benchmark of {self.started_on:%B %Y}"
 
 
-class ComponentScore(Audited, db.Model):
+class ComponentScore(AuditedChild, db.Model):
     __tablename__ = "component_score"
+    __audit_parent__ = "benchmark"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     benchmark_id: Mapped[int] = mapped_column(sa.ForeignKey("benchmark.id", ondelete="CASCADE"), nullable=False,
@@ -99,22 +100,16 @@ class ComponentScore(Audited, db.Model):
 
     __table_args__ = (sa.UniqueConstraint("benchmark_id", "component_id"),)
 
-    def _parent(self):
-        return self.benchmark or sa.inspect(self).session.get(Benchmark, self.benchmark_id)
-
-    @property
-    def audit_partnership_id(self):
-        return self._parent().partnership_id
-
     @property
     def audit_label(self):
         return f"Benchmark score, component {self.component_id}"
 
 
-class Finding(Audited, db.Model):
+class Finding(AuditedChild, db.Model):
     """A key issue the reviewer raised: a weakness to act on, or a strength needing no action."""
 
     __tablename__ = "finding"
+    __audit_parent__ = "benchmark"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     benchmark_id: Mapped[int] = mapped_column(sa.ForeignKey("benchmark.id", ondelete="CASCADE"), nullable=False,
@@ -132,13 +127,6 @@ class Finding(Audited, db.Model):
 
     def __str__(self):
         return self.text
-
-    def _parent(self):
-        return self.benchmark or sa.inspect(self).session.get(Benchmark, self.benchmark_id)
-
-    @property
-    def audit_partnership_id(self):
-        return self._parent().partnership_id
 
     @property
     def audit_label(self):

@@ -1,6 +1,5 @@
 """Benchmarks: frameworks and reference data, recording and importing a benchmark, findings, the picture."""
 import csv
-import io
 import json
 import statistics
 from dataclasses import dataclass

@@ -2,12 +2,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from tracker.benchmarks import services
 from tracker.benchmarks.forms import BenchmarkForm, ComponentForm, ImportBenchmarkForm, NoActionForm
-from tracker.benchmarks.models import Benchmark, Component, Finding
-from tracker.errors import ValidationFailed, show_on_form
+from tracker.benchmarks.models import Component, Finding
+from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
+from tracker.web import submitted
 
 bp = Blueprint("benchmarks", __name__)
 
@@ -21,19 +22,6 @@ def _benchmark(benchmark_id, verb="view"):
 
 def _to(benchmark, anchor=None):
     return redirect(url_for("benchmarks.show_benchmark", benchmark_id=benchmark.id, _anchor=anchor))
-
-
-def _saved(form, save, success, target):
-    if not form.validate_on_submit():
-        return None
-    try:
-        result = save()
-    except ValidationFailed as failure:
-        db.session.rollback()
-        show_on_form(form, failure)
-        return None
-    flash(success, "success")
-    return target(result)
 
 
 @bp.get("/partnerships/<int:partnership_id>/benchmarks")
@@ -57,7 +45,7 @@ def new_benchmark(partnership_id=None, benchmark_id=None):
     if request.method == "GET" and benchmark is not None:
         form.overall_score.data = f"{benchmark.overall_score:g}" if benchmark.overall_score else ""
         form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id is None)
-    done = _saved(form, lambda: services.save_benchmark(partnership, benchmark, {
+    done = submitted(form, lambda: services.save_benchmark(partnership, benchmark, {
         name: field.data for name, field in form._fields.items()}), "The benchmark has been saved.", _to)
     return done or render_template("benchmarks/edit.html", form=form, partnership=partnership, benchmark=benchmark)
 
@@ -73,7 +61,7 @@ def import_benchmark(partnership_id):
             raise ValidationFailed({"file": "Choose a JSON file to import"})
         return services.import_json(partnership, upload.read())
 
-    done = _saved(form, save, "The benchmark has been imported.", _to)
+    done = submitted(form, save, "The benchmark has been imported.", _to)
     return done or render_template("benchmarks/import.html", form=form, partnership=partnership)
 
 
@@ -100,7 +88,7 @@ def edit_component(benchmark_id, component_id):
         form.score.data = f"{entry.score:g}" if entry.score else ""
         form.commentary.data = entry.commentary
         form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id == component.id)
-    done = _saved(form, lambda: services.save_component(benchmark, component, form.score.data,
+    done = submitted(form, lambda: services.save_component(benchmark, component, form.score.data,
                                                         form.commentary.data, form.key_issues.data),
                   f"{component.title} has been saved.", lambda _: _to(benchmark, f"component-{component.key}"))
     return done or render_template("benchmarks/component.html", form=form, benchmark=benchmark,
@@ -117,7 +105,7 @@ def _finding(finding_id):
 def mark_no_action(finding_id):
     finding = _finding(finding_id)
     form = NoActionForm()
-    done = _saved(form, lambda: services.mark_no_action(finding, form.reason.data),
+    done = submitted(form, lambda: services.mark_no_action(finding, form.reason.data),
                   "The key issue is marked as needing no action.", lambda _: _to(finding.benchmark))
     return done or render_template("benchmarks/no_action.html", form=form, finding=finding,
                                    benchmark=finding.benchmark)

@@ -5,7 +5,7 @@ and the escalations. Only the latest reminder of the approach (before/due/overdu
 due while no run happened; the earlier ones are recorded as superseded, never silently dropped.
 """
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 
 @dataclass(frozen=True)

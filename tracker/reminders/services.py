@@ -5,6 +5,7 @@ scheduler finds the decisions already taken and does nothing twice.
 """
 import logging
 from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload

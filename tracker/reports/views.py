@@ -4,17 +4,24 @@ from tracker.actions.forms import COMPONENT_LABELS
 from tracker.actions.state import london_today
 from tracker.db import utcnow
 from tracker.enums import ActionSource
+from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
+from tracker.forms import ConfirmForm
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reports import pdf, services
-from tracker.reports.meetings import MeetingForm, MonthlyRuleForm, add_meeting, add_monthly, meetings_of, \
-    next_meeting, remove_meeting
+from tracker.reports.meetings import (
+    MeetingForm,
+    MonthlyRuleForm,
+    add_meeting,
+    add_monthly,
+    meetings_of,
+    next_meeting,
+    remove_meeting,
+)
 from tracker.spreadsheets import csv_bytes, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-from tracker.errors import ValidationFailed, show_on_form
-from tracker.forms import ConfirmForm
 
 bp = Blueprint("reports", __name__)
 FORMATS = "<any(pdf, csv, xlsx):kind>"

@@ -1,9 +1,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, \
-    TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput
-from wtforms.validators import DataRequired, Length, Optional, URL
 
 from tracker.actions.forms import COMPONENTS
 from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, Scope

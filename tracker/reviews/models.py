@@ -3,7 +3,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.audit.models import Audited
+from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, enum_column
 from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, Scope
 from tracker.extensions import db
@@ -66,8 +66,9 @@ class Review(Audited, TimestampMixin, db.Model):
         return self.status is ReviewStatus.PUBLISHED
 
 
-class PanelMember(Audited, db.Model):
+class PanelMember(AuditedChild, db.Model):
     __tablename__ = "panel_member"
+    __audit_parent__ = "review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
@@ -81,18 +82,15 @@ class PanelMember(Audited, db.Model):
     __table_args__ = (sa.UniqueConstraint("review_id", "user_id"),)
 
     @property
-    def audit_partnership_id(self):
-        return (self.review or sa.inspect(self).session.get(Review, self.review_id)).partnership_id
-
-    @property
     def audit_label(self):
         return f"Panel of review {self.review_id}: user {self.user_id}"
 
 
-class ReviewPause(Audited, db.Model):
+class ReviewPause(AuditedChild, db.Model):
     """A period the review stood still for a stated reason (for example, awaiting a criminal trial)."""
 
     __tablename__ = "review_pause"
+    __audit_parent__ = "review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
@@ -102,10 +100,6 @@ class ReviewPause(Audited, db.Model):
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
 
     review = relationship("Review", back_populates="pauses")
-
-    @property
-    def audit_partnership_id(self):
-        return (self.review or sa.inspect(self).session.get(Review, self.review_id)).partnership_id
 
     @property
     def audit_label(self):
@@ -127,8 +121,9 @@ class Theme(Audited, db.Model):
         return self.name
 
 
-class Recommendation(Audited, TimestampMixin, db.Model):
+class Recommendation(AuditedChild, TimestampMixin, db.Model):
     __tablename__ = "recommendation"
+    __audit_parent__ = "review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
@@ -156,10 +151,6 @@ class Recommendation(Audited, TimestampMixin, db.Model):
 
     def __str__(self):
         return f"{self.number}: {self.text}"
-
-    @property
-    def audit_partnership_id(self):
-        return (self.review or sa.inspect(self).session.get(Review, self.review_id)).partnership_id
 
     @property
     def audit_label(self):

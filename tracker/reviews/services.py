@@ -11,8 +11,16 @@ from tracker.actions.models import Action
 from tracker.actions.services import delivery_state, is_agency_member, refresh_smart
 from tracker.actions.state import london_today
 from tracker.audit.services import record_view
-from tracker.enums import (DEFAULT_THEMES, ActionSource, ActionStatus, DeliveryState, ResponseAssessment,
-                           ReviewStatus, ReviewType, Scope)
+from tracker.enums import (
+    DEFAULT_THEMES,
+    ActionSource,
+    ActionStatus,
+    DeliveryState,
+    ResponseAssessment,
+    ReviewStatus,
+    ReviewType,
+    Scope,
+)
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership

@@ -2,16 +2,26 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from tracker.actions.state import london_today
-from tracker.errors import ValidationFailed, show_on_form
+from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reviews import services
-from tracker.reviews.forms import (MONTHS, EndPauseForm, ImportForm, PanelMemberForm, PauseForm, RecommendationForm,
-                                   ResponseForm, ReviewForm, ThemeForm)
+from tracker.reviews.forms import (
+    MONTHS,
+    EndPauseForm,
+    ImportForm,
+    PanelMemberForm,
+    PauseForm,
+    RecommendationForm,
+    ResponseForm,
+    ReviewForm,
+    ThemeForm,
+)
 from tracker.reviews.models import PanelMember, Recommendation, Review, Theme
 from tracker.spreadsheets import csv_bytes, xlsx_bytes
+from tracker.web import submitted
 
 bp = Blueprint("reviews", __name__)
 
@@ -22,20 +32,6 @@ def _review(review_id, verb="view"):
 
 def _to_review(review):
     return redirect(url_for("reviews.show_review", review_id=review.id))
-
-
-def _saved(form, save, success, target):
-    """Run a save from a valid form; on refusal leave the errors on the form and return None."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        save()
-    except ValidationFailed as failure:
-        db.session.rollback()
-        show_on_form(form, failure)
-        return None
-    flash(success, "success")
-    return target()
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews")
@@ -57,12 +53,8 @@ def new_review(partnership_id=None, review_id=None):
         review = None
         partnership = require("create_review", db.get_or_404(Partnership, partnership_id))
     form = ReviewForm(obj=review)
-    saved = {}
-
-    def save():
-        saved["review"] = services.save_review(partnership, review, form.review_values(), current_user)
-
-    done = _saved(form, save, "The review has been saved.", lambda: _to_review(saved["review"]))
+    done = submitted(form, lambda: services.save_review(partnership, review, form.review_values(), current_user),
+                     "The review has been saved.", _to_review)
     return done or render_template("reviews/edit.html", form=form, partnership=partnership, review=review)
 
 
@@ -83,8 +75,8 @@ def manage_panel(review_id):
     review = _review(review_id, "manage_panel")
     form = PanelMemberForm()
     form.user_id.choices = [("", "Choose a person"), *[(u.id, u.name) for u in services.panel_candidates(review)]]
-    done = _saved(form, lambda: services.add_panel_member(review, form.user_id.data, form.is_chair.data),
-                  "The panel has been updated.", lambda: redirect(url_for("reviews.manage_panel",
+    done = submitted(form, lambda: services.add_panel_member(review, form.user_id.data, form.is_chair.data),
+                  "The panel has been updated.", lambda _: redirect(url_for("reviews.manage_panel",
                                                                           review_id=review.id)))
     return done or render_template("reviews/panel.html", form=form, review=review)
 
@@ -96,8 +88,8 @@ def remove_panel_member(review_id, member_id):
     if member.review_id != review.id:
         abort(404)
     form = ConfirmForm()
-    done = _saved(form, lambda: services.remove_panel_member(member), f"{member.user.name} has left the panel.",
-                  lambda: redirect(url_for("reviews.manage_panel", review_id=review.id)))
+    done = submitted(form, lambda: services.remove_panel_member(member), f"{member.user.name} has left the panel.",
+                  lambda _: redirect(url_for("reviews.manage_panel", review_id=review.id)))
     return done or render_template("reviews/remove_panel_member.html", form=form, review=review, member=member)
 
 
@@ -109,11 +101,11 @@ def pause_review(review_id):
     if request.method == "GET":
         (form.ended_on if is_paused else form.started_on).data = london_today()
     if is_paused:
-        done = _saved(form, lambda: services.end_pause(review, form.ended_on.data), "The review has resumed.",
-                      lambda: _to_review(review))
+        done = submitted(form, lambda: services.end_pause(review, form.ended_on.data), "The review has resumed.",
+                      lambda _: _to_review(review))
     else:
-        done = _saved(form, lambda: services.add_pause(review, form.started_on.data, form.reason.data),
-                      "The pause has been recorded.", lambda: _to_review(review))
+        done = submitted(form, lambda: services.add_pause(review, form.started_on.data, form.reason.data),
+                      "The pause has been recorded.", lambda _: _to_review(review))
     return done or render_template("reviews/pause.html", form=form, review=review, is_paused=is_paused)
 
 
@@ -133,9 +125,9 @@ def new_recommendation(review_id=None, recommendation_id=None):
         form.agency_ids.data = [a.id for a in recommendation.agencies]
         form.theme_ids.data = [t.id for t in recommendation.themes]
         form.scope.data = recommendation.scope.value
-    done = _saved(form, lambda: services.save_recommendation(review, recommendation,
+    done = submitted(form, lambda: services.save_recommendation(review, recommendation,
                                                              form.recommendation_values()),
-                  "The recommendation has been saved.", lambda: _to_review(review))
+                  "The recommendation has been saved.", lambda _: _to_review(review))
     return done or render_template("reviews/recommendation.html", form=form, review=review,
                                    recommendation=recommendation)
 
@@ -145,8 +137,8 @@ def delete_recommendation(recommendation_id):
     recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
     review = recommendation.review
     form = ConfirmForm()
-    done = _saved(form, lambda: services.delete_recommendation(recommendation),
-                  f"Recommendation {recommendation.number} has been deleted.", lambda: _to_review(review))
+    done = submitted(form, lambda: services.delete_recommendation(recommendation),
+                  f"Recommendation {recommendation.number} has been deleted.", lambda _: _to_review(review))
     return done or render_template("reviews/delete_recommendation.html", form=form, review=review,
                                    recommendation=recommendation)
 
@@ -157,9 +149,9 @@ def record_response(recommendation_id):
     form = ResponseForm(obj=recommendation)
     if request.method == "GET" and recommendation.assessment:
         form.assessment.data = recommendation.assessment.value
-    done = _saved(form, lambda: services.record_response(recommendation, {
+    done = submitted(form, lambda: services.record_response(recommendation, {
         name: field.data for name, field in form._fields.items() if name != "csrf_token"}),
-        "The response has been recorded.", lambda: _to_review(recommendation.review))
+        "The response has been recorded.", lambda _: _to_review(recommendation.review))
     return done or render_template("reviews/response.html", form=form, recommendation=recommendation,
                                    review=recommendation.review)
 
@@ -231,8 +223,8 @@ def external_register(partnership_id):
 def manage_themes(partnership_id):
     partnership = require("manage_themes", db.get_or_404(Partnership, partnership_id))
     form = ThemeForm()
-    done = _saved(form, lambda: services.add_theme(partnership, form.name.data), "The theme has been added.",
-                  lambda: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
+    done = submitted(form, lambda: services.add_theme(partnership, form.name.data), "The theme has been added.",
+                  lambda _: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
     return done or render_template("reviews/themes.html", form=form, partnership=partnership,
                                    themes=services.themes_of(partnership))
 
@@ -244,6 +236,6 @@ def remove_theme(partnership_id, theme_id):
     if theme.partnership_id != partnership.id:
         abort(404)
     form = ConfirmForm()
-    done = _saved(form, lambda: services.remove_theme(theme), f"‘{theme.name}’ has been removed from the list.",
-                  lambda: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
+    done = submitted(form, lambda: services.remove_theme(theme), f"‘{theme.name}’ has been removed from the list.",
+                  lambda _: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
     return done or render_template("reviews/remove_theme.html", form=form, partnership=partnership, theme=theme)

@@ -1,0 +1,21 @@
+"""The one way a page applies a submitted form through a service."""
+from flask import flash
+
+from tracker.errors import ValidationFailed, show_on_form
+from tracker.extensions import db
+
+
+def submitted(form, save, success, target):
+    """For a valid submission run `save`; then flash `success` and return `target(result)`. When the service
+    refuses, roll back, put its reasons beside the fields and return None, so the caller shows the form again
+    with everything typed."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except ValidationFailed as failure:
+        db.session.rollback()
+        show_on_form(form, failure)
+        return None
+    flash(success, "success")
+    return target(result)
