@@ -33,6 +33,10 @@ def test_demo_loads_the_milton_keynes_partnership_once(app):
     assert roles == {"coordinator", "agency_lead", "strategic_member", "viewer", "panel_member"}
     assert after_first["agency"] >= 8
     assert after_first["action"] >= 3
+    with app.app_context():
+        unscheduled = db.session.scalar(sa.text(
+            "SELECT count(*) FROM action WHERE deadline IS NOT NULL AND next_reminder_on IS NULL"))
+    assert unscheduled == 0  # every demo action with a deadline is in the reminder schedule
 
 
 def test_demo_prints_a_random_password_when_none_is_given(app):

@@ -52,6 +52,16 @@ def test_a_new_schedule_reschedules_open_actions(app, setting, make):
         assert db.session.get(Action, action.id).next_reminder_on == deadline - timedelta(days=60)
 
 
+def test_an_action_created_through_the_form_is_scheduled_for_reminders(app, setting):
+    deadline = london_today() + timedelta(days=40)
+    setting["coordinator"].post(f"/partnerships/{setting['p'].id}/actions/new", {
+        "title": "Publish the protocol", "lead_agency_id": str(setting["agency"].id),
+        "owner_id": str(setting["owner"].id), "deadline": f"{deadline:%d/%m/%Y}", "component": ""})
+    with app.app_context():
+        action = db.session.scalar(sa.select(Action))
+        assert action.next_reminder_on == deadline - timedelta(days=28)
+
+
 def test_the_page_shows_who_the_next_run_will_remind(app, setting, make):
     make.action(setting["p"], title="Publish the protocol", lead_agency=setting["agency"], owner=setting["owner"],
                 deadline=london_today() - timedelta(days=3))

@@ -14,7 +14,7 @@ from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.db import utcnow
 from tracker.email import OutboxMessage, compose, queue_many, retry_failed
-from tracker.enums import OPEN_STATUSES, DigestFrequency, ReminderOutcome, Role
+from tracker.enums import OPEN_STATUSES, ActionStatus, DigestFrequency, ReminderOutcome, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Membership
@@ -96,7 +96,8 @@ def _set_next(rows):
 
 def schedule_action(action, session):
     """Called as an action is flushed: a new or moved deadline starts a fresh series; done actions stop."""
-    if action.deadline is None or action.status not in OPEN_STATUSES:
+    status = action.status if action.status is not None else ActionStatus.NOT_STARTED  # the insert's default
+    if action.deadline is None or status not in OPEN_STATUSES:
         action.next_reminder_on = None
         return
     record = session.scalar(sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id == action.partnership_id))
