@@ -63,7 +63,7 @@ def remind(day, dry_run):
             click.echo(f"{title} for {person.email}:")
             for item in items:
                 click.echo(f"  action {item.action.id}: {item.kind}, "
-                           f"{kind_label(item.kind, item.action.deadline, day)}")
+                           f"{kind_label(item.kind, item.on, day)}")
     if dry_run:
         click.echo(f"Dry run for {day}: {plan.message_count} email(s) would be sent; nothing was recorded.")
         return

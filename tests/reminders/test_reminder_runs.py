@@ -281,3 +281,16 @@ def test_tls_is_verified_not_skipped(make_app, smtp_server, world):
         assert deliver_outbox() == (0, 1)
         assert "SSL" in db.session.scalar(sa.select(OutboxMessage.last_error))
     assert smtp_server.messages == []
+
+
+def test_the_coordinator_is_reminded_once_of_an_assurance_check(mail_app, smtp_server, world):
+    world["action"]("Train response officers", -60, status="closed", assurance_check_on=DAY - timedelta(days=1))
+    world["action"]("Already confirmed", -60, status="closed", assurance_check_on=DAY - timedelta(days=1),
+                    assurance_confirmed_on=DAY - timedelta(days=1))
+    run(mail_app)
+    run(mail_app, DAY + timedelta(days=1))
+    [message] = smtp_server.messages
+    assert message["To"] == "cora@example.org"
+    body = message.get_body(("plain",)).get_content()
+    assert "Train response officers" in body and "assurance check is due" in body
+    assert "Already confirmed" not in body

@@ -102,6 +102,8 @@ def is_digest_day(day):
 
 def kind_label(kind, deadline, today):
     """The words an email uses for one reminder."""
+    if kind == "assurance":
+        return "closed: the assurance check is due, to confirm the change has stuck"
     days = (deadline - today).days
     if kind.startswith("before:") or (kind == "due" and days >= 0):
         return "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"

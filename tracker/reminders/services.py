@@ -130,6 +130,11 @@ class Item:
     action: Action
     kind: str
     days_overdue: int = 0
+    #: the date the reminder is about: the deadline, or the assurance check's date
+    on: object = None
+
+    def __post_init__(self):
+        self.on = self.on or self.action.deadline
 
 
 @dataclass
@@ -180,7 +185,8 @@ def plan_run(today):
                  joinedload(Action.partnership))
         .order_by(Action.deadline, Action.id)).unique().all()
     plan = Plan(today)
-    if not candidates:
+    checks = _assurance_due(today)
+    if not candidates and not checks:
         return plan
     ids = [a.id for a in candidates]
     logged = {}
@@ -188,7 +194,7 @@ def plan_run(today):
             sa.select(ReminderLog.action_id, ReminderLog.kind, ReminderLog.deadline)
             .where(ReminderLog.action_id.in_(ids))):
         logged.setdefault((action_id, deadline), set()).add(kind)
-    partnership_ids = {a.partnership_id for a in candidates}
+    partnership_ids = {a.partnership_id for a in candidates + checks}
     policies = {p.partnership_id: schedule.Policy.of(p) for p in db.session.scalars(
         sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id.in_(partnership_ids)))}
     coordinators, leads, strategic = _people(partnership_ids)
@@ -217,11 +223,28 @@ def plan_run(today):
             target = plan.escalations if kind in schedule.ESCALATIONS else plan.digests
             for person in told:
                 target.setdefault(person, []).append(Item(action, kind, days_overdue))
-            plan.logs.append((action, kind, ReminderOutcome.SENT, told))
-        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, []) for kind in decision.superseded]
+            plan.logs.append((action, kind, ReminderOutcome.SENT, told, action.deadline))
+        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, [], action.deadline)
+                      for kind in decision.superseded]
         plan.next_dates.append({"action": action.id, "next": schedule.next_reminder_on(
             action.deadline, policy, today, schedule.next_monday(today) if decision.deferred else None)})
+    for action in checks:  # a closed action's assurance check: the coordinator confirms the change has stuck
+        told = coordinators.get(action.partnership_id) or _administrators()
+        for person in told:
+            plan.digests.setdefault(person, []).append(Item(action, "assurance", 0, action.assurance_check_on))
+        plan.logs.append((action, "assurance", ReminderOutcome.SENT, told, action.assurance_check_on))
     return plan
+
+
+def _assurance_due(today):
+    """Closed actions whose assurance check has come, not yet confirmed and not yet reminded."""
+    reminded = sa.select(ReminderLog.id).where(ReminderLog.action_id == Action.id, ReminderLog.kind == "assurance",
+                                               ReminderLog.deadline == Action.assurance_check_on)
+    return db.session.scalars(
+        sa.select(Action).where(Action.status == ActionStatus.CLOSED, Action.assurance_check_on <= today,
+                                Action.assurance_confirmed_on.is_(None), ~reminded.exists())
+        .options(joinedload(Action.partnership), joinedload(Action.recommendation).joinedload(Recommendation.review))
+        .order_by(Action.id)).unique().all()
 
 
 def run_reminders(today, dry_run=False):
@@ -252,14 +275,14 @@ def _record(plan):
     """Write the decisions and their messages with a fixed number of statements, however many are due."""
     if plan.logs:
         db.session.execute(sa.insert(ReminderLog), [
-            dict(action_id=action.id, kind=kind, deadline=action.deadline, run_on=plan.today, outcome=outcome,
+            dict(action_id=action.id, kind=kind, deadline=on, run_on=plan.today, outcome=outcome,
                  recipients=",".join(str(u.id) for u in told)[:500], created_at=utcnow())
-            for action, kind, outcome, told in plan.logs])  # the unique key trips here if another run was first
+            for action, kind, outcome, told, on in plan.logs])  # the unique key trips here if another run was first
     ids = {(action_id, kind, deadline): log_id for log_id, action_id, kind, deadline in db.session.execute(
         sa.select(ReminderLog.id, ReminderLog.action_id, ReminderLog.kind, ReminderLog.deadline)
         .where(ReminderLog.run_on == plan.today,
                ReminderLog.action_id.in_({action.id for action, *_ in plan.logs})))}
-    logs = {(action.id, kind): ids[(action.id, kind, action.deadline)] for action, kind, *_ in plan.logs}
+    logs = {(action.id, kind): ids[(action.id, kind, on)] for action, kind, _outcome, _told, on in plan.logs}
     messages, carried = [], []
     for template, by_person in (("reminders/digest", plan.digests), ("reminders/escalation", plan.escalations)):
         for person, items in by_person.items():
@@ -268,7 +291,7 @@ def _record(plan):
             messages.append(compose(
                 template, to=person.email, subject=_subject(template, items), dedupe_key=key, user_id=person.id,
                 person=person, today=plan.today, label=schedule.kind_label, shown_title=shown_title,
-                items=sorted(items, key=lambda i: (-i.days_overdue, i.action.deadline))))
+                items=sorted(items, key=lambda i: (-i.days_overdue, i.on))))
             carried += [(key, logs[(item.action.id, item.kind)]) for item in items]
     message_ids = queue_many(messages)
     if carried:
