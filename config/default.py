@@ -50,3 +50,6 @@ ITEMS_PER_PAGE = 25
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+# Behind a reverse proxy, how many proxies to trust for the client's address (sign-in throttling keys on it).
+PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

@@ -20,6 +20,11 @@ def create_app(config_overrides=None):
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

@@ -123,6 +123,7 @@ def queue_many(rows):
 
 
 def _claim(message_id, now):
+    """Hold the message for CLAIM_LEASE from `now` (the moment of claiming); returns the lease's end or None."""
     claimed = db.session.execute(
         sa.update(OutboxMessage)
         .where(
@@ -134,7 +135,7 @@ def _claim(message_id, now):
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    return claimed == 1
+    return now + CLAIM_LEASE if claimed == 1 else None
 
 
 def _as_mail(message):
@@ -148,7 +149,11 @@ def _as_mail(message):
 
 
 def deliver_outbox(now=None, ids=None):
-    """Send every queued message that is due (or just `ids`); returns (sent, failed) counts."""
+    """Send every queued message that is due (or just `ids`); returns (sent, failed) counts.
+
+    `now` fixes the clock (tests); otherwise each message is claimed at the moment it is taken, so a long run
+    never hands out a lease that has already expired."""
+    fixed_clock = now
     now = now or utcnow()
     query = sa.select(OutboxMessage.id).where(
         OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now
@@ -163,7 +168,8 @@ def deliver_outbox(now=None, ids=None):
     connection = None
     try:
         for message_id in due:
-            if not _claim(message_id, now):
+            lease = _claim(message_id, fixed_clock or utcnow())
+            if lease is None:
                 continue
             message = db.session.get(OutboxMessage, message_id)
             try:
@@ -180,11 +186,15 @@ def deliver_outbox(now=None, ids=None):
                     _close(connection)
                     connection = None  # reconnect for the next message
             else:
-                message.status = OutboxStatus.SENT
-                message.sent_at = utcnow()
-                message.attempts += 1
-                message.claimed_until = None
-                message.last_error = None
+                # recorded as sent only by the worker still holding the claim
+                held = db.session.execute(
+                    sa.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.claimed_until == lease)
+                    .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
+                            claimed_until=None, last_error=None).execution_options(synchronize_session=False)
+                ).rowcount
+                if not held:
+                    log.warning("Email %s was sent after its claim lapsed", message_id)
+                db.session.expire(message)
                 sent += 1
             db.session.commit()
     finally:

@@ -43,7 +43,8 @@ def _leads_agency(user, action):
 
 
 def _on_panel(user, review, as_chair=False):
-    return any(p.user_id == user.id and (p.is_chair or not as_chair) for p in review.panel)
+    """A panel seat counts only while the person still holds a role in the review's partnership."""
+    return _member(user, review) and any(p.user_id == user.id and (p.is_chair or not as_chair) for p in review.panel)
 
 
 def _sees_review(user, review):
@@ -125,7 +126,7 @@ def visible_actions(user):
         .where(PanelMember.user_id == user.id)
     return sa.or_(
         Action.partnership_id.in_(coordinating),
-        Action.recommendation_id.in_(on_my_panels),
+        sa.and_(Action.partnership_id.in_(mine), Action.recommendation_id.in_(on_my_panels)),
         sa.and_(
             Action.partnership_id.in_(mine),
             sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.not_in(confidential),

@@ -19,3 +19,13 @@ def submitted(form, save, success, target):
         return None
     flash(success, "success")
     return target(result)
+
+
+def attachment(filename):
+    """A Content-Disposition header that survives any name: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    from urllib.parse import quote
+
+    from werkzeug.utils import secure_filename
+
+    fallback = secure_filename(filename) or "download"
+    return {"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"}

@@ -166,3 +166,17 @@ def test_post_without_csrf_token_is_refused(app, make):
     refused = signed_in.client.post("/sign-out")
     assert refused.status_code == 400
     assert signed_in.get("/").status_code == 200  # still signed in: the forged sign-out did nothing
+
+
+def test_behind_a_proxy_the_clients_own_address_is_recorded(make_app, make):
+    import sqlalchemy as sa
+
+    from tracker.accounts.models import LoginFailure
+
+    app = make_app(PROXY_HOPS=1)
+    browser = Browser(app.test_client())
+    token = browser.csrf_token("/sign-in")
+    browser.client.post("/sign-in", data={"email": "x@example.org", "password": "wrong guess", "csrf_token": token},
+                        headers={"X-Forwarded-For": "203.0.113.7"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(LoginFailure.ip_address)) == "203.0.113.7"

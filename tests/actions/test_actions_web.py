@@ -182,11 +182,11 @@ def test_strategic_member_signs_off_with_a_reference_and_an_outcome(app, make, p
     url = f"/actions/{action.id}/sign-off"
     today = london_today()
     check = today + timedelta(days=180)
-    missing = strategic.post(url, {"outcome": "not_implemented", "reference": "", "closed_on": ""})
+    missing = strategic.post(url, {"outcome": "not_implemented", "reference": "", "closed_on": "", "version": "1"})
     assert "Enter the date of the sign-off" in text(missing)
     assert "Enter the meeting or minute reference" in text(missing)
     assert "Say why the action was not implemented" in text(missing)
-    signed = strategic.post(url, {"outcome": "as_planned", "reference": "Strategic group, minute 6",
+    signed = strategic.post(url, {"outcome": "as_planned", "reference": "Strategic group, minute 6", "version": "1",
                                   "closed_on": f"{today:%d/%m/%Y}", "assurance_check_on": f"{check:%d/%m/%Y}"})
     assert signed.status_code == 302
     closed = _get(app, Action, id=action.id)
@@ -200,8 +200,8 @@ def test_strategic_member_signs_off_with_a_reference_and_an_outcome(app, make, p
 def test_reopening_needs_a_reason_and_clears_the_sign_off(app, make, plan):
     action = _action(make, plan, status="closed", sign_off_reference="minute 6", closure_outcome="as_planned")
     strategic = plan["browser"]("strategic")
-    assert "Enter the reason" in text(strategic.post(f"/actions/{action.id}/reopen", {"reason": ""}))
-    strategic.post(f"/actions/{action.id}/reopen", {"reason": "Audit found the protocol unused"})
+    assert "Enter the reason" in text(strategic.post(f"/actions/{action.id}/reopen", {"reason": "", "version": "1"}))
+    strategic.post(f"/actions/{action.id}/reopen", {"reason": "Audit found the protocol unused", "version": "1"})
     reopened = _get(app, Action, id=action.id)
     assert reopened.status is ActionStatus.IN_PROGRESS and reopened.closure_outcome is None
     assert "Reopened: Audit found the protocol unused" in text(strategic.get(f"/actions/{action.id}"))
@@ -293,3 +293,16 @@ def test_reassigning_to_someone_outside_the_lead_agency_is_refused(app, make, pl
                                 form_url=f"{url}?from_user_id={plan['people']['police_lead'].id}")
     assert "not a member of the lead agency" in text(response)
     assert _get(app, Action, id=action.id).owner_id == plan["people"]["police_lead"].id
+
+
+def test_a_sign_off_from_a_page_older_than_the_last_save_is_refused(app, make, plan):
+    action = _action(make, plan, status="completed")
+    strategic = plan["browser"]("strategic")
+    with app.app_context():
+        db.session.get(Action, action.id).measure = "Changed meanwhile"  # someone saves: version 2
+        db.session.commit()
+    response = strategic.post(f"/actions/{action.id}/sign-off", {
+        "outcome": "as_planned", "reference": "Minute 6", "closed_on": f"{london_today():%d/%m/%Y}", "version": "1"})
+    assert "saved this action while you were editing it" in text(response)
+    assert 'value="Minute 6"' in response.get_data(as_text=True)
+    assert _get(app, Action, id=action.id).status is ActionStatus.COMPLETED

@@ -66,3 +66,16 @@ def test_coordinator_reads_the_partnership_log(app, make, as_user):
     assert "Priya Shah" in page
     assert "Created agency: MK Act" in page
     assert "name : (empty) → MK Act" in page
+
+
+def test_changing_who_a_recommendation_is_addressed_to_is_recorded(app, make, as_user):
+    partnership = make.partnership()
+    police, housing = make.agency(partnership, name="Police"), make.agency(partnership, name="Housing")
+    coordinator = as_user(make.member(partnership, "coordinator"))
+    review = make.review(partnership)
+    recommendation = make.recommendation(review, number="2", agencies=[police])
+    coordinator.post(f"/recommendations/{recommendation.id}/edit", {
+        "number": "2", "text": "Agencies should share information about risk.", "scope": "local",
+        "agency_ids": [str(police.id), str(housing.id)], "external_body": "", "component": ""})
+    [*_, change] = _entries(app, "Recommendation")
+    assert change.changes["agencies"] == ["Police", "Housing, Police"]

@@ -112,7 +112,8 @@ def test_bad_invitations_are_refused_beside_the_field(app, setting, fields, fiel
 
 
 def test_changing_an_email_to_one_already_used_is_refused(app, setting, make):
-    person = make.member(setting["partnership"], "viewer", email="first@example.org", name="First Person")
+    person = make.member(setting["partnership"], "viewer", email="first@example.org", name="First Person",
+                         password=None)
     make.user(email="taken@example.org")
     url = f"/partnerships/{setting['partnership'].id}/people/{person.id}"
     response = setting["coordinator"].post(url, {"name": "First Person", "email": "Taken@example.org"})
@@ -165,3 +166,31 @@ def test_people_list_pages_and_costs_a_fixed_number_of_queries(app, setting, mak
         page = setting["coordinator"].get(url)
     assert many.count == few.count
     assert "Showing 1 to 25 of 32" in text(page)
+
+
+def test_a_coordinator_cannot_take_over_an_account_in_use(app, setting, make):
+    """Adding an administrator's address as a viewer, then changing it, then resending an invitation would hand
+    the attacker a password link: each step that matters is refused."""
+    admin = make.user(email="admin@example.org", is_administrator=True)
+    coordinator, p = setting["coordinator"], setting["partnership"]
+    coordinator.post(f"/partnerships/{p.id}/people/invite", {"name": "Admin", "email": "admin@example.org",
+                                                             "role": "viewer"})
+    page = coordinator.post(f"/partnerships/{p.id}/people/{admin.id}", {"name": "Admin",
+                                                                        "email": "attacker@example.org"})
+    assert "only an administrator can change its email address" in text(page)
+    resent = coordinator.post(f"/partnerships/{p.id}/people/{admin.id}/invitation", {},
+                              form_url=f"/partnerships/{p.id}/people/{admin.id}")
+    assert "already set a password" in text(coordinator.get(resent.headers["Location"]))
+    with app.app_context():
+        from tracker.accounts.models import AccountToken
+
+        assert db.session.get(User, admin.id).email == "admin@example.org"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)) == 0
+
+
+def test_an_agency_that_actions_refer_to_cannot_be_deleted(app, setting, make):
+    make.action(setting["partnership"], lead_agency=setting["police"])
+    url = f"/partnerships/{setting['partnership'].id}/agencies/{setting['police'].id}/delete"
+    assert "cannot be deleted" in text(setting["coordinator"].get(url))
+    setting["coordinator"].post(url, {})
+    assert _count(app, Agency, Agency.id == setting["police"].id) == 1

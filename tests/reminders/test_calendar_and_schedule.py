@@ -85,3 +85,12 @@ def test_the_next_reminder_day_follows_the_series():
 def test_the_daily_run_is_at_seven_in_london_across_the_clock_changes(after, fire_utc):
     trigger = CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone="Europe/London")
     assert trigger.get_next_fire_time(None, after).astimezone(UTC) == fire_utc
+
+
+def test_the_weekly_digest_day_is_the_first_working_day_of_the_week():
+    from tracker.reminders.schedule import is_digest_day
+
+    assert is_digest_day(date(2027, 3, 15))  # an ordinary Monday
+    assert not is_digest_day(date(2027, 3, 16))
+    assert not is_digest_day(date(2027, 3, 29))  # Easter Monday
+    assert is_digest_day(date(2027, 3, 30))  # so the Tuesday after it

@@ -109,3 +109,19 @@ def test_calendar_feed_lists_deadlines_at_a_secret_revocable_address(app, make, 
     assert "<code>" not in browser.get("/account/preferences").get_data(as_text=True)  # shown once
     browser.post("/account/calendar", {"revoke": "1"}, form_url="/account/preferences")
     assert anonymous.get("/" + path).status_code == 404
+
+
+def test_an_emailed_pack_carries_no_words_of_an_unpublished_review(mail_app, smtp_server, group, make):
+    member = group["members"][0]
+    review = make.review(group["p"], panel=[(member, True)])  # even its own panel chair gets no words by email
+    recommendation = make.recommendation(review, agencies=[group["police"]])
+    make.action(group["p"], title="Share records about Adult Z", lead_agency=group["police"], owner=group["tom"],
+                deadline=TODAY - timedelta(days=2), recommendation_id=recommendation.id, source="dhr")
+    make.save(Meeting(partnership_id=group["p"].id, meets_on=TODAY + timedelta(days=3), pack_days_before=7))
+    with mail_app.app_context():
+        send_due_packs(TODAY)
+        deliver_outbox()
+    [message] = smtp_server.to(member.email)
+    [attachment] = list(message.iter_attachments())
+    content = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages)
+    assert "Adult Z" not in content and "Action from a confidential review" in content

@@ -117,3 +117,20 @@ def test_dhr_actions_are_signed_off_by_the_panel_chair_or_coordinator_not_the_st
     assert as_user(world["people"]["panel member"]).get(url).status_code == 403
     assert as_user(world["people"]["panel chair"]).get(url).status_code == 200
     assert as_user(world["people"]["coordinator"]).get(url).status_code == 200
+
+
+def test_a_panel_seat_ends_with_the_persons_last_role_here(app, world, as_user):
+    from tracker.partnerships.models import Membership
+    from tracker.partnerships.services import remove_membership
+    from tracker.reviews.models import PanelMember
+
+    chair = world["people"]["panel chair"]
+    browser = as_user(chair)
+    assert browser.get(f"/reviews/{world['review'].id}").status_code == 200
+    with app.app_context():
+        for membership in db.session.scalars(sa.select(Membership).where(Membership.user_id == chair.id)).all():
+            remove_membership(membership)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PanelMember)
+                                 .where(PanelMember.user_id == chair.id)) == 0
+    assert browser.get(f"/reviews/{world['review'].id}").status_code == 403
+    assert browser.get(f"/reviews/{world['review'].id}/action-plan.csv").status_code == 403

@@ -106,14 +106,17 @@ class SignOffForm(FlaskForm):
     assurance_check_on = UKDateField("Assurance check date", validators=[Optional()],
                                      description="Optional. When to confirm the change has stuck, "
                                                  "typically 6 to 12 months later.")
+    version = HiddenField()
 
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason")])
+    version = HiddenField()
 
 
 class AssuranceForm(FlaskForm):
     note = TextAreaField("How the change was confirmed", validators=[Optional()])
+    version = HiddenField()
 
 
 class ReassignForm(FlaskForm):

@@ -52,7 +52,8 @@ def _last_editor(action):
     return entry.user.name if entry and entry.user else "Someone else"
 
 
-def _check_version(action, expected_version):
+def check_version(action, expected_version):
+    """Refuse a change made from a page older than the action's last save."""
     if action.id is not None and str(expected_version) != str(action.version):
         raise StaleAction(action)
 
@@ -111,7 +112,7 @@ def save_action(partnership, action, values, expected_version=None, deadline=Non
     """Create (action=None) or edit an action's plan; returns it. The SMART check is recorded, never enforced.
     A new action answering a review's recommendation or a benchmark's finding (the origin) takes it as source."""
     if action is not None:
-        _check_version(action, expected_version)
+        check_version(action, expected_version)
     _validate_plan(partnership, values)
     is_new = action is None
     if is_new:
@@ -136,7 +137,7 @@ def save_action(partnership, action, values, expected_version=None, deadline=Non
 def post_update(action, author, *, note, status, lead_assessment=None, blocked_reason="", evidence_url="",
                 evidence_upload=None, completion_note="", expected_version=None):
     """An agency lead's (or coordinator's) progress report: a timeline entry that may change status and RAG."""
-    _check_version(action, expected_version)
+    check_version(action, expected_version)
     status = ActionStatus(status)
     errors = {}
     if not (note or "").strip():
@@ -185,7 +186,7 @@ def post_update(action, author, *, note, status, lead_assessment=None, blocked_r
 
 def move_deadline(action, actor, new_deadline, reason, expected_version=None):
     """Move (or first set) the deadline. The original date is kept and every move needs a reason."""
-    _check_version(action, expected_version)
+    check_version(action, expected_version)
     errors = {}
     if new_deadline is None:
         errors["deadline"] = "Enter the new deadline"
@@ -421,7 +422,7 @@ def open_actions_of(partnership, owner_id):
     return db.session.scalars(
         sa.select(Action).where(Action.partnership_id == partnership.id, Action.owner_id == owner_id,
                                 Action.status != ActionStatus.CLOSED)
-        .options(joinedload(Action.lead_agency)).order_by(Action.deadline, Action.id)).all()
+        .options(joinedload(Action.lead_agency)).order_by(*SORTS["deadline"])).all()
 
 
 @dataclass

@@ -42,6 +42,24 @@ def _days_between_sqlite(element, compiler, **kw):
     return f"CAST(julianday(date({later})) - julianday(date({earlier})) AS INTEGER)"
 
 
+class utc_date(FunctionElement):
+    """The UTC calendar day of a stored timestamp (PostgreSQL would otherwise use the session's time zone)."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "utc_date"
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_pg(element, compiler, **kw):
+    return f"CAST(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}) AS DATE)"
+
+
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(list(element.clauses)[0], **kw)})"
+
+
 DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 
 #: why an action has its RAG, in the order the rules apply; the RAG is the part before the colon
@@ -78,7 +96,7 @@ def rag_reason(today):
         (Action.deadline < today, "overdue"),
         (days_between(Action.deadline, today_value) <= Partnership.rag_warning_days, "due_soon"),
         (Action.lead_assessment.in_([LeadAssessment.AT_RISK, LeadAssessment.OFF_TRACK]), "at_risk"),
-        (days_between(today_value, Action.last_progress_at) > Partnership.stale_after_days, "stale"),
+        (days_between(today_value, utc_date(Action.last_progress_at)) > Partnership.stale_after_days, "stale"),
         else_="on_track",
     )
 

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.actions import services, smart, state
 from tracker.actions.forms import (
@@ -38,6 +39,7 @@ from tracker.permissions import require
 from tracker.reviews.models import Recommendation
 from tracker.reviews.services import review_action_values
 from tracker.spreadsheets import csv_lines
+from tracker.web import attachment
 
 bp = Blueprint("actions", __name__)
 
@@ -87,7 +89,7 @@ def export_actions(partnership_id):
     lines = csv_lines(services.EXPORT_HEADER, services.export_rows(user, partnership, filters, today))
     filename = f"{partnership.name} actions {today:%Y-%m-%d}".replace(" ", "-").replace("/", "-")
     return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+                    headers=attachment(f"{filename}.csv"))
 
 
 @bp.get("/partnerships/<int:partnership_id>/actions")
@@ -145,10 +147,10 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
         try:
             saved = services.save_action(partnership, action, form.plan_values(), form.version.data,
                                          form.deadline.data if form.deadline else None, recommendation or finding)
-        except services.StaleAction as stale:
+        except (services.StaleAction, StaleDataError):
             db.session.rollback()
-            show_on_form(form, stale)
             db.session.refresh(action)
+            show_on_form(form, services.StaleAction(action))
             conflict = action
             form.version.data = action.version  # saving again now is a deliberate choice over their version
         except ValidationFailed as failure:
@@ -187,12 +189,15 @@ def action_deadline_changes(action):
 def _act(action, form, template, change, success):
     """Apply a change from a submitted form: on success back to the action, on refusal the form again with
     everything typed kept (a stale form also learns the current version, so saving again is deliberate)."""
+    if request.method == "GET" and form.version.data is None:
+        form.version.data = action.version
     if form.validate_on_submit():
         try:
+            services.check_version(action, form.version.data)
             change()
-        except services.StaleAction as stale:
+        except (services.StaleAction, StaleDataError):
             db.session.rollback()
-            show_on_form(form, stale)
+            show_on_form(form, services.StaleAction(db.session.get(Action, action.id)))
             form.version.data = db.session.get(Action, action.id).version
         except ValidationFailed as failure:
             show_on_form(form, failure)

@@ -81,6 +81,18 @@ def _changes(obj, event):
             changes[key] = [None if before is None else REDACTED, None if after is None else REDACTED]
         else:
             changes[key] = [_plain(before), _plain(after)]
+    for relationship in state.mapper.relationships:
+        if relationship.secondary is None or not relationship.uselist:
+            continue  # many-to-many lists (a recommendation's agencies and themes) belong to the record itself
+        history = state.attrs[relationship.key].history
+        if event is AuditEvent.UPDATE and not history.has_changes():
+            continue
+        before = sorted(str(x) for x in [*history.unchanged, *history.deleted])
+        after = sorted(str(x) for x in [*history.unchanged, *history.added])
+        if event is AuditEvent.CREATE:
+            before = []
+        if before != after:
+            changes[relationship.key] = [", ".join(before) or None, ", ".join(after) or None]
     return changes
 
 
@@ -110,7 +122,7 @@ def _after_flush(session, flush_context):
         for obj in objects:
             if not isinstance(obj, Audited):
                 continue
-            if event is AuditEvent.UPDATE and not session.is_modified(obj, include_collections=False):
+            if event is AuditEvent.UPDATE and not session.is_modified(obj):
                 continue
             changes = _changes(obj, event)
             if event is AuditEvent.UPDATE and not changes:
@@ -128,7 +140,12 @@ def install():
 
 def record_view(obj, user):
     """Sensitive records (unpublished reviews) log who looked, not only who changed."""
-    db.session.execute(sa.insert(AuditEntry), [_entry(obj, AuditEvent.VIEW, {}, user.id, utcnow())])
+    record(obj, AuditEvent.VIEW, {}, user.id)
+
+
+def record(obj, event, changes, actor_id):
+    """An entry written by hand, for a change made with a plain SQL update that the flush hook cannot see."""
+    db.session.execute(sa.insert(AuditEntry), [_entry(obj, event, changes, actor_id, utcnow())])
 
 
 def entries_for_partnership(partnership_id, page, per_page):

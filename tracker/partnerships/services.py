@@ -59,12 +59,18 @@ def save_agency(partnership, agency, name, sector):
 
 
 def agency_in_use(agency):
-    return db.session.scalar(sa.select(sa.func.count()).where(Membership.agency_id == agency.id)) > 0
+    """Whether people, actions or recommendations still refer to the agency."""
+    from tracker.actions.models import Action
+    from tracker.reviews.models import recommendation_agency
+
+    return any(db.session.scalar(sa.select(sa.func.count()).select_from(table).where(column == agency.id)) > 0
+               for table, column in ((Membership, Membership.agency_id), (Action, Action.lead_agency_id),
+                                     (recommendation_agency, recommendation_agency.c.agency_id)))
 
 
 def delete_agency(agency):
     if agency_in_use(agency):
-        raise ValidationFailed({"agency": "People hold roles in this agency. Remove their roles first."})
+        raise ValidationFailed({"agency": "People, actions or recommendations refer to this agency."})
     db.session.delete(agency)
     db.session.commit()
 
@@ -146,10 +152,19 @@ def invite_person(partnership, name, email, role, agency_id=None, is_chair=False
     return add_membership(partnership, user, role, agency_id, is_chair), is_new
 
 
-def update_person(user, name, email):
+def update_person(user, name, email, actor):
+    """A coordinator corrects the details of someone in their partnership; only an administrator may change the
+    address of an account already in use (it holds a password, an administrator's rights, or roles elsewhere),
+    because the address is where its password links go."""
     name, email = _clean(name), normalise_email(email)
     errors = _person_errors(name, email)
-    if email and db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id)):
+    in_use = user.is_administrator or user.password_hash is not None or \
+        len({m.partnership_id for m in user.memberships}) > 1
+    if email and email != user.email and in_use and not actor.is_administrator:
+        errors["email"] = ("This account is in use, so only an administrator can change its email address. Ask "
+                           "an administrator, or ask the person to change it themselves.")
+    taken = sa.select(User.id).where(User.email == email, User.id != user.id)
+    if email and "email" not in errors and db.session.scalar(taken):
         errors["email"] = "Another account already uses this email address"
     if errors:
         raise ValidationFailed(errors)
@@ -161,7 +176,17 @@ def update_person(user, name, email):
 
 
 def remove_membership(membership):
+    """Remove a role; with the person's last role here go their seats on this partnership's review panels."""
+    from tracker.reviews.models import PanelMember, Review
+
+    user_id, partnership_id = membership.user_id, membership.partnership_id
     db.session.delete(membership)
+    db.session.flush()
+    if not db.session.scalar(sa.select(Membership.id).where(Membership.user_id == user_id,
+                                                            Membership.partnership_id == partnership_id)):
+        for seat in db.session.scalars(sa.select(PanelMember).join(Review).where(
+                PanelMember.user_id == user_id, Review.partnership_id == partnership_id)):
+            db.session.delete(seat)
     db.session.commit()
 
 

@@ -149,7 +149,7 @@ def show_person(partnership_id, user_id):
     form = ProfileForm(obj=person)
     if form.validate_on_submit():
         try:
-            services.update_person(person, form.name.data, form.email.data)
+            services.update_person(person, form.name.data, form.email.data, current_user)
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
@@ -163,7 +163,10 @@ def show_person(partnership_id, user_id):
 def resend_invitation(partnership_id, user_id):
     partnership = _partnership(partnership_id, "manage")
     person = _person(partnership, user_id)
-    if ConfirmForm().validate_on_submit():
+    if person.password_hash is not None:
+        flash(f"{person.name} has already set a password: they can reset it themselves from the sign-in page.",
+              "error")
+    elif ConfirmForm().validate_on_submit():
         message = send_invitation(person, partnership, current_user)
         db.session.commit()
         deliver_outbox(ids=[message.id])

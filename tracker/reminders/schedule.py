@@ -97,7 +97,11 @@ def next_monday(day):
 
 
 def is_digest_day(day):
-    return day.weekday() == 0
+    """The weekly digest goes on the week's first working day: Monday, or Tuesday after a bank holiday Monday."""
+    from tracker.reminders.calendar import is_working_day
+
+    monday = day - timedelta(days=day.weekday())
+    return is_working_day(day) and not any(is_working_day(monday + timedelta(days=n)) for n in range(day.weekday()))
 
 
 def kind_label(kind, deadline, today):

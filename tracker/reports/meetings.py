@@ -10,9 +10,10 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from tracker.accounts.models import User
+from tracker.audit.services import noting, record
 from tracker.db import utcnow
 from tracker.email import OutboxAttachment, queue_email
-from tracker.enums import Role
+from tracker.enums import AuditEvent, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import UKDateField, options
@@ -101,9 +102,10 @@ def remove_meeting(partnership, meeting_id):
     db.session.commit()
 
 
-def build_pack(partnership, reader, meeting, today):
-    """The meeting pack: what changed since the last meeting first, then the overdue and progress reports."""
-    scope = services.scope_for(reader, partnership)
+def build_pack(partnership, reader, meeting, today, is_for_email=False):
+    """The meeting pack: what changed since the last meeting first, then the overdue and progress reports. An
+    emailed pack carries no words of a review that is not yet published, whoever receives it."""
+    scope = services.scope_for(reader, partnership, is_for_email)
     previous = services.previous_meeting(meeting) if meeting else None
     title = f"Pack for the strategic group meeting of {meeting.meets_on:%-d %B %Y}" if meeting else "Meeting pack"
     document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], today)
@@ -132,16 +134,19 @@ def send_due_packs(today):
     for meeting in due:
         if meeting.meets_on - timedelta(days=meeting.pack_days_before) > today:
             continue
+        sent_at = utcnow()
         claimed = db.session.execute(sa.update(Meeting).where(Meeting.id == meeting.id,
                                                               Meeting.pack_sent_at.is_(None))
-                                     .values(pack_sent_at=utcnow())).rowcount
+                                     .values(pack_sent_at=sent_at)).rowcount
         if claimed != 1:
             db.session.rollback()
             continue
+        with noting("Meeting pack sent to the strategic group"):
+            record(meeting, AuditEvent.UPDATE, {"pack_sent_at": [None, sent_at.isoformat()]}, None)
         partnership = db.session.get(Partnership, meeting.partnership_id)
         members = strategic_group(partnership.id)
         for member in members:
-            attachment = build_pack(partnership, member, meeting, today)
+            attachment = build_pack(partnership, member, meeting, today, is_for_email=True)
             message = queue_email(
                 "reports/pack", to=member.email, dedupe_key=f"pack:{meeting.id}:{member.id}",
                 subject=f"Strategic group pack for {meeting.meets_on:%-d %B %Y}: {partnership.name}",

@@ -33,10 +33,19 @@ class Scope:
     partnership: Partnership
     user: User
     agency_ids: frozenset | None = None
+    #: for email: every action of a review not yet published loses its words, whoever reads it
+    is_for_email: bool = False
 
     @property
     def is_limited(self):
         return self.agency_ids is not None
+
+    def may_read(self):
+        """SQL: whether this reader may read an action's words (its title, notes and reasons)."""
+        if self.is_for_email:
+            unpublished = sa.select(Recommendation.id).join(Review).where(Review.status != "published")
+            return sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.not_in(unpublished))
+        return visible_actions(self.user)
 
     def clauses(self):
         clauses = [Action.partnership_id == self.partnership.id]
@@ -45,14 +54,15 @@ class Scope:
         return clauses
 
 
-def scope_for(user, partnership):
+def scope_for(user, partnership, is_for_email=False):
     """Coordinators, strategic group members and viewers read the whole partnership; an agency lead reads their
     own agency's actions unless another role grants more."""
     roles = roles_in(user, partnership.id)
     if _is_admin(user) or roles & {Role.COORDINATOR, Role.STRATEGIC_MEMBER, Role.VIEWER}:
-        return Scope(partnership, user)
+        return Scope(partnership, user, is_for_email=is_for_email)
     return Scope(partnership, user, frozenset(m.agency_id for m in user.memberships
-                                              if m.partnership_id == partnership.id and m.role is Role.AGENCY_LEAD))
+                                              if m.partnership_id == partnership.id and m.role is Role.AGENCY_LEAD),
+                 is_for_email)
 
 
 def _source_columns():
@@ -135,7 +145,7 @@ def overdue_report(scope, today, agency_id=None, source=None, component=None):
     query = join_sources(
         sa.select(Action.id, Action.title, source_label, Agency.name, User.name, Action.deadline,
                   state.days_overdue(today), last_at, last_note, escalation,
-                  sa.case((visible_actions(scope.user), True), else_=False))
+                  sa.case((scope.may_read(), True), else_=False))
         .select_from(Action).outerjoin(Agency, Agency.id == Action.lead_agency_id)
         .outerjoin(User, User.id == Action.owner_id)
     ).where(*scope.clauses(), state.is_overdue(today))
@@ -147,7 +157,8 @@ def overdue_report(scope, today, agency_id=None, source=None, component=None):
         query = query.where(Action.component == component)
     rows = []
     for (action_id, title, label, agency, owner, deadline, days, at, note, kind,
-         visible) in db.session.execute(query.order_by(Agency.name, Action.deadline, Action.id)):
+         visible) in db.session.execute(query.order_by(Agency.name.is_(None), Agency.name, Action.deadline,
+                                                        Action.id)):
         rows.append(OverdueRow(action_id, title if visible else MASKED, label, agency or "No lead agency",
                                owner or "No owner", deadline, days, state.london_today(_aware(at)) if at else None,
                                (note or "") if visible else "", ESCALATION_WORDS.get(kind, "Not yet escalated"),
@@ -392,7 +403,7 @@ def changes_since(scope, today, previous_meeting):
     from tracker.reports.models import RagSnapshot
 
     since = previous_meeting.meets_on if previous_meeting else None
-    visible = sa.case((visible_actions(scope.user), True), else_=False)
+    visible = sa.case((scope.may_read(), True), else_=False)
     base = sa.select(Action.id, Action.title, Agency.name, Action.deadline, visible) \
         .outerjoin(Agency, Agency.id == Action.lead_agency_id).where(*scope.clauses())
 

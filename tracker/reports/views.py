@@ -20,6 +20,7 @@ from tracker.reports.meetings import (
     remove_meeting,
 )
 from tracker.spreadsheets import csv_bytes, workbook_bytes
+from tracker.web import attachment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +51,7 @@ def _download(kind, name, partnership, document, tables):
                                                                                            *table_rows]]
         body, mimetype = csv_bytes(header, rows), "text/csv"
     return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={filename}.{kind}"})
+                    headers=attachment(f"{filename}.{kind}"))
 
 
 def _overdue_filters(partnership):
@@ -112,7 +113,7 @@ def pack(partnership_id):
 
     meeting = next_meeting(partnership, london_today())
     return Response(build_pack(partnership, _user(), meeting, london_today()), mimetype="application/pdf",
-                    headers={"Content-Disposition": "attachment; filename=meeting-pack.pdf"})
+                    headers=attachment("meeting-pack.pdf"))
 
 
 @bp.route("/partnerships/<int:partnership_id>/meetings", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from tracker.reviews.forms import (
 )
 from tracker.reviews.models import PanelMember, Recommendation, Review, Theme
 from tracker.spreadsheets import csv_bytes, xlsx_bytes
-from tracker.web import submitted
+from tracker.web import attachment, submitted
 
 bp = Blueprint("reviews", __name__)
 
@@ -195,7 +195,7 @@ def import_template():
                "Draft by 31/01/2027; agreed by the LMC by 28/02/2027", "31/03/2027", "", "",
                "Protocol signed by every GP practice", ""]
     return Response(csv_bytes(header, [example]), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=action-plan-template.csv"})
+                    headers=attachment("action-plan-template.csv"))
 
 
 @bp.get("/reviews/<int:review_id>/action-plan.<any(csv, xlsx):kind>")
@@ -206,10 +206,10 @@ def export_plan(review_id, kind):
     filename = f"{review.reference} action plan".replace(" ", "-").replace("/", "-")
     if kind == "csv":
         return Response(csv_bytes(header, rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+                        headers=attachment(f"{filename}.csv"))
     return Response(xlsx_bytes(header, rows, title="Action plan"),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"})
+                    headers=attachment(f"{filename}.xlsx"))
 
 
 @bp.get("/partnerships/<int:partnership_id>/external-recommendations")
