@@ -72,3 +72,14 @@ def paginate_rows(select, page, per_page):
     from tracker.extensions import db
 
     return RowPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False)
+
+
+def is_taken(column, value, record=None, *where):
+    """Whether another row than `record` already has this value in `column`, ignoring case, among `where`."""
+    from tracker.extensions import db
+
+    model = column.class_
+    query = sa.select(model.id).where(sa.func.lower(column) == value.lower(), *where)
+    if record is not None:
+        query = query.where(model.id != record.id)
+    return db.session.scalar(query) is not None

@@ -155,11 +155,3 @@ def entries_for_partnership(partnership_id, page, per_page):
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def entries_for(entity_type, entity_id):
-    return db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
-        .order_by(AuditEntry.at, AuditEntry.id)
-    ).all()

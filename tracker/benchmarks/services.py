@@ -23,8 +23,7 @@ VALID_SCORES = tuple(Decimal(n) / 2 for n in range(2, 9))  # 1, 1.5, ... 4
 SCALE = {1: "poor", 2: "satisfactory", 3: "good", 4: "excellent"}
 
 
-def score_words(score):
-    return ", ".join(f"{s:g}" for s in VALID_SCORES)
+SCORE_WORDS = ", ".join(f"{s:g}" for s in VALID_SCORES)
 
 
 def parse_score(value):
@@ -294,7 +293,7 @@ def _iso_date(value, name, problems):
 def _score(value, name, problems):
     score = parse_score(value)
     if score is None:
-        problems.append(f"{name}: the score {value} is not one of {score_words(None)}")
+        problems.append(f"{name}: the score {value} is not one of {SCORE_WORDS}")
     return score
 
 

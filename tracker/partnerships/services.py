@@ -4,6 +4,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.accounts.services import normalise_email
+from tracker.db import is_taken
 from tracker.enums import Role, Sector
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
@@ -19,10 +20,7 @@ def save_partnership(partnership, name, area):
     name, area = _clean(name), _clean(area)
     if not name:
         raise ValidationFailed({"name": "Enter the partnership's name"})
-    query = sa.select(Partnership.id).where(sa.func.lower(Partnership.name) == name.lower())
-    if partnership is not None:
-        query = query.where(Partnership.id != partnership.id)
-    if db.session.scalar(query):
+    if is_taken(Partnership.name, name, partnership):
         raise ValidationFailed({"name": "A partnership with this name already exists"})
     partnership = partnership or Partnership()
     partnership.name, partnership.area = name, area
@@ -41,14 +39,8 @@ def save_agency(partnership, agency, name, sector):
         sector = Sector(sector)
     except ValueError:
         errors["sector"] = "Choose the agency's sector"
-    if name:
-        query = sa.select(Agency.id).where(
-            Agency.partnership_id == partnership.id, sa.func.lower(Agency.name) == name.lower()
-        )
-        if agency is not None:
-            query = query.where(Agency.id != agency.id)
-        if db.session.scalar(query):
-            errors["name"] = "This partnership already has an agency with this name"
+    if name and is_taken(Agency.name, name, agency, Agency.partnership_id == partnership.id):
+        errors["name"] = "This partnership already has an agency with this name"
     if errors:
         raise ValidationFailed(errors)
     agency = agency or Agency(partnership_id=partnership.id)

@@ -11,6 +11,7 @@ from tracker.actions.models import Action
 from tracker.actions.services import delivery_state, is_agency_member, refresh_smart
 from tracker.actions.state import london_today
 from tracker.audit.services import record_view
+from tracker.db import is_taken
 from tracker.enums import (
     DEFAULT_THEMES,
     ActionSource,
@@ -91,13 +92,8 @@ def save_review(partnership, review, values, creator):
     reference = " ".join((values.get("reference") or "").split())
     if not reference:
         errors["reference"] = "Enter the review's reference, for example DHR 2024-03"
-    else:
-        clash = sa.select(Review.id).where(Review.partnership_id == partnership.id,
-                                           sa.func.lower(Review.reference) == reference.lower())
-        if review is not None:
-            clash = clash.where(Review.id != review.id)
-        if db.session.scalar(clash):
-            errors["reference"] = "This partnership already has a review with this reference"
+    elif is_taken(Review.reference, reference, review, Review.partnership_id == partnership.id):
+        errors["reference"] = "This partnership already has a review with this reference"
     if not (values.get("pseudonyms") or "").strip():
         errors["pseudonyms"] = "Enter the pseudonym used for the victim"
     month, year = values.get("death_month"), values.get("death_year")
@@ -267,13 +263,8 @@ def save_recommendation(review, recommendation, values):
     number = (values.get("number") or "").strip()
     if not number:
         errors["number"] = "Enter the recommendation's number as written in the report, for example 4.1"
-    else:
-        clash = sa.select(Recommendation.id).where(Recommendation.review_id == review.id,
-                                                   sa.func.lower(Recommendation.number) == number.lower())
-        if recommendation is not None:
-            clash = clash.where(Recommendation.id != recommendation.id)
-        if db.session.scalar(clash):
-            errors["number"] = "This review already has a recommendation with this number"
+    elif is_taken(Recommendation.number, number, recommendation, Recommendation.review_id == review.id):
+        errors["number"] = "This review already has a recommendation with this number"
     if not (values.get("text") or "").strip():
         errors["text"] = "Enter the recommendation as written in the report"
     try:
@@ -345,8 +336,7 @@ def external_register(partnership, today=None):
     rows = db.session.scalars(
         sa.select(Recommendation).join(Review)
         .where(Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL)
-        .options(selectinload(Recommendation.review))
-        .order_by(Review.reference, Recommendation.id)).all()
+        .options(selectinload(Recommendation.review))).all()
     return [(r, register_state(r, today)) for r in sorted(rows, key=lambda r: (r.review.reference,
                                                                                natural_key(r.number)))]
 
