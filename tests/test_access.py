@@ -12,6 +12,8 @@ UPDATER, STRATEGIC, REOPENER = "updater", "strategic", "reopener"
 REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER = "creator", "review viewer", "review editor", "panel"
 #: reads the partnership's reports (agency leads limited to their agency, which test_reports checks)
 REPORTS = "reports"
+#: the person who uploaded a plan, and nobody else (others are told it does not exist)
+UPLOADER = "uploader"
 
 #: endpoint -> who may use it (in partnership P, whose objects fill the URL)
 ACCESS = {
@@ -53,24 +55,33 @@ ACCESS = {
     "reviews.list_reviews": MEMBER,
     "reviews.new_review": REVIEW_CREATOR,
     "reviews.show_review": REVIEW_VIEWER,
-    "reviews.export_plan": REVIEW_VIEWER,
     "reviews.edit_review": REVIEW_EDITOR,
     "reviews.pause_review": REVIEW_EDITOR,
     "reviews.new_recommendation": REVIEW_EDITOR,
     "reviews.edit_recommendation": REVIEW_EDITOR,
     "reviews.delete_recommendation": REVIEW_EDITOR,
     "reviews.record_response": REVIEW_EDITOR,
-    "reviews.import_plan": REVIEW_EDITOR,
     "reviews.manage_panel": PANEL_MANAGER,
     "reviews.remove_panel_member": PANEL_MANAGER,
-    "reviews.import_template": SIGNED_IN,
     "reviews.external_register": COORDINATOR,
     "reviews.manage_themes": COORDINATOR,
     "reviews.remove_theme": COORDINATOR,
+    "plans.upload_plan": REVIEW_EDITOR,
+    "plans.upload_register": COORDINATOR,
+    "plans.map_columns": UPLOADER,
+    "plans.preview_import": UPLOADER,
+    "plans.cancel_import": UPLOADER,
+    "plans.export_plan": REVIEW_VIEWER,
+    "plans.export_register": MEMBER,
+    "plans.csv_template": SIGNED_IN,
+    "plans.xlsx_template": MEMBER,
     "benchmarks.list_benchmarks": MEMBER,
     "benchmarks.show_benchmark": MEMBER,
     "benchmarks.new_benchmark": COORDINATOR,
     "benchmarks.import_benchmark": COORDINATOR,
+    "benchmarks.import_spreadsheet": COORDINATOR,
+    "benchmarks.spreadsheet_template": SIGNED_IN,
+    "benchmarks.export_benchmark": MEMBER,
     "benchmarks.edit_benchmark": COORDINATOR,
     "benchmarks.edit_component": COORDINATOR,
     "benchmarks.mark_no_action": COORDINATOR,
@@ -96,7 +107,7 @@ _REVIEW_ALL = {REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER}
 PEOPLE = {
     "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, *_REVIEW_ALL},
     "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, *_REVIEW_ALL},
-    "panel chair": {SIGNED_IN, MEMBER, *_REVIEW_ALL},
+    "panel chair": {SIGNED_IN, MEMBER, UPLOADER, *_REVIEW_ALL},
     "panel member": {SIGNED_IN, MEMBER, REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR},
     "agency lead": {SIGNED_IN, MEMBER, UPDATER, REPORTS},
     "lead of another agency": {SIGNED_IN, MEMBER, REPORTS},
@@ -151,9 +162,17 @@ def world(app, make):
                                                                 "milton-keynes-2012-benchmark.json").read_bytes())
         finding = benchmark.findings[0]
         bench_values = {"benchmark_id": benchmark.id, "finding_id": finding.id,
-                        "component_id": benchmark.scores[0].component_id}
+                        "component_id": benchmark.scores[0].component_id, "framework_key": "isoe-2013"}
+    with app.app_context():
+        from tests.plans import files
+        from tracker.plans.services import start_import
+        from tracker.reviews.models import Review
+
+        data = files.xlsx(files.HOME_OFFICE_ROWS)
+        token = start_import(people["panel chair"], db.session.get(type(p), p.id),
+                             db.session.get(Review, review.id), "plan.xlsx", data, len(data)).token
     values = {**bench_values, "partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
-              "membership_id": membership_id, "token": "not-a-token", "filename": "tracker.css",
+              "membership_id": membership_id, "token": token, "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
               "kind": "csv", "message_id": 1, "meeting_id": meeting.id}
@@ -209,4 +228,5 @@ def test_each_role_reaches_only_its_own_routes(app, world, who):
             if allowed:
                 assert response.status_code not in (403, 404), (who, endpoint, method)
             else:
-                assert response.status_code == 403, (who, endpoint, method, response.status_code)
+                refused = 404 if needed == UPLOADER else 403
+                assert response.status_code == refused, (who, endpoint, method, response.status_code)

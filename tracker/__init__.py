@@ -86,11 +86,13 @@ def register_blueprints(app):
     from tracker.benchmarks.views import bp as benchmarks
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
+    from tracker.plans.views import bp as plans
     from tracker.reminders.views import bp as reminders
     from tracker.reports.views import bp as reports
     from tracker.reviews.views import bp as reviews
 
-    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, reminders, reports, reviews):
+    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, plans, reminders, reports,
+                      reviews):
         app.register_blueprint(blueprint)
 
 

@@ -126,3 +126,103 @@ def demo(password):
             what = "administrator" if is_admin else ("strategic group chair" if is_chair else role.label.lower())
             click.echo(f"  {email:32} {what}")
     click.echo(f"  password: {password}")
+
+
+def _partnership(name_or_id):
+    from tracker.partnerships.models import Partnership
+
+    query = sa.select(Partnership).where(
+        Partnership.id == int(name_or_id) if name_or_id.isdigit() else
+        sa.func.lower(Partnership.name) == name_or_id.strip().lower())
+    partnership = db.session.scalar(query)
+    if partnership is None:
+        raise click.UsageError(f"No partnership is called or numbered ‘{name_or_id}’.")
+    return partnership
+
+
+def _review(partnership, reference):
+    from tracker.reviews.models import Review
+
+    return db.session.scalar(sa.select(Review).where(Review.partnership_id == partnership.id,
+                                                     sa.func.lower(Review.reference) == reference.strip().lower()))
+
+
+@tracker_cli.command("import-plan")
+@click.option("--partnership", "partnership_ref", required=True, help="The partnership's name or number.")
+@click.option("--review", "reference", help="The review's reference; a review is created when none has it. "
+                                            "Without it the file is a register: a Review column, or one sheet "
+                                            "per review.")
+@click.option("--create-agencies", is_flag=True, help="Add names that are not agencies of the partnership as new "
+                                                      "agencies (sector: other), or as bodies outside it where "
+                                                      "only regional or national recommendations name them. "
+                                                      "Without it they are refused.")
+@click.option("--number-by-position", is_flag=True, help="Number recommendations the file leaves unnumbered by "
+                                                         "their position.")
+@click.option("--dry-run", is_flag=True, help="Print what would be created and changed; save nothing.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_plan(partnership_ref, reference, create_agencies, number_by_position, dry_run, file):
+    """Import an action plan (CSV, XLSX or a Word table) with the same checks as the web page; all or nothing."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from tracker.errors import ValidationFailed
+    from tracker.plans import services
+
+    partnership = _partnership(partnership_ref)
+    path = Path(file)
+    data = path.read_bytes()
+    if len(data) > current_app.config["IMPORT_MAX_BYTES"] * 10:
+        raise click.ClickException(f"{path.name} is larger than {current_app.config['IMPORT_MAX_BYTES'] * 10} bytes")
+    review = _review(partnership, reference) if reference else None
+    decisions = {"number_by_position": number_by_position}
+    try:
+        plan = services.build_preview(partnership, review, path.name, data, services.saved_columns(partnership),
+                                      decisions, reference=reference)
+        if create_agencies:
+            decisions["names"] = services.default_decisions(plan)
+            plan = services.build_preview(partnership, review, path.name, data,
+                                          services.saved_columns(partnership), decisions, reference=reference)
+    except ValidationFailed as failure:
+        raise click.ClickException("; ".join(failure.errors.values())) from None
+    click.echo(services.describe(plan))
+    if not plan.can_confirm:
+        db.session.rollback()
+        raise click.ClickException("Nothing was imported: correct the file (or use --create-agencies or "
+                                   "--number-by-position) and run it again.")
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was saved.")
+        return
+    with acting_as(None):
+        result = services.apply_preview(partnership, plan, None)
+        db.session.commit()
+    click.echo(str(result))
+
+
+@tracker_cli.command("export-plan")
+@click.option("--partnership", "partnership_ref", required=True, help="The partnership's name or number.")
+@click.option("--review", "reference", help="The review's reference; without it, every review (a register).")
+@click.option("--format", "kind", type=click.Choice(["csv", "xlsx", "docx"]), required=True)
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def export_plan(partnership_ref, reference, kind, out):
+    """Write a review's action plan (or the partnership's whole register) in the columns an import reads back."""
+    from pathlib import Path
+
+    from tracker.plans import exports
+    from tracker.reviews.models import Review
+
+    partnership = _partnership(partnership_ref)
+    if reference:
+        review = _review(partnership, reference)
+        if review is None:
+            raise click.ClickException(f"{partnership.name} has no review ‘{reference}’.")
+        data = exports.word(review) if kind == "docx" else exports.spreadsheet(partnership, [review], kind)[0]
+    else:
+        if kind == "docx":
+            raise click.UsageError("A Word export is of one review: give --review.")
+        reviews = db.session.scalars(sa.select(Review).where(Review.partnership_id == partnership.id)
+                                     .order_by(Review.reference)).all()
+        data = exports.spreadsheet(partnership, reviews, kind, with_review=True, title="Register")[0]
+    Path(out).write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data)} bytes).")

@@ -83,3 +83,8 @@ def is_taken(column, value, record=None, *where):
     if record is not None:
         query = query.where(model.id != record.id)
     return db.session.scalar(query) is not None
+
+
+def length_of(column):
+    """A string column's length, so that forms, imports and the database agree on what fits."""
+    return column.property.columns[0].type.length

@@ -54,16 +54,19 @@ class MoneyField(StringField):
         return f"{self.data:.2f}" if isinstance(self.data, Decimal) else ""
 
     def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip().replace(",", "").lstrip("£").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError("Enter the cost as a number of pounds, for example 1500 or 1500.50") from None
-        if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal("1e10"):
-            self.data = None
-            raise ValueError("Enter the cost in pounds and pence, for example 1500.50")
-        self.data = value
+        self.data = None
+        self.data = parse_money(valuelist[0] if valuelist else "")
+
+
+def parse_money(text):
+    """Pounds as people type them ('1500', '£1,500.50'), None when empty; ValueError with the message to show."""
+    text = str(text or "").strip().replace(",", "").lstrip("£").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("Enter the cost as a number of pounds, for example 1500 or 1500.50") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal("1e10"):
+        raise ValueError("Enter the cost in pounds and pence, for example 1500.50")
+    return value

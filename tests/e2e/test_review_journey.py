@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import PASSWORD
-from tracker.reviews.services import COLUMNS
+from tracker.plans.columns import EXPORTED
 
 
 def add_recommendation(page, number, text, agency):
@@ -48,17 +48,22 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
     assert_accessible()
 
     plan = tmp_path / "action-plan.csv"
+    header = [f.header for f in EXPORTED if f.key in ("number", "text", "scope", "title", "lead_agency",
+                                                        "milestones", "deadline")]
     plan.write_text(
-        ",".join(COLUMNS) + "\n"
+        ",".join(header) + "\n"
         "1,Police should share MARAC outcomes with GPs.,Local,Publish a MARAC-to-GP protocol,"
-        "Thames Valley Police,Draft by January,31/03/2027,,\n"
+        "Thames Valley Police,Draft by January,31/03/2027\n"
         "2,Housing should ask about abuse at assessment.,Local,Add routine enquiry to housing assessments,"
-        "MK Housing,,30/06/2027,,\n")
+        "MK Housing,,30/06/2027\n")
     page.get_by_role("link", name="Import an action plan").click()
     assert_accessible()
     page.get_by_label("Action plan file").set_input_files(str(plan))
-    page.get_by_role("button", name="Check and import").click()
-    expect(page.get_by_text("Imported 0 new recommendations and 2 new actions.")).to_be_visible()
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
+    expect(page.get_by_text("0 new recommendations, 2 new actions")).to_be_visible()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported 2 new actions.")).to_be_visible()
     flagged = page.get_by_role("region", name="Recommendations without actions")
     expect(flagged).to_contain_text("1 recommendation without any action")
     expect(flagged).to_contain_text("Recommendation 3 has no action yet")

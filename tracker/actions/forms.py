@@ -1,7 +1,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput
 
 from tracker.actions.evidence import ALLOWED_DESCRIPTION
 from tracker.enums import UPDATE_STATUSES, ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, Rag
@@ -42,6 +52,9 @@ class ActionForm(FlaskForm):
     lead_agency_id = SelectField("Lead agency", choices=[], coerce=_optional_int, validate_choice=False)
     owner_id = SelectField("Owner", choices=[], coerce=_optional_int, validate_choice=False,
                            description="A named person in the lead agency.")
+    supporting_agency_ids = SelectMultipleField("Supporting agencies", choices=[], coerce=int,
+                                                validate_choice=False, option_widget=CheckboxInput(),
+                                                description="Optional. Agencies that help the lead agency deliver it.")
     deadline = UKDateField("Deadline", description="For example, 31/3/2027.")
     milestones = TextAreaField("Key milestones", description="Optional. One per line, with its date.")
     estimated_cost = MoneyField("Estimated cost (£)", description="Leave empty if there is no cost.")
@@ -59,6 +72,7 @@ class ActionForm(FlaskForm):
 
     def set_people(self, agencies, members):
         self.lead_agency_id.choices = options([(a.id, a.name) for a in agencies], blank="Choose an agency")
+        self.supporting_agency_ids.choices = options([(a.id, a.name) for a in agencies])
         people = []
         for agency in agencies:
             for person in members.get(agency.id, []):
@@ -67,9 +81,9 @@ class ActionForm(FlaskForm):
 
     def plan_values(self):
         return {name: getattr(self, name).data for name in (
-            "title", "outcome", "measure", "lead_agency_id", "owner_id", "milestones", "estimated_cost",
-            "funding_source", "staff_time", "within_existing_resources", "review_arrangement", "component",
-            "theme", "strategic_objective")}
+            "title", "outcome", "measure", "lead_agency_id", "owner_id", "supporting_agency_ids", "milestones",
+            "estimated_cost", "funding_source", "staff_time", "within_existing_resources", "review_arrangement",
+            "component", "theme", "strategic_objective")}
 
 
 class UpdateForm(FlaskForm):

@@ -9,6 +9,14 @@ from tracker.db import TimestampMixin, UTCDateTime, enum_column, utcnow
 from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment
 from tracker.extensions import db
 
+#: agencies that help the lead agency deliver an action
+action_supporting_agency = sa.Table(
+    "action_supporting_agency",
+    db.metadata,
+    sa.Column("action_id", sa.ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True),
+)
+
 
 class Action(Audited, TimestampMixin, db.Model):
     """One line of an action plan: a specific act, its outcome and measure, an owner, a deadline, resources."""
@@ -31,6 +39,8 @@ class Action(Audited, TimestampMixin, db.Model):
     lead_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     deadline: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: the plan gave a month ("October 2016"), not a day: the deadline is that month's last day, shown as the month
+    deadline_is_month: Mapped[bool] = mapped_column(default=False, nullable=False, server_default=sa.false())
     #: the first deadline set; kept when the deadline moves
     original_deadline: Mapped[date | None] = mapped_column(sa.Date)
     milestones: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
@@ -51,6 +61,7 @@ class Action(Audited, TimestampMixin, db.Model):
     #: when anyone last reported progress; an action with no news for too long turns amber
     last_progress_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     completed_on: Mapped[date | None] = mapped_column(sa.Date)
+    completed_is_month: Mapped[bool] = mapped_column(default=False, nullable=False, server_default=sa.false())
     completion_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -71,6 +82,7 @@ class Action(Audited, TimestampMixin, db.Model):
 
     partnership = relationship("Partnership")
     lead_agency = relationship("Agency")
+    supporting_agencies = relationship("Agency", secondary=action_supporting_agency, order_by="Agency.name")
     owner = relationship("User", foreign_keys=[owner_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     updates = relationship("ProgressUpdate", back_populates="action", order_by="ProgressUpdate.at")
@@ -86,6 +98,21 @@ class Action(Audited, TimestampMixin, db.Model):
     @property
     def is_open(self):
         return self.status not in (ActionStatus.COMPLETED, ActionStatus.CLOSED)
+
+    @property
+    def deadline_label(self):
+        return plan_date_label(self.deadline, self.deadline_is_month)
+
+    @property
+    def completed_label(self):
+        return plan_date_label(self.completed_on, self.completed_is_month)
+
+
+def plan_date_label(day, is_month):
+    """A date as the plan gave it: "31 October 2016", or "October 2016" where only the month was known."""
+    if day is None:
+        return ""
+    return day.strftime("%B %Y") if is_month else day.strftime("%-d %B %Y")
 
 
 class EvidenceFile(db.Model):

@@ -104,8 +104,21 @@ def _validate_plan(partnership, values):
     cost = values.get("estimated_cost")
     if cost is not None and cost < 0:
         errors["estimated_cost"] = "The cost cannot be negative"
+    supporting = supporting_agencies(partnership, values.get("supporting_agency_ids") or [])
+    if supporting is None:
+        errors["supporting_agency_ids"] = "Choose agencies of this partnership"
+    elif agency_id is not None and agency_id in {a.id for a in supporting}:
+        errors["supporting_agency_ids"] = "The lead agency cannot also be a supporting agency"
     if errors:
         raise ValidationFailed(errors)
+    return supporting
+
+
+def supporting_agencies(partnership, agency_ids):
+    """The partnership's agencies with these ids, or None when any id is not one of them."""
+    agencies = db.session.scalars(sa.select(Agency).where(Agency.id.in_(agency_ids),
+                                                          Agency.partnership_id == partnership.id)).all()
+    return agencies if len(agencies) == len(set(agency_ids)) else None
 
 
 def save_action(partnership, action, values, expected_version=None, deadline=None, origin=None):
@@ -113,7 +126,7 @@ def save_action(partnership, action, values, expected_version=None, deadline=Non
     A new action answering a review's recommendation or a benchmark's finding (the origin) takes it as source."""
     if action is not None:
         check_version(action, expected_version)
-    _validate_plan(partnership, values)
+    supporting = _validate_plan(partnership, values)
     is_new = action is None
     if is_new:
         action = Action(partnership_id=partnership.id, source=ActionSource.STRATEGY)
@@ -126,6 +139,7 @@ def save_action(partnership, action, values, expected_version=None, deadline=Non
     for field in PLAN_FIELDS:
         value = values[field]
         setattr(action, field, value.strip() if isinstance(value, str) else value)
+    action.supporting_agencies = list(supporting)
     if not is_new and action.deadline is None and deadline is not None:
         action.deadline = action.original_deadline = deadline
     refresh_smart(action)
@@ -170,10 +184,10 @@ def post_update(action, author, *, note, status, lead_assessment=None, blocked_r
                             evidence_url=(evidence_url or "").strip(), evidence_file=evidence)
     with noting("Progress update"):
         if status is ActionStatus.COMPLETED and action.status is not ActionStatus.COMPLETED:
-            action.completed_on = state.london_today(now)
+            action.completed_on, action.completed_is_month = state.london_today(now), False
             action.completion_note = (completion_note or "").strip()
         elif status is not ActionStatus.COMPLETED:
-            action.completed_on = None
+            action.completed_on, action.completed_is_month = None, False
         action.status = status
         action.blocked_reason = (blocked_reason or "").strip() if status is ActionStatus.BLOCKED else ""
         if lead_assessment:
@@ -204,7 +218,7 @@ def move_deadline(action, actor, new_deadline, reason, expected_version=None):
     with noting(f"Deadline moved: {reason}"):
         if action.original_deadline is None:
             action.original_deadline = new_deadline
-        action.deadline = new_deadline
+        action.deadline, action.deadline_is_month = new_deadline, False
         refresh_smart(action)
         db.session.commit()
 
@@ -254,7 +268,7 @@ def reopen(action, actor, reason):
         action.sign_off_reference = ""
         action.closed_on = None
         action.closed_by_id = None
-        action.completed_on = None
+        action.completed_on, action.completed_is_month = None, False
         action.assurance_check_on = None
         action.last_progress_at = utcnow()
         db.session.commit()
@@ -505,7 +519,8 @@ def timeline(action):
     for entry in audit:
         who = entry.user.name if entry.user else "System"
         if entry.event is AuditEvent.CREATE:
-            entries.append(TimelineEntry(entry.at, who, "created", "Action created"))
+            entries.append(TimelineEntry(entry.at, who, "created", f"Action created. {entry.note}" if entry.note
+                                         else "Action created"))
         elif entry in changes:
             entries.append(TimelineEntry(entry.at, who, "change", entry.note, changes=described[entry.id]))
     return sorted(entries, key=lambda e: e.at)

@@ -160,6 +160,7 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
             return _show(saved)
     elif request.method == "GET" and action is not None:
         form.version.data = action.version
+        form.supporting_agency_ids.data = [a.id for a in action.supporting_agencies]
     if request.method == "POST" or action is None:
         letters = _smart_of_form(form, form.deadline.data if form.deadline else action.deadline, created_on)
     else:

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from tracker.benchmarks.services import SCALE, VALID_SCORES
+from tracker.benchmarks.services import REVIEWER_LENGTH, SCALE, VALID_SCORES
 from tracker.forms import UKDateField, options
 
 
@@ -16,12 +16,17 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class BenchmarkForm(FlaskForm):
+class OverviewForm(FlaskForm):
+    """Who reviewed the partnership, when, and against which framework: typed by hand or beside a spreadsheet."""
+
     framework_id = SelectField("Framework", choices=[], coerce=_optional_int, validate_choice=False)
     started_on = UKDateField("Review started", description="For example, 2/7/2012.")
     ended_on = UKDateField("Review ended")
-    reviewer = StringField("Reviewer", validators=[Length(max=200)],
+    reviewer = StringField("Reviewer", validators=[Length(max=REVIEWER_LENGTH)],
                            description="The organisation that carried out the benchmark.")
+
+
+class BenchmarkForm(OverviewForm):
     overall_score = SelectField("Overall score", choices=_score_choices("Not scored yet"), validate_choice=False)
     overall_commentary = TextAreaField("Overall commentary")
     key_issues = TextAreaField("Overall key issues", description="One per line, as the reviewer wrote them.")
@@ -38,6 +43,12 @@ class ImportBenchmarkForm(FlaskForm):
     file = FileField("Benchmark file (JSON)",
                      description="In the shape of the Milton Keynes 2012 example: framework, review dates, reviewer, "
                                  "overall score and key issues, and each component's score and key issues.")
+
+
+class ImportSpreadsheetForm(OverviewForm):
+    file = FileField("Benchmark spreadsheet",
+                     description="A CSV file (UTF-8) or an Excel workbook (.xlsx), up to 2 MB, with the columns "
+                                 "Component, Score, Key issues and Commentary.")
 
 
 class NoActionForm(FlaskForm):

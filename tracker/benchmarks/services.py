@@ -2,7 +2,7 @@
 import csv
 import json
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,11 +16,13 @@ from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Find
 from tracker.enums import DeliveryState
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.spreadsheets import label_key, read_table
 
 DATA = Path(__file__).resolve().parent / "data"
 REFERENCE_CSV = DATA / "isoe-2013-anonymised-partnership-scores.csv"
 VALID_SCORES = tuple(Decimal(n) / 2 for n in range(2, 9))  # 1, 1.5, ... 4
 SCALE = {1: "poor", 2: "satisfactory", 3: "good", 4: "excellent"}
+REVIEWER_LENGTH = Benchmark.reviewer.type.length
 
 
 SCORE_WORDS = ", ".join(f"{s:g}" for s in VALID_SCORES)
@@ -33,6 +35,12 @@ def parse_score(value):
     except (InvalidOperation, ValueError):
         return None
     return score if score in VALID_SCORES else None
+
+
+def score_text(score):
+    """A score as people write it and the score lists offer it: "3", "2.5", or "" when not scored. (The
+    database gives Decimal("3.0"), which matches no option of a score list.)"""
+    return "" if score is None else f"{score.normalize():f}"
 
 
 # Reference data
@@ -79,8 +87,12 @@ def load_reference_scores(path=REFERENCE_CSV, framework_key="isoe-2013"):
     return len(rows)
 
 
+def framework_by_key(key):
+    return db.session.scalar(sa.select(Framework).where(Framework.key == key))
+
+
 def _framework(key):
-    framework = db.session.scalar(sa.select(Framework).where(Framework.key == key))
+    framework = framework_by_key(key)
     if framework is None:
         raise ValidationFailed({"framework": f"Unknown framework ‘{key}’: use "
                                              + " or ".join(db.session.scalars(sa.select(Framework.key)))})
@@ -170,31 +182,46 @@ def _lines(text):
 
 def save_benchmark(partnership, benchmark, values):
     """Create (benchmark=None, with a blank score for every component) or edit a benchmark's overview."""
-    errors = {}
     framework = db.session.get(Framework, values.get("framework_id") or 0) if benchmark is None else \
         benchmark.framework
+    errors = _overview_errors(framework, values)
+    if errors:
+        raise ValidationFailed(errors)
+    benchmark = _write_overview(partnership, benchmark, framework, values)
+    _replace_findings(benchmark, None, _lines(values.get("key_issues")))
+    db.session.commit()
+    return benchmark
+
+
+def _overview_errors(framework, values):
+    """The overview's rules, shared by the form and the spreadsheet import: {field name: message}."""
+    errors = {}
     if framework is None:
         errors["framework_id"] = "Choose the framework the benchmark used"
     if values.get("started_on") is None:
         errors["started_on"] = "Enter the date the review started"
     elif values.get("ended_on") and values["ended_on"] < values["started_on"]:
         errors["ended_on"] = "The review cannot end before it started"
+    if len((values.get("reviewer") or "").strip()) > REVIEWER_LENGTH:
+        errors["reviewer"] = f"Enter the reviewer in {REVIEWER_LENGTH} characters or fewer"
     overall = values.get("overall_score")
     if overall not in (None, "") and parse_score(overall) is None:
         errors["overall_score"] = "Choose a score from 1 to 4"
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
+
+
+def _write_overview(partnership, benchmark, framework, values):
+    """Apply checked overview values, without committing; a new benchmark gets a blank score per component."""
     if benchmark is None:
         benchmark = Benchmark(partnership_id=partnership.id, framework_id=framework.id)
         benchmark.scores = [ComponentScore(component_id=c.id) for c in framework.components]
         db.session.add(benchmark)
     benchmark.started_on, benchmark.ended_on = values["started_on"], values.get("ended_on")
     benchmark.reviewer = (values.get("reviewer") or "").strip()
+    overall = values.get("overall_score")
     benchmark.overall_score = parse_score(overall) if overall not in (None, "") else None
     benchmark.overall_commentary = (values.get("overall_commentary") or "").strip()
     db.session.flush()
-    _replace_findings(benchmark, None, _lines(values.get("key_issues")))
-    db.session.commit()
     return benchmark
 
 
@@ -304,6 +331,168 @@ def _issues(value, name, problems):
         problems.append(f"{name}: key issues must be a list of text")
         return []
     return [" ".join(v.split()) for v in value if v.strip()]
+
+
+# Spreadsheets in and out
+
+
+SHEET_HEADER = ["Component", "Score", "Key issues", "Commentary"]
+#: a heading (as label_key reads it) -> its column; reviewers' own tables often say "Benchmark component"
+SHEET_HEADINGS = {**{label_key(h): h for h in SHEET_HEADER}, "benchmark component": "Component"}
+#: the row that carries the overall score, key issues and commentary
+OVERALL = "Overall"
+
+
+@dataclass
+class _Sheet:
+    """What the rows say about one component, or about the overall picture."""
+
+    score: Decimal | None = None
+    score_row: int | None = None
+    key_issues: dict = field(default_factory=dict)  # the texts, in order (a dict, to find repeats at once)
+    commentary: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TableImport:
+    """The benchmark a spreadsheet made, with what it holds for the message that confirms it."""
+
+    benchmark: Benchmark
+    scores: int
+    key_issues: int
+
+
+def import_table(partnership, values, filename, data, max_bytes):
+    """A benchmark from the overview typed in the form (framework_id, started_on, ended_on, reviewer) and a CSV or
+    XLSX file of component rows (SHEET_HEADER). Every row is checked before anything is saved: ValidationFailed
+    carries the form's fields, 'file' and each 'row N' at once, and nothing is written unless all is well."""
+    framework = db.session.get(Framework, values.get("framework_id") or 0)
+    errors = _overview_errors(framework, values)
+    if not filename:
+        raise ValidationFailed({**errors, "file": "Choose the spreadsheet to import: a CSV file or an Excel "
+                                                  "workbook (.xlsx)"})
+    try:
+        header, records = read_table(filename, data, max_bytes)
+    except ValidationFailed as failure:
+        raise ValidationFailed({**errors, **failure.errors}) from None
+    columns = _sheet_columns(header, records, errors)
+    if framework is None or "file" in errors:
+        raise ValidationFailed(errors)
+    if not records:
+        raise ValidationFailed({**errors, "file": "The file has headings but no rows: add a row for each component"})
+    sheets = _read_sheets(framework, columns, records, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    overall = sheets.pop(None, _Sheet())
+    benchmark = _write_overview(partnership, None, framework, {
+        **values, "overall_score": overall.score, "overall_commentary": "\n\n".join(overall.commentary)})
+    _replace_findings(benchmark, None, list(overall.key_issues))
+    entries = {s.component_id: s for s in benchmark.scores}
+    for component, sheet in sheets.items():
+        entries[component.id].score = sheet.score
+        entries[component.id].commentary = "\n\n".join(sheet.commentary)
+        _replace_findings(benchmark, component, list(sheet.key_issues))
+    db.session.commit()
+    return TableImport(benchmark, sum(s.score is not None for s in [overall, *sheets.values()]),
+                       sum(len(s.key_issues) for s in [overall, *sheets.values()]))
+
+
+def _sheet_columns(header, records, errors):
+    """{column: the file's heading for it}; a heading that is missing, repeated or unknown goes into errors."""
+    columns, unknown = {}, []
+    for heading in header:
+        column = SHEET_HEADINGS.get(label_key(heading))
+        if column is None:
+            # a column with neither heading nor text is only a spreadsheet's empty edge
+            if heading or any(record.get(heading) for _number, record in records):
+                unknown.append(f"‘{heading}’" if heading else "a column with no heading")
+        elif column in columns:
+            errors["file"] = f"The file has two {column} columns (‘{columns[column]}’ and ‘{heading}’): keep one"
+        else:
+            columns[column] = heading
+    accepted = "Component (or Benchmark component), Score, Key issues and Commentary"
+    missing = [column for column in SHEET_HEADER if column not in columns]
+    if unknown:
+        errors["file"] = f"The file has columns the import does not know: {', '.join(unknown)}. Use only {accepted}"
+    elif missing:
+        errors["file"] = f"The file lacks the columns {', '.join(missing)}. Give it the columns {accepted} " \
+                         "(any may be empty), as the template has"
+    return columns
+
+
+def _component_names(framework):
+    """label_key of each way a row may name a component of the framework: its key, its number ("3" or
+    "Component 3") and its title, in this framework's words or another's (the 2020 refresh renamed some)."""
+    components = {c.key: c for c in framework.components}
+    names = {label_key(other.title): components[other.key]
+             for other in db.session.scalars(sa.select(Component).where(Component.key.in_(components)))}
+    for component in framework.components:
+        for name in (component.title, component.key, str(component.number), f"Component {component.number}"):
+            names[label_key(name)] = component
+    return names
+
+
+def _read_sheets(framework, columns, records, errors):
+    """{component (None for the overall row): _Sheet}, merging the rows that name the same component; each row's
+    problems go into errors as 'row N'."""
+    names = _component_names(framework)
+    sheets = {}
+    for number, record in records:
+        name, score_cell, issues_cell, commentary = (record.get(columns[c], "").strip() for c in SHEET_HEADER)
+        problems = []
+        is_overall = label_key(name) == label_key(OVERALL)
+        component = None if is_overall else names.get(label_key(name))
+        if not name:
+            problems.append(f"say which component the row is about: its number or title, or ‘{OVERALL}’")
+        elif component is None and not is_overall:
+            problems.append(f"‘{name}’ is not a component of the {framework.name} framework: give its number (1 "
+                            f"to {len(framework.components)}) or title, or ‘{OVERALL}’")
+        score = parse_score(score_cell) if score_cell else None
+        if score_cell and score is None:
+            problems.append(f"the score ‘{score_cell}’ is not one of {SCORE_WORDS}: correct it, or leave it empty "
+                            "if the component was not scored")
+        issues = _lines(issues_cell)
+        sheet = sheets.get(component, _Sheet())
+        label = component.title if component else OVERALL
+        if name and (component or is_overall):
+            if score is not None and sheet.score not in (None, score):
+                problems.append(f"{label} has the score {score_text(sheet.score)} on row {sheet.score_row} and "
+                                f"{score_text(score)} on this one: give it one score")
+            repeated = [text for text in issues if text in sheet.key_issues or issues.count(text) > 1]
+            if repeated:
+                problems.append(f"the key issue ‘{repeated[0]}’ is listed twice for {label}: list it once")
+        if problems:
+            message = "; ".join(problems)
+            errors[f"row {number}"] = message[0].upper() + message[1:] + "."
+            continue
+        sheets[component] = sheet
+        if sheet.score is None and score is not None:
+            sheet.score, sheet.score_row = score, number
+        sheet.key_issues.update(dict.fromkeys(issues))
+        if commentary:  # one line ending whichever program saved the file
+            sheet.commentary.append("\n".join(commentary.splitlines()))
+    return sheets
+
+
+def export_rows(benchmark):
+    """The benchmark in the spreadsheet import's shape, so that an export can be imported again unchanged: the
+    overall row, then each component in framework order."""
+    issues = {}
+    for finding in benchmark.findings:
+        issues.setdefault(finding.component_id, []).append(finding.text)
+    entries = {s.component_id: s for s in benchmark.scores}
+    rows = [[OVERALL, score_text(benchmark.overall_score), "\n".join(issues.get(None, [])),
+             benchmark.overall_commentary]]
+    for component in benchmark.framework.components:
+        entry = entries.get(component.id)
+        rows.append([component.title, score_text(entry.score if entry else None),
+                     "\n".join(issues.get(component.id, [])), entry.commentary if entry else ""])
+    return SHEET_HEADER, rows
+
+
+def template_rows(framework):
+    """A blank spreadsheet for a framework: the overall row and each component's title, nothing else."""
+    return SHEET_HEADER, [[name, "", "", ""] for name in [OVERALL, *(c.title for c in framework.components)]]
 
 
 # Findings

@@ -1,14 +1,21 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from tracker.benchmarks import services
-from tracker.benchmarks.forms import BenchmarkForm, ComponentForm, ImportBenchmarkForm, NoActionForm
+from tracker.benchmarks.forms import (
+    BenchmarkForm,
+    ComponentForm,
+    ImportBenchmarkForm,
+    ImportSpreadsheetForm,
+    NoActionForm,
+)
 from tracker.benchmarks.models import Component, Finding
-from tracker.errors import ValidationFailed
+from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
-from tracker.web import submitted
+from tracker.spreadsheets import csv_bytes, xlsx_bytes
+from tracker.web import attachment, submitted
 
 bp = Blueprint("benchmarks", __name__)
 
@@ -22,6 +29,10 @@ def _benchmark(benchmark_id, verb="view"):
 
 def _to(benchmark, anchor=None):
     return redirect(url_for("benchmarks.show_benchmark", benchmark_id=benchmark.id, _anchor=anchor))
+
+
+def _framework_choices():
+    return [("", "Choose a framework"), *[(f.id, f.name) for f in services.frameworks()]]
 
 
 @bp.get("/partnerships/<int:partnership_id>/benchmarks")
@@ -41,9 +52,9 @@ def new_benchmark(partnership_id=None, benchmark_id=None):
         benchmark = None
         partnership = require("create_benchmark", db.get_or_404(Partnership, partnership_id))
     form = BenchmarkForm(obj=benchmark)
-    form.framework_id.choices = [("", "Choose a framework"), *[(f.id, f.name) for f in services.frameworks()]]
+    form.framework_id.choices = _framework_choices()
     if request.method == "GET" and benchmark is not None:
-        form.overall_score.data = f"{benchmark.overall_score:g}" if benchmark.overall_score else ""
+        form.overall_score.data = services.score_text(benchmark.overall_score)
         form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id is None)
     done = submitted(form, lambda: services.save_benchmark(partnership, benchmark, {
         name: field.data for name, field in form._fields.items()}), "The benchmark has been saved.", _to)
@@ -63,6 +74,54 @@ def import_benchmark(partnership_id):
 
     done = submitted(form, save, "The benchmark has been imported.", _to)
     return done or render_template("benchmarks/import.html", form=form, partnership=partnership)
+
+
+@bp.route("/partnerships/<int:partnership_id>/benchmarks/import-spreadsheet", methods=["GET", "POST"])
+def import_spreadsheet(partnership_id):
+    partnership = require("create_benchmark", db.get_or_404(Partnership, partnership_id))
+    form = ImportSpreadsheetForm()
+    form.framework_id.choices = _framework_choices()
+    row_errors = {}
+    if form.validate_on_submit():
+        upload = form.file.data
+        values = {name: form[name].data for name in ("framework_id", "started_on", "ended_on", "reviewer")}
+        try:
+            result = services.import_table(partnership, values, upload.filename if upload else "",
+                                           upload.read() if upload else b"", current_app.config["IMPORT_MAX_BYTES"])
+        except ValidationFailed as failure:
+            db.session.rollback()
+            row_errors = {k: v for k, v in failure.errors.items() if k.startswith("row ")}
+            show_on_form(form, ValidationFailed({k: v for k, v in failure.errors.items() if k not in row_errors}))
+            if row_errors:
+                form.form_errors.append(f"{len(row_errors)} row{'s' if len(row_errors) != 1 else ''} of the file "
+                                        "need correcting. Nothing has been imported.")
+        else:
+            flash(f"Imported the benchmark: {result.scores} score{'s' if result.scores != 1 else ''} and "
+                  f"{result.key_issues} key issue{'s' if result.key_issues != 1 else ''}.", "success")
+            return _to(result.benchmark)
+    return render_template("benchmarks/import_spreadsheet.html", form=form, partnership=partnership,
+                           row_errors=row_errors, frameworks=services.frameworks(), columns=services.SHEET_HEADER)
+
+
+@bp.get("/benchmarks/template-<framework_key>.csv")
+def spreadsheet_template(framework_key):
+    framework = services.framework_by_key(framework_key)
+    if framework is None:
+        abort(404)
+    return Response(csv_bytes(*services.template_rows(framework)), mimetype="text/csv",
+                    headers=attachment(f"benchmark-template-{framework.key}.csv"))
+
+
+@bp.get("/benchmarks/<int:benchmark_id>/export.<any(csv, xlsx):kind>")
+def export_benchmark(benchmark_id, kind):
+    benchmark = _benchmark(benchmark_id)
+    header, rows = services.export_rows(benchmark)
+    filename = f"{benchmark.partnership.name} benchmark {benchmark.started_on:%Y-%m}.{kind}".replace(" ", "-")
+    if kind == "csv":
+        return Response(csv_bytes(header, rows), mimetype="text/csv", headers=attachment(filename))
+    return Response(xlsx_bytes(header, rows, title="Benchmark"),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers=attachment(filename))
 
 
 @bp.get("/benchmarks/<int:benchmark_id>")
@@ -85,7 +144,7 @@ def edit_component(benchmark_id, component_id):
     entry = next(s for s in benchmark.scores if s.component_id == component.id)
     form = ComponentForm()
     if request.method == "GET":
-        form.score.data = f"{entry.score:g}" if entry.score else ""
+        form.score.data = services.score_text(entry.score)
         form.commentary.data = entry.commentary
         form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id == component.id)
     done = submitted(form, lambda: services.save_component(benchmark, component, form.score.data,

@@ -52,12 +52,13 @@ def save_agency(partnership, agency, name, sector):
 
 def agency_in_use(agency):
     """Whether people, actions or recommendations still refer to the agency."""
-    from tracker.actions.models import Action
+    from tracker.actions.models import Action, action_supporting_agency
     from tracker.reviews.models import recommendation_agency
 
     return any(db.session.scalar(sa.select(sa.func.count()).select_from(table).where(column == agency.id)) > 0
                for table, column in ((Membership, Membership.agency_id), (Action, Action.lead_agency_id),
-                                     (recommendation_agency, recommendation_agency.c.agency_id)))
+                                     (recommendation_agency, recommendation_agency.c.agency_id),
+                                     (action_supporting_agency, action_supporting_agency.c.agency_id)))
 
 
 def delete_agency(agency):

@@ -1,5 +1,4 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -102,11 +101,6 @@ class ResponseForm(FlaskForm):
     response_received_on = UKDateField("Response received on")
     response_text = TextAreaField("What they said")
     assessment = SelectField("Assessment", choices=options(ResponseAssessment.choices(), blank="Not assessed yet"))
-
-
-class ImportForm(FlaskForm):
-    file = FileField("Action plan file", description="A CSV file (UTF-8) or an Excel workbook (.xlsx), up to 2 MB, "
-                                                     "with the template's columns.")
 
 
 class ThemeForm(FlaskForm):

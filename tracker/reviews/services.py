@@ -1,21 +1,19 @@
 """Reviews: their details and timeliness, panels, recommendations, the action plan, import and export."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
-from tracker.actions.services import delivery_state, is_agency_member, refresh_smart
+from tracker.actions.services import delivery_state
 from tracker.actions.state import london_today
 from tracker.audit.services import record_view
-from tracker.db import is_taken
+from tracker.db import is_taken, length_of
 from tracker.enums import (
     DEFAULT_THEMES,
-    ActionSource,
-    ActionStatus,
     DeliveryState,
     ResponseAssessment,
     ReviewStatus,
@@ -26,7 +24,6 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership
 from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause, Theme
-from tracker.spreadsheets import read_table
 
 #: the guidance expects a review within six months of the decision, unless another timeframe is agreed
 STANDARD_MONTHS = 6
@@ -258,39 +255,53 @@ def plan_completed_on(recommendations):
     return max(a.closed_on for r in recommendations for a in r.actions if a.closed_on)
 
 
-def save_recommendation(review, recommendation, values):
+def recommendation_errors(number, text, scope, has_agencies, external_body):
+    """What the form and an import both refuse in a recommendation: {field: message}."""
     errors = {}
-    number = (values.get("number") or "").strip()
     if not number:
         errors["number"] = "Enter the recommendation's number as written in the report, for example 4.1"
-    elif is_taken(Recommendation.number, number, recommendation, Recommendation.review_id == review.id):
-        errors["number"] = "This review already has a recommendation with this number"
-    if not (values.get("text") or "").strip():
+    elif len(number) > length_of(Recommendation.number):
+        errors["number"] = f"The number must be {length_of(Recommendation.number)} characters or fewer"
+    if not text:
         errors["text"] = "Enter the recommendation as written in the report"
+    if scope is None:
+        errors["scope"] = "Choose local, regional or national"
+    if len(external_body) > length_of(Recommendation.external_body):
+        errors["external_body"] = (f"The body outside the partnership must be "
+                                   f"{length_of(Recommendation.external_body)} characters or fewer")
+    if scope is Scope.LOCAL and not has_agencies:
+        errors["agency_ids"] = "Choose the agencies a local recommendation is addressed to"
+    if scope in (Scope.REGIONAL, Scope.NATIONAL) and not has_agencies and not external_body:
+        errors["external_body"] = "Name the body the recommendation is addressed to, or choose agencies"
+    return errors
+
+
+def save_recommendation(review, recommendation, values):
+    number = (values.get("number") or "").strip()
+    text = (values.get("text") or "").strip()
+    external_body = (values.get("external_body") or "").strip()
     try:
         scope = Scope(values.get("scope"))
     except ValueError:
-        errors["scope"] = "Choose local, regional or national"
         scope = None
+    agency_ids = values.get("agency_ids") or []
+    errors = recommendation_errors(number, text, scope, bool(agency_ids), external_body)
+    if "number" not in errors and is_taken(Recommendation.number, number, recommendation,
+                                           Recommendation.review_id == review.id):
+        errors["number"] = "This review already has a recommendation with this number"
     agencies = db.session.scalars(sa.select(Agency).where(Agency.id.in_(values.get("agency_ids") or []))).all()
-    if any(a.partnership_id != review.partnership_id for a in agencies) or \
-            len(agencies) != len(set(values.get("agency_ids") or [])):
+    if any(a.partnership_id != review.partnership_id for a in agencies) or len(agencies) != len(set(agency_ids)):
         errors["agency_ids"] = "Choose agencies of this partnership"
     themes = db.session.scalars(sa.select(Theme).where(Theme.id.in_(values.get("theme_ids") or []))).all()
     if any(t.partnership_id != review.partnership_id for t in themes):
         errors["theme_ids"] = "Choose themes from this partnership's list"
-    if scope is Scope.LOCAL and not agencies and not errors.get("agency_ids"):
-        errors["agency_ids"] = "Choose the agencies a local recommendation is addressed to"
-    if scope in (Scope.REGIONAL, Scope.NATIONAL) and not agencies and not (values.get("external_body") or
-                                                                           "").strip():
-        errors["external_body"] = "Name the body the recommendation is addressed to, or choose agencies"
     if errors:
         raise ValidationFailed(errors)
     recommendation = recommendation or Recommendation(review_id=review.id)
     recommendation.number = number
-    recommendation.text = values["text"].strip()
+    recommendation.text = text
     recommendation.scope = scope
-    recommendation.external_body = (values.get("external_body") or "").strip()
+    recommendation.external_body = external_body
     recommendation.component = values.get("component") or ""
     recommendation.agencies = list(agencies)
     recommendation.themes = list(themes)
@@ -351,161 +362,6 @@ def register_state(recommendation, today):
     if recommendation.response_due_on and recommendation.response_due_on < today:
         return f"No response, {(today - recommendation.response_due_on).days} days past due"
     return "Awaiting response"
-
-
-# The action plan as a table, import and export
-
-COLUMNS = ["Recommendation number", "Recommendation", "Scope", "Action", "Lead agency", "Key milestones",
-           "Target date", "Completion date", "Outcome"]
-OPTIONAL_COLUMNS = ["Measure of success", "Owner email"]
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
-
-
-def plan_rows(review):
-    """The action plan in the shape panels use: one row per action, a recommendation with none on a row alone."""
-    rows = []
-    for recommendation in recommendations_of(review):
-        base = [recommendation.number, recommendation.text, recommendation.scope.label]
-        if not recommendation.actions:
-            rows.append(base + [""] * (len(COLUMNS) + len(OPTIONAL_COLUMNS) - 3))
-        for action in recommendation.actions:
-            rows.append(base + [
-                action.title, action.lead_agency.name if action.lead_agency else "", action.milestones,
-                action.deadline, action.completed_on, action.completion_note, action.measure,
-                action.owner.email if action.owner else "",
-            ])
-    return COLUMNS + OPTIONAL_COLUMNS, rows
-
-
-def _parse_date(text):
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-@dataclass
-class ImportResult:
-    recommendations_created: int = 0
-    actions_created: int = 0
-    rows_already_present: int = 0
-
-
-def import_plan(review, filename, data, max_bytes):
-    """Validate every row; save all in one transaction or nothing. Rows already in the plan are skipped, so the
-    same file imported twice changes nothing. Raises ValidationFailed with {'file'|'row N': message}."""
-    header, records = read_table(filename, data, max_bytes)
-    lowered = {h.lower(): h for h in header}
-    missing = [c for c in COLUMNS if c.lower() not in lowered]
-    if missing:
-        raise ValidationFailed({"file": "The file does not have the template's columns. Missing: "
-                                        + ", ".join(missing)})
-
-    def cell(record, column):
-        key = lowered.get(column.lower())
-        return (record.get(key) or "").strip() if key else ""
-
-    agencies = {a.name.lower(): a for a in db.session.scalars(
-        sa.select(Agency).where(Agency.partnership_id == review.partnership_id))}
-    existing = {r.number.lower(): r for r in recommendations_of(review)}
-    seen_text = {}
-    errors, rows = {}, []
-    for number, record in records:
-        problems = []
-        rec_number, text, scope_text = cell(record, "Recommendation number"), cell(record, "Recommendation"), \
-            cell(record, "Scope")
-        title, agency_name = cell(record, "Action"), cell(record, "Lead agency")
-        if not rec_number:
-            problems.append("the recommendation number is missing")
-        scope = None
-        if scope_text:
-            try:
-                scope = Scope(scope_text.lower())
-            except ValueError:
-                problems.append(f"the scope ‘{scope_text}’ is not local, regional or national")
-        is_new = rec_number.lower() not in existing
-        if rec_number and is_new and rec_number.lower() not in seen_text:
-            if not text:
-                problems.append("the recommendation text is missing")
-            if not scope_text:
-                problems.append("the scope is missing")
-        if rec_number and text:
-            earlier = seen_text.setdefault(rec_number.lower(), (number, text))
-            if earlier[1] != text:
-                problems.append(f"recommendation {rec_number} has different text on row {earlier[0]}")
-        agency = None
-        if agency_name:
-            agency = agencies.get(agency_name.lower())
-            if agency is None:
-                problems.append(f"the lead agency ‘{agency_name}’ is not an agency of this partnership")
-        if (agency_name or cell(record, "Target date")) and not title:
-            problems.append("the action is missing")
-        dates = {}
-        for column in ("Target date", "Completion date"):
-            value = cell(record, column)
-            if value:
-                dates[column] = _parse_date(value)
-                if dates[column] is None:
-                    problems.append(f"the {column.lower()} ‘{value}’ is not a date (use 31/03/2027)")
-        owner = None
-        owner_email = cell(record, "Owner email").lower()
-        if owner_email:
-            owner = db.session.scalar(sa.select(User).where(User.email == owner_email))
-            if owner is None or agency is None or not is_agency_member(owner.id, agency.id):
-                problems.append(f"the owner {owner_email} is not a member of the lead agency")
-        if problems:
-            message = "; ".join(problems)
-            errors[f"row {number}"] = message[0].upper() + message[1:]
-        else:
-            rows.append(dict(number=rec_number, text=text, scope=scope, title=title, agency=agency,
-                             milestones=cell(record, "Key milestones"), deadline=dates.get("Target date"),
-                             completed_on=dates.get("Completion date"), outcome=cell(record, "Outcome"),
-                             measure=cell(record, "Measure of success"), owner=owner))
-    if errors:
-        raise ValidationFailed(errors)
-    if not rows:
-        raise ValidationFailed({"file": "The file has no rows to import"})
-    return _save_plan(review, rows, existing)
-
-
-def _save_plan(review, rows, existing):
-    result = ImportResult()
-    for row in rows:
-        key = row["number"].lower()
-        recommendation = existing.get(key)
-        if recommendation is None:
-            recommendation = Recommendation(review_id=review.id, number=row["number"], text=row["text"],
-                                            scope=row["scope"], agencies=[], themes=[], actions=[])
-            db.session.add(recommendation)
-            existing[key] = recommendation
-            result.recommendations_created += 1
-        if row["agency"] is not None and row["agency"] not in recommendation.agencies:
-            recommendation.agencies.append(row["agency"])
-        if not row["title"]:
-            continue
-        duplicate = any(a.title.strip().lower() == row["title"].lower() and a.lead_agency_id ==
-                        (row["agency"].id if row["agency"] else None) for a in recommendation.actions)
-        if duplicate:
-            result.rows_already_present += 1
-            continue
-        db.session.flush()
-        action = Action(partnership_id=review.partnership_id, source=ActionSource.DHR,
-                        recommendation=recommendation, title=row["title"],
-                        lead_agency_id=row["agency"].id if row["agency"] else None,
-                        owner_id=row["owner"].id if row["owner"] else None, milestones=row["milestones"],
-                        deadline=row["deadline"], original_deadline=row["deadline"], measure=row["measure"],
-                        theme=", ".join(t.name for t in recommendation.themes))
-        if row["completed_on"]:
-            action.status = ActionStatus.COMPLETED
-            action.completed_on = row["completed_on"]
-            action.completion_note = row["outcome"]
-        refresh_smart(action)
-        db.session.add(action)
-        result.actions_created += 1
-    db.session.commit()
-    return result
 
 
 def review_action_values(recommendation):

@@ -1,8 +1,7 @@
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.actions.state import london_today
-from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
 from tracker.partnerships.models import Partnership
@@ -11,7 +10,6 @@ from tracker.reviews import services
 from tracker.reviews.forms import (
     MONTHS,
     EndPauseForm,
-    ImportForm,
     PanelMemberForm,
     PauseForm,
     RecommendationForm,
@@ -20,8 +18,7 @@ from tracker.reviews.forms import (
     ThemeForm,
 )
 from tracker.reviews.models import PanelMember, Recommendation, Review, Theme
-from tracker.spreadsheets import csv_bytes, xlsx_bytes
-from tracker.web import attachment, submitted
+from tracker.web import submitted
 
 bp = Blueprint("reviews", __name__)
 
@@ -154,62 +151,6 @@ def record_response(recommendation_id):
         "The response has been recorded.", lambda _: _to_review(recommendation.review))
     return done or render_template("reviews/response.html", form=form, recommendation=recommendation,
                                    review=recommendation.review)
-
-
-@bp.route("/reviews/<int:review_id>/import", methods=["GET", "POST"])
-def import_plan(review_id):
-    review = _review(review_id, "edit")
-    form = ImportForm()
-    row_errors = {}
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            if not upload or not upload.filename:
-                raise ValidationFailed({"file": "Choose a CSV or Excel file to import"})
-            result = services.import_plan(review, upload.filename, upload.read(),
-                                          current_app.config["IMPORT_MAX_BYTES"])
-        except ValidationFailed as failure:
-            db.session.rollback()
-            row_errors = {k: v for k, v in failure.errors.items() if k.startswith("row ")}
-            if "file" in failure.errors:
-                form.file.errors.append(failure.errors["file"])
-            if row_errors:
-                form.form_errors.append(f"{len(row_errors)} row{'s' if len(row_errors) != 1 else ''} of the file "
-                                        "need correcting. Nothing has been imported.")
-        else:
-            flash(f"Imported {result.recommendations_created} new recommendation"
-                  f"{'s' if result.recommendations_created != 1 else ''} and {result.actions_created} new action"
-                  f"{'s' if result.actions_created != 1 else ''}"
-                  + (f"; {result.rows_already_present} row{'s were' if result.rows_already_present != 1 else ' was'}"
-                     " already in the plan" if result.rows_already_present else "") + ".", "success")
-            return _to_review(review)
-    return render_template("reviews/import.html", form=form, review=review, row_errors=row_errors,
-                           columns=services.COLUMNS, optional_columns=services.OPTIONAL_COLUMNS)
-
-
-@bp.get("/reviews/action-plan-template.csv")
-def import_template():
-    header = services.COLUMNS + services.OPTIONAL_COLUMNS
-    example = ["1", "Agencies should share MARAC outcomes with the victim's GP.", "Local",
-               "Publish a protocol for sharing MARAC outcomes with GPs", "Thames Valley Police",
-               "Draft by 31/01/2027; agreed by the LMC by 28/02/2027", "31/03/2027", "", "",
-               "Protocol signed by every GP practice", ""]
-    return Response(csv_bytes(header, [example]), mimetype="text/csv",
-                    headers=attachment("action-plan-template.csv"))
-
-
-@bp.get("/reviews/<int:review_id>/action-plan.<any(csv, xlsx):kind>")
-def export_plan(review_id, kind):
-    review = _review(review_id)
-    services.log_view(review, current_user)
-    header, rows = services.plan_rows(review)
-    filename = f"{review.reference} action plan".replace(" ", "-").replace("/", "-")
-    if kind == "csv":
-        return Response(csv_bytes(header, rows), mimetype="text/csv",
-                        headers=attachment(f"{filename}.csv"))
-    return Response(xlsx_bytes(header, rows, title="Action plan"),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers=attachment(f"{filename}.xlsx"))
 
 
 @bp.get("/partnerships/<int:partnership_id>/external-recommendations")

@@ -1,0 +1,132 @@
+"""Action plans out: the same columns an import reads (CSV, XLSX with drop-down lists), and the Home Office
+layout in Word for the overview report."""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.actions.forms import COMPONENT_LABELS
+from tracker.actions.models import Action
+from tracker.actions.state import london_today
+from tracker.enums import ActionStatus, Scope
+from tracker.extensions import db
+from tracker.plans.columns import BY_KEY, EXPORTED
+from tracker.plans.documents import Table, plan_docx, workbook
+from tracker.reviews.models import Recommendation, Review
+from tracker.reviews.services import natural_key, themes_of
+from tracker.spreadsheets import csv_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: the Home Office action plan's columns, as panels paste it into the overview report
+HOME_OFFICE_HEADER = ["Recommendation", "Scope of recommendation", "Action to take", "Lead agency",
+                      "Key milestones achieved in enacting recommendation", "Target date",
+                      "Date of completion and outcome"]
+
+
+def _recommendations(reviews):
+    rows = db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.review_id.in_([r.id for r in reviews]))
+        .options(selectinload(Recommendation.agencies), selectinload(Recommendation.themes),
+                 selectinload(Recommendation.actions).selectinload(Action.lead_agency),
+                 selectinload(Recommendation.actions).selectinload(Action.supporting_agencies),
+                 selectinload(Recommendation.actions).selectinload(Action.owner))).all()
+    by_review = {}
+    for recommendation in rows:
+        by_review.setdefault(recommendation.review_id, []).append(recommendation)
+    return [(review, sorted(by_review.get(review.id, []), key=lambda r: natural_key(r.number)))
+            for review in reviews]
+
+
+def _names(items):
+    return "; ".join(i.name for i in items)
+
+
+def _date(day, is_month):
+    """A real date where the plan gave a day; the month's words where it gave a month."""
+    if day is None:
+        return None
+    return day.strftime("%B %Y") if is_month else day
+
+
+def recommendation_cells(recommendation):
+    return {"number": recommendation.number, "text": recommendation.text, "scope": recommendation.scope.label,
+            "addressees": _names(recommendation.agencies), "external_body": recommendation.external_body,
+            "themes": _names(recommendation.themes),
+            "component": COMPONENT_LABELS.get(recommendation.component, recommendation.component)}
+
+
+def action_cells(action):
+    return {"title": action.title, "outcome": action.outcome, "measure": action.measure,
+            "lead_agency": action.lead_agency.name if action.lead_agency else "",
+            "supporting": _names(action.supporting_agencies), "owner_email": action.owner.email if action.owner else "",
+            "milestones": action.milestones, "deadline": _date(action.deadline, action.deadline_is_month),
+            "cost": action.estimated_cost, "funding": action.funding_source, "staff_time": action.staff_time,
+            "within_existing": "Yes" if action.within_existing_resources else "",
+            "review_arrangement": action.review_arrangement, "strategic_objective": action.strategic_objective,
+            "status": action.status.label, "completed_on": _date(action.completed_on, action.completed_is_month),
+            "completion_outcome": action.completion_note}
+
+
+def plan_table(reviews, with_review=False):
+    """(header, rows): one row per action, a recommendation with none on a row of its own, every field that an
+    import reads back."""
+    fields = [f for f in EXPORTED if with_review or f.key != "review"]
+    rows = []
+    for review, recommendations in _recommendations(reviews):
+        for recommendation in recommendations:
+            base = {"review": review.reference, **recommendation_cells(recommendation)}
+            for cells in [action_cells(a) for a in recommendation.actions] or [{}]:
+                rows.append([{**base, **cells}.get(f.key, "") for f in fields])
+    return [f.header for f in fields], rows
+
+
+def lists_for(partnership):
+    """The drop-down lists of the downloadable template and of exports: what an import accepts."""
+    return {BY_KEY["scope"].header: [s.label for s in Scope],
+            BY_KEY["status"].header: [s.label for s in ActionStatus],
+            BY_KEY["lead_agency"].header: [a.name for a in partnership.agencies],
+            BY_KEY["themes"].header: [t.name for t in themes_of(partnership)],
+            BY_KEY["component"].header: list(COMPONENT_LABELS.values())}
+
+
+def spreadsheet(partnership, reviews, kind, with_review=False, title="Action plan"):
+    header, rows = plan_table(reviews, with_review)
+    if kind == "csv":
+        return csv_bytes(header, rows), "text/csv"
+    return workbook([Table(title, header, rows, lists_for(partnership))]), XLSX
+
+
+def template(partnership):
+    """An empty plan in this tracker's columns, with the partnership's agencies and themes as drop-down lists."""
+    return workbook([Table("Action plan", [f.header for f in EXPORTED if f.key != "review"], [],
+                           lists_for(partnership))])
+
+
+def word(review):
+    """The action plan in the Home Office layout: the recommendation once beside its actions."""
+    (_review, recommendations), = _recommendations([review])
+    groups = []
+    for recommendation in recommendations:
+        head = [f"{recommendation.number}. {recommendation.text}",
+                recommendation.scope.label + (f": {recommendation.external_body}" if recommendation.external_body
+                                              else "")]
+        rows = [head + [a.title, a.lead_agency.name if a.lead_agency else "", a.milestones, a.deadline_label,
+                        _completion_text(a)] for a in recommendation.actions]
+        groups.append(rows or [head + ["No action yet", _names(recommendation.agencies), "", "", ""]])
+    subtitle = f"Action plan, exported {london_today():%-d %B %Y}"
+    return plan_docx(f"{review.reference}: action plan", subtitle, HOME_OFFICE_HEADER, groups)
+
+
+def _completion_text(action):
+    if action.completed_on:
+        said = f"Completed {action.completed_label}"
+        return f"{said}: {action.completion_note}" if action.completion_note else said
+    return action.status.label
+
+
+def reviews_for_register(user, partnership):
+    """Every review of the partnership this person may see, for a whole-register export."""
+    from tracker.permissions import can
+
+    reviews = db.session.scalars(sa.select(Review).where(Review.partnership_id == partnership.id)
+                                 .options(selectinload(Review.panel)).order_by(Review.reference)).all()
+    return [r for r in reviews if can(user, "view", r)]
