@@ -1,12 +1,32 @@
 """Forms shared across features."""
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, StringField
 
+#: characters nobody means to type; spreadsheets, Word and calendar feeds cannot carry them
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-class ConfirmForm(FlaskForm):
+
+class Form(FlaskForm):
+    """Every form's base. Text leaves with one kind of line break, whatever the browser sent (CR LF), and a
+    control character is refused beside its field, so that what is saved can go into any export and come back."""
+
+    def validate(self, extra_validators=None):
+        is_valid = super().validate(extra_validators)
+        for field in self:
+            if not isinstance(field.data, str):
+                continue
+            field.data = field.data.replace("\r\n", "\n").replace("\r", "\n")
+            if CONTROL_CHARACTERS.search(field.data):
+                field.errors = [*field.errors, "Remove the invisible control character from this text"]
+                is_valid = False
+        return is_valid
+
+
+class ConfirmForm(Form):
     """A confirmation page's form: only the CSRF token, so destructive acts need a deliberate POST."""
 
 

@@ -173,6 +173,7 @@ def _with(change):
     (_with(lambda d: d["components"].pop()), "Missing components: survivors_voices"),
     (_with(lambda d: d["review_dates"].update(start="July 2012")), "review_dates.start ‘July 2012’ is not a date"),
     (b"\xff\xfe not utf8", "The file must be UTF-8 text"),
+    (_with(lambda d: d.update(reviewer="R" * 201)), "The reviewer must be 200 characters or fewer"),
 ])
 def test_bad_benchmark_files_are_refused_and_save_nothing(app, setting, data, message):
     response = _import(setting["coordinator"], setting["p"], data)

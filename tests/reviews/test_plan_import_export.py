@@ -22,8 +22,8 @@ def test_every_dangerous_leading_character_is_neutralised(start):
     rows = list(csv.reader(io.StringIO(csv_bytes(["a"], [[dangerous]]).decode("utf-8-sig"), newline="")))
     assert rows[1][0] == "'" + dangerous
     sheet = load_workbook(io.BytesIO(xlsx_bytes(["a"], [[dangerous]]))).active
-    # XML turns a carriage return into a line feed; what matters is the leading apostrophe and text type
-    assert sheet["A2"].value == ("'" + dangerous).replace("\r", "\n")
+    # the XML parser may turn a carriage return into a line feed; what matters is the apostrophe and text type
+    assert sheet["A2"].value in ("'" + dangerous, ("'" + dangerous).replace("\r", "\n"))
     assert sheet["A2"].data_type == "s"
 
 

@@ -1,15 +1,16 @@
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from tracker.forms import Form
 
-class SignInForm(FlaskForm):
+
+class SignInForm(Form):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter your email address"), Email("Enter an email address like name@example.org")],
@@ -26,7 +27,7 @@ def _strong_enough(form, field):
         raise ValidationError("Password must not repeat the same few characters")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired("Enter a new password"), _strong_enough])
     confirm = PasswordField(
         "Confirm new password",
@@ -52,5 +53,5 @@ class PersonFields:
     )
 
 
-class ProfileForm(PersonFields, FlaskForm):
+class ProfileForm(PersonFields, Form):
     pass

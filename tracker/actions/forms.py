@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,7 +14,7 @@ from wtforms.widgets import CheckboxInput
 
 from tracker.actions.evidence import ALLOWED_DESCRIPTION
 from tracker.enums import UPDATE_STATUSES, ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, Rag
-from tracker.forms import MoneyField, UKDateField, options
+from tracker.forms import Form, MoneyField, UKDateField, options
 
 #: CCR components an action can be linked to (the benchmark frameworks' components, 2020 and 2013 wording)
 COMPONENTS = [
@@ -40,7 +39,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     title = StringField(
         "Action", validators=[DataRequired("Enter the action: what will be done"), Length(max=300)],
         description="Start with a verb that names a deliverable, for example 'Publish a protocol for…', "
@@ -86,7 +85,7 @@ class ActionForm(FlaskForm):
             "component", "theme", "strategic_objective")}
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     note = TextAreaField("What has happened since the last update",
                          validators=[DataRequired("Enter what has happened since the last update")])
     status = RadioField("Status", choices=options([(s.value, s.label) for s in UPDATE_STATUSES]),
@@ -103,14 +102,14 @@ class UpdateForm(FlaskForm):
     version = HiddenField()
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(Form):
     deadline = UKDateField("New deadline", validators=[DataRequired("Enter the new deadline")],
                            description="For example, 31/3/2027.")
     reason = TextAreaField("Why the deadline is moving", description="This is recorded with the original date.")
     version = HiddenField()
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(Form):
     outcome = RadioField("Outcome", choices=options(ClosureOutcome.choices()),
                          validators=[DataRequired("Choose the outcome")])
     reason = TextAreaField("Reason", description="Needed when the action was not implemented.")
@@ -123,22 +122,22 @@ class SignOffForm(FlaskForm):
     version = HiddenField()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason")])
     version = HiddenField()
 
 
-class AssuranceForm(FlaskForm):
+class AssuranceForm(Form):
     note = TextAreaField("How the change was confirmed", validators=[Optional()])
     version = HiddenField()
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     from_user_id = SelectField("Current owner", choices=[], coerce=_optional_int, validate_choice=False)
     to_user_id = SelectField("New owner", choices=[], coerce=_optional_int, validate_choice=False)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     class Meta:
         csrf = False
 

@@ -1,10 +1,9 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from tracker.benchmarks.services import REVIEWER_LENGTH, SCALE, VALID_SCORES
-from tracker.forms import UKDateField, options
+from tracker.forms import Form, UKDateField, options
 
 
 def _score_choices(blank):
@@ -16,7 +15,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class OverviewForm(FlaskForm):
+class OverviewForm(Form):
     """Who reviewed the partnership, when, and against which framework: typed by hand or beside a spreadsheet."""
 
     framework_id = SelectField("Framework", choices=[], coerce=_optional_int, validate_choice=False)
@@ -32,14 +31,14 @@ class BenchmarkForm(OverviewForm):
     key_issues = TextAreaField("Overall key issues", description="One per line, as the reviewer wrote them.")
 
 
-class ComponentForm(FlaskForm):
+class ComponentForm(Form):
     score = SelectField("Score", choices=_score_choices("Not scored yet"), validate_choice=False)
     commentary = TextAreaField("Commentary")
     key_issues = TextAreaField("Key issues", description="One per line. Each becomes a finding you can turn into "
                                                          "actions, or mark as needing none.")
 
 
-class ImportBenchmarkForm(FlaskForm):
+class ImportBenchmarkForm(Form):
     file = FileField("Benchmark file (JSON)",
                      description="In the shape of the Milton Keynes 2012 example: framework, review dates, reviewer, "
                                  "overall score and key issues, and each component's score and key issues.")
@@ -51,6 +50,6 @@ class ImportSpreadsheetForm(OverviewForm):
                                  "Component, Score, Key issues and Commentary.")
 
 
-class NoActionForm(FlaskForm):
+class NoActionForm(Form):
     reason = TextAreaField("Why no action is needed",
                            description="For example, ‘A strength: the structure is clear and works’.")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from tracker.actions.models import Action
 from tracker.actions.services import delivery_state
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding, Framework, ReferenceScore
+from tracker.db import length_of
 from tracker.enums import DeliveryState
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
@@ -22,7 +23,7 @@ DATA = Path(__file__).resolve().parent / "data"
 REFERENCE_CSV = DATA / "isoe-2013-anonymised-partnership-scores.csv"
 VALID_SCORES = tuple(Decimal(n) / 2 for n in range(2, 9))  # 1, 1.5, ... 4
 SCALE = {1: "poor", 2: "satisfactory", 3: "good", 4: "excellent"}
-REVIEWER_LENGTH = Benchmark.reviewer.type.length
+REVIEWER_LENGTH = length_of(Benchmark.reviewer)
 
 
 SCORE_WORDS = ", ".join(f"{s:g}" for s in VALID_SCORES)
@@ -293,10 +294,13 @@ def import_json(partnership, raw):
     if missing and not problems:
         problems.append("Missing components: " + ", ".join(missing))
     overall_issues = _issues(overall.get("key_issues"), "the overall key issues", problems)
+    reviewer = str(data.get("reviewer") or "").strip()
+    if len(reviewer) > REVIEWER_LENGTH:
+        problems.append(f"The reviewer must be {REVIEWER_LENGTH} characters or fewer")
     if problems:
         raise ValidationFailed({"file": "; ".join(problems)})
     benchmark = Benchmark(partnership_id=partnership.id, framework_id=framework.id, started_on=started_on,
-                          ended_on=ended_on, reviewer=str(data.get("reviewer") or "")[:200],
+                          ended_on=ended_on, reviewer=reviewer,
                           overall_score=overall_score, overall_commentary=str(overall.get("commentary") or ""))
     benchmark.scores = [ComponentScore(component_id=components[key].id, score=score, commentary=commentary)
                         for key, (score, _issues_list, commentary) in seen.items()]

@@ -1,13 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.accounts.forms import PersonFields
 from tracker.enums import Role, Sector
-from tracker.forms import options
+from tracker.forms import Form, options
 
 
-class PartnershipForm(FlaskForm):
+class PartnershipForm(Form):
     name = StringField(
         "Partnership name",
         validators=[DataRequired("Enter the partnership's name"), Length(max=200)],
@@ -20,7 +19,7 @@ class PartnershipForm(FlaskForm):
     )
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(Form):
     name = StringField("Agency name", validators=[DataRequired("Enter the agency's name"), Length(max=200)])
     sector = SelectField(
         "Sector",
@@ -51,9 +50,9 @@ class MembershipFields:
         self.agency_id.choices = options([(str(a.id), a.name) for a in agencies], blank="No agency")
 
 
-class MembershipForm(MembershipFields, FlaskForm):
+class MembershipForm(MembershipFields, Form):
     pass
 
 
-class InvitePersonForm(PersonFields, MembershipFields, FlaskForm):
+class InvitePersonForm(PersonFields, MembershipFields, Form):
     pass

@@ -1,12 +1,11 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from tracker.enums import Sector
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, Form
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.plans import exports, services
@@ -19,7 +18,7 @@ from tracker.web import attachment
 bp = Blueprint("plans", __name__)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Action plan file", description="An Excel workbook (.xlsx), a CSV file (UTF-8) or a Word "
                                                      "document (.docx) with the plan as a table, up to 2 MB.")
 

@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField
 
 from tracker.enums import DigestFrequency
-from tracker.forms import options
+from tracker.forms import Form, options
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     days_before = StringField("Days before the deadline", description="Separated by commas, for example 28, 7, 1.")
     on_the_day = BooleanField("Remind on the day of the deadline")
     overdue_every_days = IntegerField("While overdue, remind every", description="Number of days.",
@@ -18,7 +17,7 @@ class PolicyForm(FlaskForm):
         render_kw={"inputmode": "numeric", "style": "max-width:6em"})
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     upcoming_frequency = RadioField(
         "Emails about upcoming deadlines", choices=options(DigestFrequency.choices()),
         description="Overdue notices and escalations always come on the day: they cannot be switched off.")

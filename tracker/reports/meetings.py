@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
@@ -16,7 +15,7 @@ from tracker.email import OutboxAttachment, queue_email
 from tracker.enums import AuditEvent, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
-from tracker.forms import UKDateField, options
+from tracker.forms import Form, UKDateField, options
 from tracker.partnerships.models import Membership, Partnership
 from tracker.reports import pdf, services
 from tracker.reports.models import Meeting
@@ -26,13 +25,13 @@ WEEKDAYS = list(calendar.day_name)
 ORDINALS = [(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     meets_on = UKDateField("Meeting date", description="For example, 12/3/2027.")
     pack_days_before = IntegerField("Send the pack this many days before", default=7, validators=[Optional()],
                                     render_kw={"inputmode": "numeric", "style": "max-width:6em"})
 
 
-class MonthlyRuleForm(FlaskForm):
+class MonthlyRuleForm(Form):
     nth = SelectField("Which", choices=options(ORDINALS), coerce=int)
     weekday = SelectField("Day", choices=options(list(enumerate(WEEKDAYS))), coerce=int)
     months = IntegerField("For the next", default=12, description="Number of months.",

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -14,7 +13,7 @@ from wtforms.widgets import CheckboxInput
 
 from tracker.actions.forms import COMPONENTS
 from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, Scope
-from tracker.forms import UKDateField, options
+from tracker.forms import Form, UKDateField, options
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -24,7 +23,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     review_type = RadioField("Type of review", choices=options(ReviewType.choices()), default=ReviewType.DHR.value,
                              description="Reviews started under the 2024 guidance are Domestic Abuse Related Death "
                                          "Reviews; the workflow is the same.")
@@ -57,21 +56,21 @@ class ReviewForm(FlaskForm):
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
 
 
-class PanelMemberForm(FlaskForm):
+class PanelMemberForm(Form):
     user_id = SelectField("Person", choices=[], coerce=_optional_int, validate_choice=False)
     is_chair = BooleanField("Chairs the panel")
 
 
-class PauseForm(FlaskForm):
+class PauseForm(Form):
     started_on = UKDateField("Paused from")
     reason = TextAreaField("Reason", description="For example, awaiting the outcome of a criminal trial.")
 
 
-class EndPauseForm(FlaskForm):
+class EndPauseForm(Form):
     ended_on = UKDateField("Resumed on")
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(Form):
     number = StringField("Number", validators=[Length(max=20)],
                          description="As written in the report, for example 4, 4.1 or N2.")
     text = TextAreaField("Recommendation", description="As written in the report.")
@@ -95,7 +94,7 @@ class RecommendationForm(FlaskForm):
                     theme_ids=self.theme_ids.data, component=self.component.data)
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(Form):
     sent_on = UKDateField("Sent to the body on")
     response_due_on = UKDateField("Response due by", description="Leave empty for 56 days after it was sent.")
     response_received_on = UKDateField("Response received on")
@@ -103,7 +102,7 @@ class ResponseForm(FlaskForm):
     assessment = SelectField("Assessment", choices=options(ResponseAssessment.choices(), blank="Not assessed yet"))
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     name = StringField("New theme", validators=[DataRequired("Enter the theme"), Length(max=100)])
 
 
