@@ -15,7 +15,15 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from tracker.errors import ValidationFailed
-from tracker.spreadsheets import MAX_UNPACKED_BYTES, Sheet, neutralise, read_sheets, read_table, restore
+from tracker.spreadsheets import (
+    MAX_UNPACKED_BYTES,
+    TITLE_ROWS,
+    Sheet,
+    neutralise,
+    read_sheets,
+    read_table,
+    restore,
+)
 
 MB = 1024 * 1024
 SHEET_XML = "xl/worksheets/sheet1.xml"
@@ -276,13 +284,14 @@ def test_xml_entities_in_a_word_document_are_refused():
 
 
 def test_more_rows_than_allowed_are_refused():
-    rows = "".join(f"{n},action {n}\n" for n in range(12))
-    assert _read("plan.csv", rows.encode(), max_rows=11)[0].rows[-1][0] == 12  # the header and 11 rows
+    allowed = 1 + TITLE_ROWS + 10  # title rows above the header, the header, then the rows of data
+    rows = "".join(f"{n},action {n}\n" for n in range(allowed + 1))
+    assert _read("plan.csv", rows[:rows.index(f"{allowed},")].encode(), max_rows=10)[0].rows[-1][0] == allowed
     assert _refusal("plan.csv", rows.encode(), max_rows=10) == (
         "The file has more than 10 rows: split it into smaller files")
 
     def long(book):
-        for n in range(12):
+        for n in range(allowed + 1):
             book.active.append([n])
 
     assert _refusal("plan.xlsx", _workbook(long), max_rows=10) == (

@@ -192,6 +192,10 @@ def _value(value):
     return str(value)
 
 
+#: rows a published template may have above its header (a title, the review's name, a date)
+TITLE_ROWS = 10
+
+
 class _RowCounter:
     """Counts rows while they are read, so that a file with too many is refused before it has been read whole."""
 
@@ -211,7 +215,7 @@ class _RowCounter:
                 cells.pop()
             if cells:
                 rows.append((number, cells))
-                if len(rows) > self.max_rows + 1:  # the header and max_rows rows of data
+                if len(rows) > self.max_rows + TITLE_ROWS + 1:  # titles, the header and max_rows rows of data
                     raise _refusal(f"The file has more than {self.max_rows} rows: split it into smaller files")
         return Sheet(name, rows)
 

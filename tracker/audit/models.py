@@ -15,6 +15,9 @@ class Audited:
     __audit_exclude__ = frozenset({"created_at", "updated_at", "version"})
     #: columns whose change is recorded but whose values are never written down
     __audit_redact__ = frozenset()
+    #: why this one record changed, when it differs from the note of everything flushed with it (an imported
+    #: row names its row); not a column: it lives only until the flush that records it
+    audit_note = None
 
     @property
     def audit_partnership_id(self):

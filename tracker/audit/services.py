@@ -106,7 +106,7 @@ def _entry(obj, event, changes, actor_id, at):
         "entity_id": sa.inspect(obj).mapper.primary_key_from_instance(obj)[0],
         "entity_label": (obj.audit_label or "")[:300],
         "changes": changes,
-        "note": _note.get(),
+        "note": obj.audit_note or _note.get(),
     }
 
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.actions.models import Action, DeadlineChange
 from tracker.actions.services import is_agency_member, refresh_smart
-from tracker.audit.services import noting
 from tracker.db import length_of, utcnow
 from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, Scope, Sector
 from tracker.errors import ValidationFailed
@@ -42,7 +41,7 @@ def start_import(user, partnership, review, filename, data, max_bytes):
     read_sheets(filename, data, max_bytes, max_rows=MAX_ROWS)
     db.session.execute(sa.delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_FOR))
     pending = PendingImport(token=secrets.token_urlsafe(32), partnership_id=partnership.id,
-                            review_id=review.id if review else None, user_id=user.id if user else None,
+                            review_id=review.id if review else None, user_id=user.id,
                             filename=filename, data=data, columns=saved_columns(partnership), decisions={})
     db.session.add(pending)
     db.session.commit()
@@ -629,23 +628,28 @@ def apply_preview(partnership, plan, user):
     result = ImportResult()
     agencies = _create_agencies(partnership, plan, result)
     _remember_aliases(partnership, plan)
+    note = f"Imported from {plan.filename}"
     themes = {label_key(t.name): t for t in themes_of(partnership)}
     for name in plan.new_themes:
-        themes[label_key(name)] = Theme(partnership_id=partnership.id, name=name)
+        themes[label_key(name)] = _noted(Theme(partnership_id=partnership.id, name=name), note)
         db.session.add(themes[label_key(name)])
-    note = f"Imported from {plan.filename}"
     for review_plan in plan.reviews:
         review = review_plan.review
         if review is None:
-            with noting(note):
-                review = Review(partnership_id=partnership.id, reference=review_plan.reference,
-                                pseudonyms=NOT_PUBLISHED)
-                db.session.add(review)
-                db.session.flush()
+            review = _noted(Review(partnership_id=partnership.id, reference=review_plan.reference,
+                                   pseudonyms=NOT_PUBLISHED), note)
+            db.session.add(review)
+            db.session.flush()
             result.reviews_created += 1
         for recommendation_plan in review_plan.recommendations:
             _save_recommendation(review, recommendation_plan, agencies, themes, user, note, result)
     return result
+
+
+def _noted(record, note):
+    """The record, with the note its audit entry will carry."""
+    record.audit_note = note
+    return record
 
 
 def _create_agencies(partnership, plan, result):
@@ -654,7 +658,8 @@ def _create_agencies(partnership, plan, result):
         if item.decision.startswith("create:"):
             if len(item.name) > length_of(Agency.name):
                 raise ValidationFailed({"__form__": f"The agency name ‘{item.name[:40]}…’ is too long"})
-            agency = Agency(partnership_id=partnership.id, name=item.name, sector=Sector(item.decision[7:]))
+            agency = _noted(Agency(partnership_id=partnership.id, name=item.name, sector=Sector(item.decision[7:])),
+                            f"Added by the import of {plan.filename}")
             db.session.add(agency)
             created[item.key] = agency
             result.agencies_created += 1
@@ -677,17 +682,16 @@ def _save_recommendation(review, plan, created, themes, user, note, result):
     recommendation = plan.existing
     agencies = [_agency(a, created) for a in plan.agencies]
     theme_records = [themes[label_key(t if isinstance(t, str) else t.name)] for t in plan.themes]
-    with noting(note):
-        if recommendation is None:
-            recommendation = Recommendation(review_id=review.id, number=plan.number, actions=[])
-            db.session.add(recommendation)
-            result.recommendations_created += 1
-        elif plan.changes:
-            result.recommendations_changed += 1
-        recommendation.text, recommendation.scope = plan.text, plan.scope
-        recommendation.external_body, recommendation.component = plan.external_body, plan.component
-        recommendation.agencies, recommendation.themes = agencies, theme_records
-        db.session.flush()
+    if recommendation is None:
+        recommendation = Recommendation(review_id=review.id, number=plan.number, actions=[])
+        db.session.add(recommendation)
+        result.recommendations_created += 1
+    elif plan.changes:
+        result.recommendations_changed += 1
+    _noted(recommendation, note)
+    recommendation.text, recommendation.scope = plan.text, plan.scope
+    recommendation.external_body, recommendation.component = plan.external_body, plan.component
+    recommendation.agencies, recommendation.themes = agencies, theme_records
     for action_plan in plan.actions:
         if action_plan.existing is None:
             _create_action(review, recommendation, action_plan, created, user, note)
@@ -724,9 +728,7 @@ def _create_action(review, recommendation, plan, created, user, note):
         action.closed_by_id = user.id if user else None
         action.sign_off_reference = "Closed before the plan was imported"
     refresh_smart(action)
-    with noting(_action_note(note, plan)):
-        db.session.add(action)
-        db.session.flush()
+    db.session.add(_noted(action, _action_note(note, plan)))
 
 
 def _set_action_fields(action, plan, created):
@@ -750,26 +752,24 @@ def _set_action_fields(action, plan, created):
 
 
 def _change_action(plan, created, user, note):
-    action, values = plan.existing, plan.values
-    with noting(_action_note(note, plan)):
-        _set_action_fields(action, plan, created)
-        deadline = values["deadline"]
-        if "deadline" in values["present"] and deadline is not None and (deadline.day, deadline.is_month) != (
-                action.deadline, action.deadline_is_month):
-            if deadline.day != action.deadline:
-                db.session.add(DeadlineChange(action_id=action.id, changed_by_id=user.id if user else None,
-                                              from_date=action.deadline, to_date=deadline.day, reason=note))
-            action.original_deadline = action.original_deadline or deadline.day
-            action.deadline, action.deadline_is_month = deadline.day, deadline.is_month
-        status = ActionStatus(values["status"])
-        if {"status", "completion", "completed_on"} & values["present"] and status is not action.status:
-            action.status = status
-            if status is not ActionStatus.COMPLETED:
-                action.completed_on, action.completed_is_month = None, False
-            if status is ActionStatus.BLOCKED and not action.blocked_reason:
-                action.blocked_reason = "Recorded as blocked in the imported plan"
-        refresh_smart(action)
-        db.session.flush()
+    action, values = _noted(plan.existing, _action_note(note, plan)), plan.values
+    _set_action_fields(action, plan, created)
+    deadline = values["deadline"]
+    if "deadline" in values["present"] and deadline is not None and (deadline.day, deadline.is_month) != (
+            action.deadline, action.deadline_is_month):
+        if deadline.day != action.deadline:
+            db.session.add(DeadlineChange(action_id=action.id, changed_by_id=user.id if user else None,
+                                          from_date=action.deadline, to_date=deadline.day, reason=note))
+        action.original_deadline = action.original_deadline or deadline.day
+        action.deadline, action.deadline_is_month = deadline.day, deadline.is_month
+    status = ActionStatus(values["status"])
+    if {"status", "completion", "completed_on"} & values["present"] and status is not action.status:
+        action.status = status
+        if status is not ActionStatus.COMPLETED:
+            action.completed_on, action.completed_is_month = None, False
+        if status is ActionStatus.BLOCKED and not action.blocked_reason:
+            action.blocked_reason = "Recorded as blocked in the imported plan"
+    refresh_smart(action)
 
 
 def _theme_line(names):

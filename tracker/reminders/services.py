@@ -94,17 +94,21 @@ def _set_next(rows):
                            .values(next_reminder_on=sa.bindparam("next")), rows)
 
 
-def schedule_action(action, session):
-    """Called as an action is flushed: a new or moved deadline starts a fresh series; done actions stop."""
+def schedule_action(action, session, policies):
+    """Called as an action is flushed: a new or moved deadline starts a fresh series; done actions stop.
+    `policies` holds each partnership's policy once read, so that a flush of many actions reads it once."""
     status = action.status if action.status is not None else ActionStatus.NOT_STARTED  # the insert's default
     if action.deadline is None or status not in OPEN_STATUSES:
         action.next_reminder_on = None
         return
-    record = session.scalar(sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id == action.partnership_id))
-    action.next_reminder_on = schedule.first_reminder_on(action.deadline, schedule.Policy.of(record))
+    if action.partnership_id not in policies:
+        policies[action.partnership_id] = schedule.Policy.of(session.scalar(
+            sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id == action.partnership_id)))
+    action.next_reminder_on = schedule.first_reminder_on(action.deadline, policies[action.partnership_id])
 
 
 def _before_flush(session, _context, _instances):
+    policies = {}
     for action in list(session.new) + list(session.dirty):
         if not isinstance(action, Action):
             continue
@@ -112,7 +116,7 @@ def _before_flush(session, _context, _instances):
         changed = state.pending or any(state.attrs[name].history.has_changes()
                                        for name in ("deadline", "status"))
         if changed:
-            schedule_action(action, session)
+            schedule_action(action, session, policies)
 
 
 def install():
