@@ -15,16 +15,14 @@ import io
 import os
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
-
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reminders import Queries, fresh_app  # noqa: E402
+from reminders import fresh_app  # noqa: E402
+from reports import timed  # noqa: E402
 
 from tracker.audit.services import acting_as  # noqa: E402
 from tracker.extensions import db  # noqa: E402
@@ -55,16 +53,6 @@ def workbook():
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def timed(function):
-    """Time and queries, with nothing else watching (tracemalloc would slow Python several times over)."""
-    queries = Queries(db.engine)
-    started = time.perf_counter()
-    result = function()
-    elapsed = time.perf_counter() - started
-    sa.event.remove(db.engine, "before_cursor_execute", queries._one)
-    return result, elapsed, queries.count
 
 
 def peak_memory(function):
@@ -118,8 +106,9 @@ def main():
         figures["confirm"] = (elapsed, peak_memory(lambda: save(reviews[1])), queries)
     print(f"{url.split(':')[0]}: {ROWS:,} rows, {len(data) / 1024:.0f} KB workbook")
     base = figures["baseline"][0]
-    for name, label in (("baseline", "baseline (openpyxl read-only into tuples)"), ("read", "read (bounded reader)"),
-                        ("preview", "preview (read, check, compare)"), ("confirm", "confirm (preview again, write, commit)")):
+    for name, label in (("baseline", "baseline (openpyxl read-only into tuples)"),
+                        ("read", "read (bounded reader)"), ("preview", "preview (read, check, compare)"),
+                        ("confirm", "confirm (preview again, write, commit)")):
         elapsed, memory, queries = figures[name]
         print(f"  {label:42} {elapsed:6.2f} s  x{elapsed / base:4.2f}  peak {memory:5.1f} MB  {queries} queries")
     print(f"  {result}")
