@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 DEMO_PASSWORD ?= demo-tracker-2026
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# links in emails and the calendar feed follow the address `make run` serves on, unless set in the environment
+TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install test-tools run test migrate demo clean
 
@@ -38,8 +40,9 @@ demo: migrate
 
 ## Set up everything and serve the tracker on http://127.0.0.1:5000, with its scheduler beside it
 run: demo
-	$(FLASK) tracker scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+	TRACKER_BASE_URL='$(TRACKER_BASE_URL)' $(FLASK) tracker scheduler & scheduler=$$!; \
+		trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+		TRACKER_BASE_URL='$(TRACKER_BASE_URL)' $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install and run every test (on PostgreSQL too when DATABASE_URL points at one)
 test: install test-tools

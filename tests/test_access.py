@@ -12,6 +12,9 @@ UPDATER, STRATEGIC, REOPENER = "updater", "strategic", "reopener"
 REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER = "creator", "review viewer", "review editor", "panel"
 #: reads the partnership's reports (agency leads limited to their agency, which test_reports checks)
 REPORTS = "reports"
+#: reads the regional and national register: a review panel, the strategic group or a coordinator (each sees the
+#: rows of the reviews they can open, which tests/reports/test_confidential_everywhere.py checks)
+REGISTER = "register"
 #: the person who uploaded a plan, and nobody else (others are told it does not exist)
 UPLOADER = "uploader"
 
@@ -48,6 +51,9 @@ ACCESS = {
     "actions.reassign": COORDINATOR,
     "actions.confirm_assurance": COORDINATOR,
     "actions.post_update": UPDATER,
+    "actions.sign_off_queue": MEMBER,
+    "actions.deadline_rule": COORDINATOR,
+    "actions.decide_move": COORDINATOR,
     "actions.move_deadline": UPDATER,
     "actions.sign_off": STRATEGIC,
     "actions.reopen": REOPENER,
@@ -62,8 +68,9 @@ ACCESS = {
     "reviews.delete_recommendation": REVIEW_EDITOR,
     "reviews.record_response": REVIEW_EDITOR,
     "reviews.manage_panel": PANEL_MANAGER,
+    "reviews.publish_review": PANEL_MANAGER,
     "reviews.remove_panel_member": PANEL_MANAGER,
-    "reviews.external_register": COORDINATOR,
+    "reviews.external_register": REGISTER,
     "reviews.manage_themes": COORDINATOR,
     "reviews.remove_theme": COORDINATOR,
     "plans.upload_plan": REVIEW_EDITOR,
@@ -105,13 +112,13 @@ ACCESS = {
 #: who each test person is, and which access levels they pass in partnership P
 _REVIEW_ALL = {REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER}
 PEOPLE = {
-    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, *_REVIEW_ALL},
-    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, *_REVIEW_ALL},
-    "panel chair": {SIGNED_IN, MEMBER, UPLOADER, *_REVIEW_ALL},
-    "panel member": {SIGNED_IN, MEMBER, REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR},
+    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, REGISTER, *_REVIEW_ALL},
+    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, REGISTER, *_REVIEW_ALL},
+    "panel chair": {SIGNED_IN, MEMBER, UPLOADER, REGISTER, *_REVIEW_ALL},
+    "panel member": {SIGNED_IN, MEMBER, REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, REGISTER},
     "agency lead": {SIGNED_IN, MEMBER, UPDATER, REPORTS},
     "lead of another agency": {SIGNED_IN, MEMBER, REPORTS},
-    "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER, REPORTS},
+    "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER, REPORTS, REGISTER},
     "viewer": {SIGNED_IN, MEMBER, REPORTS},
     "coordinator elsewhere": {SIGNED_IN},
 }
@@ -141,6 +148,10 @@ def world(app, make):
         membership_id = db.session.scalar(
             db.select(Membership.id).where(Membership.user_id == people["viewer"].id))
     action = make.action(p, lead_agency=agency, owner=people["agency lead"])
+    from tracker.actions.models import DeadlineChange
+
+    change = make.save(DeadlineChange(action_id=action.id, changed_by_id=people["agency lead"].id, to_date=__import__(
+        "datetime").date(2031, 1, 1), reason="Waiting for funding", status="requested"))
     update = make.update(action, people["agency lead"], evidence=("minutes.txt", b"Minutes of the meeting"))
     from tracker.reports.models import Meeting
 
@@ -175,7 +186,7 @@ def world(app, make):
               "membership_id": membership_id, "token": token, "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
-              "kind": "csv", "message_id": 1, "meeting_id": meeting.id}
+              "kind": "csv", "message_id": 1, "meeting_id": meeting.id, "change_id": change.id}
     return people, values
 
 

@@ -67,9 +67,14 @@ def remind(day, dry_run):
     if dry_run:
         click.echo(f"Dry run for {day}: {plan.message_count} email(s) would be sent; nothing was recorded.")
         return
+    from tracker.notifications.services import check_responses, send_morning_emails
+
+    check_responses(day)
+    morning = send_morning_emails()
     sent, failed = deliver_outbox()
     click.echo(f"Run for {day}: {len(plan.logs)} reminder decision(s) recorded, {plan.message_count} email(s) "
-               f"queued; {sent} sent, {failed} failed (failures are retried).")
+               f"queued, {morning} morning email(s) of hand-offs; {sent} sent, {failed} failed (failures are "
+               "retried).")
 
 
 @tracker_cli.command("scheduler")

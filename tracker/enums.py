@@ -151,3 +151,23 @@ class DigestFrequency(LabelledEnum):
 class ReminderOutcome(LabelledEnum):
     SENT = "sent", "Queued for sending"
     SUPERSEDED = "superseded", "Not sent: a later reminder replaced it"
+
+
+class DeadlineApproval(LabelledEnum):
+    """Which deadline moves by the people delivering an action wait for the coordinator's (or panel chair's) yes."""
+
+    NONE = "none", "No move needs approval"
+    ANY = "any", "Every move needs approval"
+    LONGER = "longer", "A move of more than the number of days below needs approval"
+    REPEATED = "repeated", "A second or later move needs approval"
+
+
+class MoveStatus(LabelledEnum):
+    REQUESTED = "requested", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class HandoffFrequency(LabelledEnum):
+    IMMEDIATE = "immediate", "As each happens"
+    DAILY = "daily", "In one email each morning"

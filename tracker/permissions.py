@@ -107,32 +107,74 @@ def _reopens(user, action):
     return _signs_off(user, action) or _coordinator(user, action)
 
 
-def visible_actions(user):
-    """The SQL twin of _sees_action, for lists and reports: which actions this person may see at all."""
+def visible_reviews(user, by_email=False):
+    """The SQL twin of _sees_review, and the one rule of every report, export, pack and feed: a review, its
+    reference, pseudonym, recommendations and addressees, and the actions that answer it, reach a reader only
+    where this holds. An email leaves the tracker's sign-in, so by email only what every member may open counts:
+    published reviews."""
+    import sqlalchemy as sa
+
+    from tracker.enums import ReviewStatus
+    from tracker.partnerships.models import Membership
+    from tracker.reviews.models import PanelMember, Review
+
+    published = Review.status == ReviewStatus.PUBLISHED
+    if _is_admin(user):
+        return published if by_email else sa.true()
+    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
+    if by_email:
+        return sa.and_(Review.partnership_id.in_(mine), published)
+    coordinating = mine.where(Membership.role == Role.COORDINATOR)
+    my_panels = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id)
+    return sa.or_(Review.partnership_id.in_(coordinating),
+                  sa.and_(Review.partnership_id.in_(mine), sa.or_(published, Review.id.in_(my_panels))))
+
+
+def visible_actions(user, by_email=False):
+    """The SQL twin of _sees_action, for lists and reports: the actions this person may open. An action of a
+    review they cannot open only where their agency delivers it or they own it, and never by email."""
     import sqlalchemy as sa
 
     from tracker.actions.models import Action
     from tracker.partnerships.models import Membership
-    from tracker.reviews.models import PanelMember, Recommendation, Review
+    from tracker.reviews.models import Recommendation, Review
 
-    if _is_admin(user):
+    if _is_admin(user) and not by_email:
         return sa.true()
+    of_open_reviews = sa.select(Recommendation.id).join(Review).where(visible_reviews(user, by_email))
+    opened = sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.in_(of_open_reviews))
+    if _is_admin(user):
+        return opened
     mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
+    if by_email:
+        return sa.and_(Action.partnership_id.in_(mine), opened)
     coordinating = mine.where(Membership.role == Role.COORDINATOR)
     led_agencies = sa.select(Membership.agency_id).where(Membership.user_id == user.id,
                                                          Membership.role == Role.AGENCY_LEAD)
-    confidential = sa.select(Recommendation.id).join(Review).where(Review.status != "published")
-    on_my_panels = sa.select(Recommendation.id).join(PanelMember, PanelMember.review_id == Recommendation.review_id) \
-        .where(PanelMember.user_id == user.id)
-    return sa.or_(
-        Action.partnership_id.in_(coordinating),
-        sa.and_(Action.partnership_id.in_(mine), Action.recommendation_id.in_(on_my_panels)),
-        sa.and_(
-            Action.partnership_id.in_(mine),
-            sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.not_in(confidential),
-                   Action.lead_agency_id.in_(led_agencies), Action.owner_id == user.id),
-        ),
-    )
+    return sa.or_(Action.partnership_id.in_(coordinating),
+                  sa.and_(Action.partnership_id.in_(mine),
+                          sa.or_(opened, Action.lead_agency_id.in_(led_agencies), Action.owner_id == user.id)))
+
+
+def signed_off_by_strategic_group():
+    """The SQL twin of _signs_off for the strategic group: the actions it closes (a review's are its panel's)."""
+    from tracker.actions.models import Action
+
+    return Action.recommendation_id.is_(None)
+
+
+def _reads_register(user, partnership):
+    """The regional and national register: coordinators, the strategic group and the review panels, each reading
+    the rows of the reviews they can open."""
+    import sqlalchemy as sa
+
+    from tracker.extensions import db
+    from tracker.reviews.models import PanelMember, Review
+
+    if _coordinator(user, partnership) or Role.STRATEGIC_MEMBER in roles_in(user, partnership.id):
+        return True
+    return _member(user, partnership) and bool(db.session.scalar(sa.select(sa.exists().where(
+        PanelMember.user_id == user.id, PanelMember.review_id == Review.id, Review.partnership_id == partnership.id))))
 
 
 #: (verb, type name) -> rule. A pair not listed is refused.
@@ -149,6 +191,8 @@ RULES = {
     ("edit", "Action"): _edits_action,
     ("update", "Action"): _updates_action,
     ("move_deadline", "Action"): _moves_deadline,
+    ("approve_deadline", "Action"): lambda user, action: _coordinator(user, action) or (
+        _review_of(action) is not None and _on_panel(user, _review_of(action), as_chair=True)),
     ("sign_off", "Action"): _signs_off,
     ("reopen", "Action"): _reopens,
     ("confirm_assurance", "Action"): _coordinator,
@@ -159,11 +203,12 @@ RULES = {
     ("manage_meetings", "Partnership"): _coordinator,
     ("view", "Benchmark"): _member,
     ("edit", "Benchmark"): _coordinator,
-    ("view_register", "Partnership"): _coordinator,
+    ("view_register", "Partnership"): _reads_register,
     ("manage_themes", "Partnership"): _coordinator,
     ("view", "Review"): _sees_review,
     ("edit", "Review"): _builds_plan,
     ("manage_panel", "Review"): lambda user, review: _coordinator(user, review) or _on_panel(user, review, True),
+    ("publish", "Review"): lambda user, review: _coordinator(user, review) or _on_panel(user, review, True),
     ("view", "Recommendation"): lambda user, rec: _sees_review(user, rec.review),
     ("edit", "Recommendation"): lambda user, rec: _builds_plan(user, rec.review),
 }

@@ -54,10 +54,12 @@ class Leadership:
 
 
 def reminder_job(app, leadership):
-    """07:00 on weekdays: remind and escalate (a bank holiday is skipped and caught up the next working day), and
-    send the packs of meetings now close enough."""
+    """07:00 on weekdays: remind and escalate (a bank holiday is skipped and caught up the next working day), send
+    the packs of meetings now close enough, flag responses due from bodies outside the partnership, and send the
+    morning email of hand-offs."""
     from tracker.actions.state import london_today
     from tracker.email import deliver_outbox
+    from tracker.notifications.services import check_responses, send_morning_emails
     from tracker.reminders.services import run_reminders
     from tracker.reports.meetings import send_due_packs
 
@@ -67,6 +69,8 @@ def reminder_job(app, leadership):
         today = london_today()
         run_reminders(today)
         send_due_packs(today)
+        check_responses(today)
+        send_morning_emails()
         deliver_outbox()
         db.session.remove()
 

@@ -234,7 +234,17 @@ def _get_email(app, user_id):
     return _get(app, User, id=user_id).email
 
 
+def _rule(app, plan, rule, days=28):
+    from tracker.partnerships.models import Partnership
+
+    with app.app_context():
+        partnership = db.session.get(Partnership, plan["p"].id)
+        partnership.deadline_approval, partnership.deadline_approval_days = rule, days
+        db.session.commit()
+
+
 def test_deadline_moves_keep_the_original_and_the_reason(app, make, plan):
+    _rule(app, plan, "none")  # this partnership trusts its leads to move their own deadlines
     first = london_today() + timedelta(days=30)
     action = _action(make, plan, deadline=first)
     lead = plan["browser"]("police_lead")

@@ -82,10 +82,12 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
 
     sign_in(page, live_server, "chair@example.org", PASSWORD)
     page.goto(review_url)
-    page.get_by_role("link", name="Edit details and stage").click()
-    page.get_by_label("Stage").select_option(label="Published")
+    page.get_by_role("link", name="Publish the review").click()
+    expect(page.get_by_text("1 viewer")).to_be_visible()
+    screenshot("review-publish")
+    assert_accessible()
     page.get_by_label("Date published").fill("20/11/2026")
-    page.get_by_role("button", name="Save review").click()
+    page.get_by_role("button", name="Publish the review").click()
     expect(page.get_by_text("Published, 20 November 2026")).to_be_visible()
     sign_out(page)
 

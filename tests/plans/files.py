@@ -13,7 +13,8 @@ HOME_OFFICE_HEADER = ["Recommendation", "Scope of recommendation (i.e. local or 
                       "Date of Completion and Outcome"]
 
 #: the shape of a published plan: numbers in the recommendation cell's row only, blank cells under a merged
-#: recommendation, completion as free text, one row naming an addressee with no action yet
+#: recommendation, completion as free text, one row naming an addressee with no action yet, dates as people type
+#: them and one as Excel stores it
 HOME_OFFICE_ROWS = [
     ["1. Agencies should share MARAC outcomes with the victim's GP.", "Local",
      "Publish a protocol for sharing MARAC outcomes with GPs", "MPS", "Draft agreed by the LMC", "31/10/2016",
@@ -22,8 +23,8 @@ HOME_OFFICE_ROWS = [
      "Two sessions booked", "October 2016", "Ongoing"],
     ["2. Housing should ask every applicant about domestic abuse.", "Local", "", "MK Housing", "", "", ""],
     ["3. The Home Office should update its statutory guidance on DHRs.", "National",
-     "Write to the Home Office with the panel's findings", "Home Office", "", "31-Oct-16",
-     "31/10/2016 – letter sent"],
+     "Write to the Home Office with the panel's findings", "Home Office", "", date(2016, 10, 31),
+     "31-Oct-16 – letter sent"],
 ]
 
 

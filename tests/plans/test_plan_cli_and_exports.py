@@ -72,6 +72,24 @@ def test_rows_to_correct_refuse_the_whole_file_with_a_non_zero_exit(app, partner
     assert (_count(app, Review), _count(app, Action)) == (0, 0)
 
 
+def test_a_register_without_review_creates_each_review_its_sheets_name(app, partnership, tmp_path):
+    header = ["Recommendation number", "Recommendation", "Scope", "Lead agency", "Action"]
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(files.xlsx([["1", "First lesson", "Local", "MK Housing", "Act"]], header=header, title_rows=(),
+                                sheet_title="DHR 2018-01",
+                                extra_sheets=[("DHR 2019-04", header, [["1", "Second lesson", "Local",
+                                                                        "MK Housing", "Act too"]])]))
+    result = _run(app, "import-plan", "--partnership", partnership.name, str(path))
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 new reviews, 2 new recommendations, 2 new actions." in result.output
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(Review.reference))) == ["DHR 2018-01", "DHR 2019-04"]
+    out = tmp_path / "out.csv"
+    assert _run(app, "export-plan", "--partnership", partnership.name, "--format", "csv", str(out)).exit_code == 0
+    exported = out.read_text(encoding="utf-8-sig")
+    assert exported.startswith("Review,Recommendation number") and "DHR 2019-04,1,Second lesson" in exported
+
+
 def test_an_unknown_partnership_is_a_usage_error(app, tmp_path):
     path = tmp_path / "plan.csv"
     path.write_bytes(b"Recommendation,Action\n")

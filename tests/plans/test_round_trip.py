@@ -127,6 +127,8 @@ def test_export_import_export_is_identical_for_any_plan_the_forms_can_create(ctx
                                       cost=Decimal("1500.50"), funding="", staff_time="", within=True,
                                       review_arrangement="", objective="", status=ActionStatus.CLOSED,
                                       completed_on=date(2026, 1, 2), completion_note="'done")])])
+    @example(spec=[dict(number="¹", text="0", scope=Scope.LOCAL, agencies={0}, external="", themes=set(),
+                        component="", actions=[])])  # a digit that is not a decimal digit once broke the sort
     def round_trip(spec):
         p, review = _build(make, spec)
         first = _exported(p, review, kind)

@@ -73,8 +73,9 @@ def test_the_page_shows_who_the_next_run_will_remind(app, setting, make):
 def test_people_choose_weekly_upcoming_reminders(app, setting):
     page = setting["as_owner"].get("/account/preferences")
     assert "cannot be switched off" in text(page)
-    setting["as_owner"].post("/account/preferences", {"upcoming_frequency": "weekly"})
+    setting["as_owner"].post("/account/preferences", {"upcoming_frequency": "weekly", "handoff_frequency": "daily"})
     from tracker.accounts.models import User
 
     with app.app_context():
-        assert db.session.get(User, setting["owner"].id).upcoming_frequency.value == "weekly"
+        person = db.session.get(User, setting["owner"].id)
+        assert (person.upcoming_frequency.value, person.handoff_frequency.value) == ("weekly", "daily")

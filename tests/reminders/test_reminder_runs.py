@@ -94,7 +94,8 @@ def test_an_action_without_an_owner_goes_to_the_coordinator(mail_app, smtp_serve
     run(mail_app)
     [message] = smtp_server.messages
     assert message["To"] == "cora@example.org"
-    assert "no owner: please assign one" in message.get_body(("plain",)).get_content()
+    assert "You are receiving this as coordinator: the action has no owner. Please give it an owner." in \
+        message.get_body(("plain",)).get_content()
 
 
 def test_a_closed_or_completed_action_gets_nothing(mail_app, smtp_server, world):

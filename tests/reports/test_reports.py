@@ -55,22 +55,30 @@ def scope(user, world):
     return services.scope_for(db.session.get(User, user.id), db.session.get(Partnership, world["p"].id))
 
 
-def test_overdue_report_groups_counts_and_masks(ctx, world):
+def test_overdue_report_groups_counts_and_withholds_what_the_reader_cannot_open(ctx, world):
     report = services.overdue_report(scope(world["chair"], world), TODAY)
-    assert report.total == 3 and report.longest == 40 and report.average == round((10 + 40 + 3) / 3)
+    assert report.total == 2 and report.longest == 40 and report.average == 25
     assert {agency: [r.days_overdue for r in rows] for agency, rows in report.by_agency.items()} == {
-        "MK Housing": [3], "Thames Valley Police": [40, 10]}
-    assert set(report.by_source) == {"DHR 2024-01", "DHR 2025-09", "Partnership strategy action plan"}
+        "Thames Valley Police": [40, 10]}  # the unpublished review's action, and the agency it tasks, are left out
+    assert set(report.by_source) == {"DHR 2024-01", "Partnership strategy action plan"}
     late = next(r for r in report.rows if r.days_overdue == 10)
     assert (late.owner, late.last_update, late.escalation) == ("Tom Reid", "Draft with the LMC", "Not yet escalated")
-    secret = next(r for r in report.rows if r.agency == "MK Housing")
-    assert secret.is_masked and secret.title == services.MASKED  # the chair cannot see the unpublished review
+    assert report.withheld_note == "1 overdue action from a review not yet published is not shown."
 
 
 def test_the_coordinator_sees_the_confidential_action_in_full(ctx, world, make):
     coordinator = make.member(world["p"], "coordinator")
     report = services.overdue_report(scope(coordinator, world), TODAY)
-    assert "Ask about abuse at assessment" in [r.title for r in report.rows]
+    assert "Ask about abuse at assessment" in [r.title for r in report.rows] and report.withheld == 0
+    assert "DHR 2025-09" in report.by_source
+
+
+def test_the_delivering_agency_reads_its_action_but_not_the_review_it_answers(ctx, world):
+    report = services.overdue_report(scope(world["ann"], world), TODAY)
+    [row] = report.rows
+    assert row.title == "Ask about abuse at assessment" and row.source == services.UNPUBLISHED_SOURCE
+    assert [r["reference"] for r in services.progress_report(scope(world["ann"], world), TODAY).reviews] == [
+        "DHR 2024-01"]
 
 
 def test_an_agency_lead_reads_only_their_agency(ctx, world):
@@ -82,20 +90,24 @@ def test_an_agency_lead_reads_only_their_agency(ctx, world):
 
 def test_overdue_filters(ctx, world):
     report = services.overdue_report(scope(world["chair"], world), TODAY, agency_id=world["housing"].id)
-    assert [r.agency for r in report.rows] == ["MK Housing"]
+    assert report.rows == [] and report.withheld == 1
+    report = services.overdue_report(scope(world["chair"], world), TODAY, agency_id=world["police"].id)
+    assert [r.agency for r in report.rows] == ["Thames Valley Police"] * 2 and report.withheld == 0
     report = services.overdue_report(scope(world["chair"], world), TODAY, source="strategy")
     assert [r.days_overdue for r in report.rows] == [10]
 
 
 def test_progress_report_counts_and_rates(ctx, world):
     report = services.progress_report(scope(world["chair"], world), TODAY)
-    assert report.total == 6 and report.done == 2 and report.completion_rate == 33
+    assert report.total == 5 and report.done == 2 and report.completion_rate == 40
     assert (report.on_time, report.late) == (1, 1)
-    assert report.by_rag[services.Rag.RED] == 3 and report.by_rag[services.Rag.CLOSED] == 1
+    assert report.by_rag[services.Rag.RED] == 2 and report.by_rag[services.Rag.CLOSED] == 1
     plans = {r["reference"]: r for r in report.reviews}
+    assert set(plans) == {"DHR 2024-01"}  # the chair cannot open DHR 2025-09
     assert plans["DHR 2024-01"]["recommendations"] == 1 and plans["DHR 2024-01"]["without_action"] == 0
     trend = report.trend[-1]
-    assert trend["open"] == 5 and trend["overdue"] == 3
+    assert trend["open"] == 4 and trend["overdue"] == 2
+    assert report.withheld_note == "1 action from a review not yet published is not shown."
 
 
 def test_learning_report_marks_recurring_and_mostly_overdue_themes(ctx, world, make):
@@ -107,11 +119,17 @@ def test_learning_report_marks_recurring_and_mostly_overdue_themes(ctx, world, m
     for rec in db.session.scalars(sa.select(Recommendation)):
         rec.themes = [themes["Information sharing"]]
     db.session.commit()
-    report = services.learning_report(scope(world["chair"], world), TODAY)
+    coordinator = make.member(world["p"], "coordinator")
+    report = services.learning_report(scope(coordinator, world), TODAY)
     [line] = report["themes"]
     assert (line.theme, line.recommendations, line.reviews, line.actions, line.overdue) == (
         "Information sharing", 2, 2, 2, 2)
     assert line.recurs and line.mostly_overdue
+    report = services.learning_report(scope(world["chair"], world), TODAY)  # DHR 2025-09 is not theirs to open
+    [line] = report["themes"]
+    assert (line.recommendations, line.reviews, line.actions, line.recurs) == (1, 1, 1, False)
+    assert [a["agency"] for a in report["agencies"]] == ["Thames Valley Police"]
+    assert report["withheld_note"] == "1 recommendation from a review not yet published is not shown."
 
 
 def _sign_in(make, app, world, person):
@@ -126,7 +144,8 @@ def test_the_overdue_report_as_pdf_xlsx_and_csv(app, make, world):
     browser = _sign_in(make, app, world, world["chair"])
     base = f"/partnerships/{world['p'].id}/reports/overdue"
     page = text(browser.get(base))
-    assert "3 overdue actions" in page and "Thames Valley Police: 2 overdue" in page
+    assert "2 overdue actions" in page and "Thames Valley Police: 2 overdue" in page
+    assert "1 overdue action from a review not yet published is not shown." in page
 
     pdf = browser.get(base + ".pdf")
     assert pdf.mimetype == "application/pdf"
@@ -134,7 +153,7 @@ def test_the_overdue_report_as_pdf_xlsx_and_csv(app, make, world):
     content = " ".join(page.extract_text() for page in reader.pages)
     assert "Publish MARAC protocol" in content and "Train response officers" in content
     assert "OFFICIAL-SENSITIVE" in content and "Page 1 of" in content and "Milton Keynes" in content
-    assert "Adult Z" not in content and "Ask about abuse" not in content
+    assert "Adult Z" not in content and "Ask about abuse" not in content and "DHR 2025-09" not in content
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / "overdue-report.pdf").write_bytes(pdf.data)
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(SCREENSHOTS / "overdue-report.pdf"),
@@ -144,10 +163,12 @@ def test_the_overdue_report_as_pdf_xlsx_and_csv(app, make, world):
     sheet = load_workbook(io.BytesIO(browser.get(base + ".xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("Lead agency", "Source", "Action")
-    assert sorted(r[5] for r in rows[1:]) == [3, 10, 40]
+    assert sorted(r[5] for r in rows[1:]) == [10, 40]
 
     csv_text = browser.get(base + ".csv").get_data(as_text=True)
-    assert "Publish MARAC protocol" in csv_text and csv_text.count("\n") == 4
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    assert lines[1].startswith("Overdue actions,Lead agency,Source,Action")
+    assert [line.split(",")[0] for line in lines[2:]] == ["Overdue actions"] * 2 + ["Overdue responses"]
 
 
 def test_a_strategic_member_of_another_partnership_cannot_read_these_reports(app, make, world):

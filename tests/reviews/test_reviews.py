@@ -43,7 +43,7 @@ def test_a_panel_member_who_starts_a_review_chairs_its_panel(app, setting):
     ({"reference": ""}, "reference", "Enter the review's reference"),
     ({"pseudonyms": ""}, "pseudonyms", "Enter the pseudonym used for the victim"),
     ({"death_year": "1850"}, "death_year", "Enter a year from 1990"),
-    ({"status": "published"}, "published_on", "Enter the date the review was published"),
+    ({"status": "published"}, "status", "Not a valid choice"),
     ({"decision_on": "1/6/2025", "commissioned_on": "1/5/2025"}, "commissioned_on", "cannot be before"),
     ({"decision_on": "soon"}, "decision_on", "Enter a real date"),
 ])
@@ -186,3 +186,38 @@ def test_someone_outside_the_partnership_cannot_join_a_panel(app, setting, make)
     review = make.review(setting["p"])
     response = setting["coordinator"].post(f"/reviews/{review.id}/panel", {"user_id": str(outsider.id)})
     assert "Choose a person from this partnership" in text(response)
+
+
+def test_publishing_is_the_coordinators_or_chairs_decision_shown_first_and_audited(app, make, as_user):
+    from datetime import date
+
+    from tracker.audit.models import AuditEntry
+
+    p = make.partnership()
+    chair, member = make.member(p, "panel_member"), make.member(p, "panel_member")
+    make.member(p, "viewer")
+    make.member(p, "agency_lead", agency=make.agency(p))
+    review = make.review(p, panel=[(chair, True), (member, False)])
+    assert as_user(member).get(f"/reviews/{review.id}/publish").status_code == 403
+    refused = as_user(member).post(f"/reviews/{review.id}/edit", _review_form(status="published",
+                                                                              published_on="1/11/2026"))
+    assert 'id="status-error"' in refused.get_data(as_text=True)
+    planned = as_user(chair).post(f"/reviews/{review.id}/edit", _review_form(
+        planned_publication_on="1/2/2027", embargo_note="Until the inquest ends"))
+    assert planned.status_code == 302
+    page = as_user(chair).get(f"/reviews/{review.id}/publish")
+    words = text(page)
+    assert "1 agency lead" in words and "1 viewer" in words and "Until the inquest ends" in words
+    assert "Planned publication date: 1 February 2027" in words
+    future = as_user(chair).post(f"/reviews/{review.id}/publish", {"published_on": "1/1/2099"})
+    assert "cannot be in the future" in text(future)
+    done = as_user(chair).post(f"/reviews/{review.id}/publish", {"published_on": "20/11/2026"})
+    assert done.status_code == 302
+    with app.app_context():
+        published = db.session.get(Review, review.id)
+        assert published.is_published and published.published_on == date(2026, 11, 20)
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "Review",
+                                                               AuditEntry.event == "update")
+                                  .order_by(AuditEntry.id.desc()))
+        assert entry.user_id == chair.id and entry.changes["status"][1] == "published"
+        assert entry.note.startswith("Published by")

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
-from tracker.enums import DigestFrequency, TokenPurpose
+from tracker.enums import DigestFrequency, HandoffFrequency, TokenPurpose
 from tracker.extensions import db
 
 
@@ -34,6 +34,10 @@ class User(Audited, TimestampMixin, db.Model):
     #: how often to hear about upcoming deadlines (overdue notices and escalations always come daily)
     upcoming_frequency: Mapped[DigestFrequency] = mapped_column(
         enum_column(DigestFrequency), nullable=False, default=DigestFrequency.DAILY, server_default="daily")
+    #: how news of hand-offs (a closure claimed, a deadline move to approve…) reaches the person
+    handoff_frequency: Mapped[HandoffFrequency] = mapped_column(
+        enum_column(HandoffFrequency), nullable=False, default=HandoffFrequency.IMMEDIATE,
+        server_default=HandoffFrequency.IMMEDIATE.value)
 
     #: the calendar feed's secret, hashed; replacing it revokes the old address
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

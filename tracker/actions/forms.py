@@ -2,6 +2,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -9,11 +10,19 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput
 
 from tracker.actions.evidence import ALLOWED_DESCRIPTION
-from tracker.enums import UPDATE_STATUSES, ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, Rag
+from tracker.enums import (
+    UPDATE_STATUSES,
+    ActionSource,
+    ActionStatus,
+    ClosureOutcome,
+    DeadlineApproval,
+    LeadAssessment,
+    Rag,
+)
 from tracker.forms import Form, MoneyField, UKDateField, options
 
 #: CCR components an action can be linked to (the benchmark frameworks' components, 2020 and 2013 wording)
@@ -33,6 +42,8 @@ COMPONENTS = [
     ("diversity", "Diversity"),
 ]
 COMPONENT_LABELS = dict(COMPONENTS)
+#: hand-offs an action can be waiting on, for the action list's filter
+WAITING = [("approval", "A deadline move to approve"), ("owner", "An owner")]
 
 
 def _optional_int(value):
@@ -109,6 +120,34 @@ class DeadlineForm(Form):
     version = HiddenField()
 
 
+class SignOffManyForm(Form):
+    action_ids = SelectMultipleField("Actions to sign off", choices=[], coerce=int, validate_choice=False,
+                                     option_widget=CheckboxInput())
+    reference = StringField("Meeting or minute reference", validators=[Length(max=300)],
+                            description="For example, 'Strategic group, 12 March 2027, minute 6'. The same for every "
+                                        "action chosen; each is closed as implemented as planned.")
+    closed_on = UKDateField("Date signed off")
+
+
+class DeadlineRuleForm(Form):
+    deadline_approval = RadioField("Which deadline moves need approval", choices=options(DeadlineApproval.choices()),
+                                   validators=[DataRequired("Choose which moves need approval")],
+                                   description="Moves asked for by agency leads and owners. Coordinators (and a "
+                                               "review's panel chair) approve them, and move deadlines themselves "
+                                               "at once.")
+    deadline_approval_days = IntegerField("Number of days", validators=[
+        DataRequired("Enter a number of days"), NumberRange(1, 365, "Enter a number of days from 1 to 365")],
+        render_kw={"inputmode": "numeric", "style": "max-width:6em"},
+        description="For the rule on moves of more than a number of days.")
+
+
+class MoveDecisionForm(Form):
+    decision = RadioField("Your decision", choices=options([("approve", "Approve the new deadline"),
+                                                           ("refuse", "Refuse: the current deadline stands")]),
+                          validators=[DataRequired("Choose whether to approve the move")])
+    reason = TextAreaField("Reason", description="Needed to refuse; the people delivering the action are told it.")
+
+
 class SignOffForm(Form):
     outcome = RadioField("Outcome", choices=options(ClosureOutcome.choices()),
                          validators=[DataRequired("Choose the outcome")])
@@ -148,6 +187,7 @@ class FilterForm(Form):
     overdue = BooleanField("Overdue only")
     source = SelectField("Source", choices=options(ActionSource.choices(), blank="Any source"))
     component = SelectField("CCR component", choices=options(COMPONENTS, blank="Any component"))
+    waiting = SelectField("Waiting for", choices=options(WAITING, blank="Anything"))
     sort = SelectField("Sort by", choices=options([("deadline", "Deadline, soonest first"),
                                                    ("-deadline", "Deadline, latest first"),
                                                    ("title", "Action, A to Z")]))

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, UTCDateTime, enum_column, utcnow
-from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment
+from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, MoveStatus
 from tracker.extensions import db
 
 #: agencies that help the lead agency deliver an action
@@ -152,7 +152,8 @@ class ProgressUpdate(AuditedChild, db.Model):
 
 
 class DeadlineChange(db.Model):
-    """Every move of a deadline, with its reason: a plan whose dates drift should be seen to drift."""
+    """Every move of a deadline, with its reason: a plan whose dates drift should be seen to drift. A move the
+    partnership's rule holds for approval waits here as a request; the deadline changes only when approved."""
 
     __tablename__ = "deadline_change"
 
@@ -163,5 +164,13 @@ class DeadlineChange(db.Model):
     from_date: Mapped[date | None] = mapped_column(sa.Date)
     to_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    status: Mapped[MoveStatus] = mapped_column(enum_column(MoveStatus), nullable=False, index=True,
+                                               default=MoveStatus.APPROVED, server_default=MoveStatus.APPROVED.value)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why an approver refused the move
+    decision_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
 
-    changed_by = relationship("User")
+    changed_by = relationship("User", foreign_keys=[changed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    action = relationship("Action")

@@ -13,12 +13,15 @@ from tracker.audit.models import AuditEntry
 from tracker.audit.services import noting
 from tracker.db import paginate_rows, utcnow
 from tracker.enums import (
+    OPEN_STATUSES,
     ActionSource,
     ActionStatus,
     AuditEvent,
     ClosureOutcome,
+    DeadlineApproval,
     DeliveryState,
     LeadAssessment,
+    MoveStatus,
     Rag,
     Role,
 )
@@ -194,12 +197,71 @@ def post_update(action, author, *, note, status, lead_assessment=None, blocked_r
             action.lead_assessment = LeadAssessment(lead_assessment)
         action.last_progress_at = now
         db.session.add(update)
+        if status is ActionStatus.COMPLETED:
+            _tell_closure_claimed(action, author)
         db.session.commit()
     return update
 
 
+def _handoff(people, action, kind, text, key):
+    from tracker.notifications.services import tell
+    from tracker.reminders.services import shown_title
+
+    tell(people, kind=kind, partnership_id=action.partnership_id, action=action, path=f"/actions/{action.id}",
+         text=f"{shown_title(action)}: {text}", key=key)
+
+
+def _tell_closure_claimed(action, author):
+    """Completed, awaiting sign-off: whoever signs it off hears (the coordinator; a review's panel chair)."""
+    from tracker.notifications.services import coordinators_of, panel_chairs
+
+    if _last_status(action) is ActionStatus.COMPLETED:
+        return
+    people = coordinators_of(action.partnership_id)
+    if action.recommendation_id is not None:
+        people += panel_chairs(action.recommendation.review_id)
+    _handoff(people, action, "closure_claimed", f"marked completed by {author.name}, awaiting sign-off",
+             f"closure_claimed:{action.id}:{utcnow().isoformat()}")
+
+
+def _last_status(action):
+    history = sa.inspect(action).attrs.status.history
+    return history.deleted[0] if history.deleted else action.status
+
+
+def save_deadline_rule(partnership, rule, days):
+    partnership.deadline_approval, partnership.deadline_approval_days = DeadlineApproval(rule), days
+    db.session.commit()
+
+
+def pending_move(action):
+    """The deadline move waiting for approval, if any."""
+    return db.session.scalar(sa.select(DeadlineChange).where(DeadlineChange.action_id == action.id,
+                                                             DeadlineChange.status == MoveStatus.REQUESTED))
+
+
+def needs_approval(action, actor, new_deadline):
+    """Whether the partnership's rule holds this move for the coordinator's (or panel chair's) decision. Those
+    who approve moves make their own at once; a first deadline is set, not moved."""
+    from tracker.permissions import can
+
+    if action.deadline is None or can(actor, "approve_deadline", action):
+        return False
+    rule, partnership = action.partnership.deadline_approval, action.partnership
+    if rule is DeadlineApproval.ANY:
+        return True
+    if rule is DeadlineApproval.LONGER:
+        return abs((new_deadline - action.deadline).days) > partnership.deadline_approval_days
+    if rule is DeadlineApproval.REPEATED:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(DeadlineChange).where(
+            DeadlineChange.action_id == action.id, DeadlineChange.status == MoveStatus.APPROVED,
+            DeadlineChange.from_date.is_not(None))) > 0
+    return False
+
+
 def move_deadline(action, actor, new_deadline, reason, expected_version=None):
-    """Move (or first set) the deadline. The original date is kept and every move needs a reason."""
+    """Move (or first set) the deadline, or ask for the move where the partnership's rule wants approval. The
+    original date is kept and every move needs a reason. Returns the DeadlineChange."""
     check_version(action, expected_version)
     errors = {}
     if new_deadline is None:
@@ -210,17 +272,64 @@ def move_deadline(action, actor, new_deadline, reason, expected_version=None):
         errors["reason"] = "Say why the deadline is moving"
     if not action.is_open:
         errors["deadline"] = "A completed or closed action's deadline cannot move: reopen it first"
+    waiting = pending_move(action)
+    if waiting is not None:
+        errors["deadline"] = (f"A move to {waiting.to_date:%-d %B %Y} is already awaiting approval: it must be "
+                              "decided first")
     if errors:
         raise ValidationFailed(errors)
     reason = (reason or "").strip() or "First deadline set"
-    db.session.add(DeadlineChange(action_id=action.id, changed_by_id=actor.id, from_date=action.deadline,
-                                  to_date=new_deadline, reason=reason))
-    with noting(f"Deadline moved: {reason}"):
-        if action.original_deadline is None:
-            action.original_deadline = new_deadline
-        action.deadline, action.deadline_is_month = new_deadline, False
-        refresh_smart(action)
+    change = DeadlineChange(action_id=action.id, changed_by_id=actor.id, from_date=action.deadline,
+                            to_date=new_deadline, reason=reason)
+    if needs_approval(action, actor, new_deadline):
+        change.status = MoveStatus.REQUESTED
+        db.session.add(change)
+        db.session.flush()
+        from tracker.notifications.services import approvers_of
+
+        _handoff(approvers_of(action), action, "move_requested",
+                 f"{actor.name} asks to move the deadline to {new_deadline:%-d %B %Y}",
+                 f"move_requested:{change.id}")
         db.session.commit()
+        return change
+    change.decided_by_id, change.decided_at = actor.id, utcnow()
+    db.session.add(change)
+    _apply_move(action, change)
+    db.session.commit()
+    return change
+
+
+def _apply_move(action, change):
+    with noting(f"Deadline moved: {change.reason}"):
+        if action.original_deadline is None:
+            action.original_deadline = change.to_date
+        action.deadline, action.deadline_is_month = change.to_date, False
+        refresh_smart(action)
+        db.session.flush()
+
+
+def decide_move(change, actor, approve, reason=""):
+    """The coordinator's (or panel chair's) yes or no to a requested move; the requester, owner and lead hear."""
+    from tracker.notifications.services import owner_and_leads
+
+    action = change.action
+    if change.status is not MoveStatus.REQUESTED:
+        raise ValidationFailed({"__form__": f"This request was already {change.status.label.lower()}"})
+    if approve and not action.is_open:
+        raise ValidationFailed({"__form__": "The action is no longer open: its deadline cannot move"})
+    if not approve and not (reason or "").strip():
+        raise ValidationFailed({"reason": "Say why the move is refused"})
+    change.status = MoveStatus.APPROVED if approve else MoveStatus.REFUSED
+    change.decided_by_id, change.decided_at, change.decision_reason = actor.id, utcnow(), (reason or "").strip()
+    if approve:
+        change.from_date = action.deadline
+        _apply_move(action, change)
+    people = owner_and_leads(action) + ([change.changed_by] if change.changed_by else [])
+    said = (f"the move of the deadline to {change.to_date:%-d %B %Y} was approved by {actor.name}" if approve else
+            f"the move of the deadline to {change.to_date:%-d %B %Y} was refused by {actor.name}: {reason.strip()}")
+    _handoff([p for p in people if p.id != actor.id], action, f"move_{change.status.value}", said,
+             f"move_decided:{change.id}")
+    db.session.commit()
 
 
 def sign_off(action, actor, *, outcome, reference, closed_on, reason="", assurance_check_on=None):
@@ -245,6 +354,13 @@ def sign_off(action, actor, *, outcome, reference, closed_on, reason="", assuran
         errors["assurance_check_on"] = "The assurance check must be after the sign-off date"
     if errors:
         raise ValidationFailed(errors)
+    _close(action, actor, outcome, reference, closed_on, reason, assurance_check_on)
+    db.session.commit()
+
+
+def _close(action, actor, outcome, reference, closed_on, reason="", assurance_check_on=None):
+    from tracker.notifications.services import owner_and_leads
+
     with noting(f"Signed off: {reference.strip()}"):
         action.status = ActionStatus.CLOSED
         action.closure_outcome = outcome
@@ -253,7 +369,33 @@ def sign_off(action, actor, *, outcome, reference, closed_on, reason="", assuran
         action.closed_on = closed_on
         action.closed_by_id = actor.id
         action.assurance_check_on = assurance_check_on
-        db.session.commit()
+        db.session.flush()
+    _handoff(owner_and_leads(action), action, "signed_off",
+             f"signed off and closed by {actor.name} ({reference.strip()})", f"signed_off:{action.id}:{closed_on}")
+
+
+def sign_off_many(actions, actor, *, reference, closed_on):
+    """Sign off several completed actions with one minute reference, all or nothing; each is audited."""
+    from tracker.permissions import can
+
+    errors = {}
+    if not actions:
+        errors["action_ids"] = "Choose the actions to sign off"
+    refused = [a.title for a in actions if a.status is not ActionStatus.COMPLETED or not can(actor, "sign_off", a)]
+    if refused:
+        errors["action_ids"] = "These can no longer be signed off by you: " + "; ".join(refused[:5])
+    if not (reference or "").strip():
+        errors["reference"] = "Enter the meeting or minute reference of the sign-off"
+    if closed_on is None:
+        errors["closed_on"] = "Enter the date of the sign-off"
+    elif closed_on > state.london_today():
+        errors["closed_on"] = "The sign-off date cannot be in the future"
+    if errors:
+        raise ValidationFailed(errors)
+    for action in actions:
+        _close(action, actor, ClosureOutcome.AS_PLANNED, reference, closed_on)
+    db.session.commit()
+    return len(actions)
 
 
 def reopen(action, actor, reason):
@@ -261,6 +403,11 @@ def reopen(action, actor, reason):
         raise ValidationFailed({"__form__": "Only a completed or closed action can be reopened"})
     if not (reason or "").strip():
         raise ValidationFailed({"reason": "Say why the action is being reopened"})
+    from tracker.notifications.services import owner_and_leads
+
+    was = "closure was refused" if action.status is ActionStatus.COMPLETED else "was reopened"
+    _handoff(owner_and_leads(action), action, "closure_refused", f"{was} by {actor.name}: {reason.strip()}",
+             f"reopened:{action.id}:{utcnow().isoformat()}")
     with noting(f"Reopened: {reason.strip()}"):
         action.status = ActionStatus.IN_PROGRESS
         action.closure_outcome = None
@@ -325,6 +472,7 @@ class ActionFilters:
     overdue: bool = False
     source: ActionSource | None = None
     component: str | None = None
+    waiting: str | None = None
     sort: str = "deadline"
 
 
@@ -350,7 +498,21 @@ def _filtered(query, filters, today):
         query = query.where(Action.source == filters.source)
     if filters.component:
         query = query.where(Action.component == filters.component)
+    if filters.waiting == "approval":
+        query = query.where(sa.exists().where(DeadlineChange.action_id == Action.id,
+                                              DeadlineChange.status == MoveStatus.REQUESTED))
+    elif filters.waiting == "owner":
+        query = query.where(Action.status.in_(OPEN_STATUSES), is_unowned())
     return query
+
+
+def is_unowned():
+    """An action nobody owns: no owner, or one whose account is closed or who holds no role in its partnership.
+    Leaving keeps the name on the action (its history) but not the reminders, the feed or the queue."""
+    return ~(sa.select(Membership.id).join(User, User.id == Membership.user_id)
+             .where(Membership.user_id == Action.owner_id, Membership.partnership_id == Action.partnership_id,
+                    User.is_active.is_(True))
+             .correlate(Action).exists())
 
 
 def _rows(page):

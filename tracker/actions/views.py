@@ -19,27 +19,31 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.actions import services, smart, state
 from tracker.actions.forms import (
     COMPONENT_LABELS,
+    WAITING,
     ActionForm,
     AssuranceForm,
     DeadlineForm,
+    DeadlineRuleForm,
     FilterForm,
+    MoveDecisionForm,
     ReasonForm,
     ReassignForm,
     SignOffForm,
+    SignOffManyForm,
     UpdateForm,
 )
-from tracker.actions.models import Action, ProgressUpdate
+from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.benchmarks.models import Finding
 from tracker.benchmarks.services import finding_action_values
-from tracker.enums import ActionSource, ActionStatus, Rag
+from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.partnerships.models import Partnership
-from tracker.permissions import require
+from tracker.permissions import can, require
 from tracker.reviews.models import Recommendation
 from tracker.reviews.services import review_action_values
 from tracker.spreadsheets import csv_lines
-from tracker.web import attachment
+from tracker.web import attachment, submitted
 
 bp = Blueprint("actions", __name__)
 
@@ -75,6 +79,7 @@ def _filters_from(partnership, args):
         overdue=bool(form.overdue.data),
         source=ActionSource(form.source.data) if form.source.data in ActionSource._value2member_map_ else None,
         component=form.component.data if form.component.data in COMPONENT_LABELS else None,
+        waiting=form.waiting.data if form.waiting.data in dict(WAITING) else None,
         sort=form.sort.data or "deadline",
     )
     return form, filters
@@ -181,13 +186,11 @@ def show_action(action_id):
 
 
 def action_deadline_changes(action):
-    from tracker.actions.models import DeadlineChange
-
     return db.session.scalars(db.select(DeadlineChange).where(DeadlineChange.action_id == action.id)
                               .order_by(DeadlineChange.at)).all()
 
 
-def _act(action, form, template, change, success):
+def _act(action, form, template, change, success, **context):
     """Apply a change from a submitted form: on success back to the action, on refusal the form again with
     everything typed kept (a stale form also learns the current version, so saving again is deliberate)."""
     if request.method == "GET" and form.version.data is None:
@@ -195,7 +198,7 @@ def _act(action, form, template, change, success):
     if form.validate_on_submit():
         try:
             services.check_version(action, form.version.data)
-            change()
+            result = change()
         except (services.StaleAction, StaleDataError):
             db.session.rollback()
             show_on_form(form, services.StaleAction(db.session.get(Action, action.id)))
@@ -203,9 +206,9 @@ def _act(action, form, template, change, success):
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
-            flash(success, "success")
+            flash(success(result) if callable(success) else success, "success")
             return _show(action)
-    return render_template(template, form=form, action=action)
+    return render_template(template, form=form, action=action, **context)
 
 
 @bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
@@ -252,7 +255,61 @@ def move_deadline(action_id):
     return _act(action, form, "actions/deadline.html",
                 lambda: services.move_deadline(action, current_user, form.deadline.data, form.reason.data,
                                                form.version.data),
-                "The deadline has been moved. The original date and your reason are kept.")
+                lambda change: f"Your request to move the deadline to {change.to_date:%-d %B %Y} has been sent for "
+                               "approval. Until it is approved, the current deadline stands."
+                if change.status is MoveStatus.REQUESTED else
+                "The deadline has been moved. The original date and your reason are kept.",
+                pending=services.pending_move(action), approves=can(current_user, "approve_deadline", action))
+
+
+@bp.route("/partnerships/<int:partnership_id>/sign-off", methods=["GET", "POST"])
+def sign_off_queue(partnership_id):
+    """Completed actions awaiting sign-off; several signed off at once with one minute reference."""
+    from tracker.home.queues import sign_off_queue as queue
+
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    form = SignOffManyForm()
+    rows = queue(current_user, partnership)
+    mine = {action.id: action for action, may in rows if may}
+    form.action_ids.choices = [(action_id, "") for action_id in mine]
+    if request.method == "GET":
+        form.closed_on.data = state.london_today()
+    done = submitted(form, lambda: services.sign_off_many(
+        [mine[i] for i in form.action_ids.data if i in mine], current_user, reference=form.reference.data,
+        closed_on=form.closed_on.data),
+        "The chosen actions have been signed off and closed; their owners and agency leads are told.",
+        lambda _: redirect(url_for("actions.sign_off_queue", partnership_id=partnership.id)))
+    return done or render_template("actions/sign_off_queue.html", form=form, partnership=partnership, rows=rows)
+
+
+@bp.route("/partnerships/<int:partnership_id>/deadline-rule", methods=["GET", "POST"])
+def deadline_rule(partnership_id):
+    """The partnership's rule on which deadline moves wait for approval."""
+    partnership = require("manage", db.get_or_404(Partnership, partnership_id))
+    form = DeadlineRuleForm(obj=partnership)
+    if request.method == "GET":
+        form.deadline_approval.data = partnership.deadline_approval.value
+    done = submitted(form, lambda: services.save_deadline_rule(partnership, form.deadline_approval.data,
+                                                               form.deadline_approval_days.data),
+                     "The rule on deadline moves has been saved.",
+                     lambda _: redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id)))
+    return done or render_template("actions/deadline_rule.html", form=form, partnership=partnership)
+
+
+@bp.route("/deadline-requests/<int:change_id>", methods=["GET", "POST"])
+def decide_move(change_id):
+    """Approve or refuse a requested deadline move, with a reason for a refusal."""
+    change = db.get_or_404(DeadlineChange, change_id)
+    action = _action(change.action_id, "approve_deadline")
+    form = MoveDecisionForm()
+    if change.status is not MoveStatus.REQUESTED:
+        flash(f"This request was already {change.status.label.lower()}.", "success")
+        return _show(action)
+    done = submitted(form, lambda: services.decide_move(change, current_user, form.decision.data == "approve",
+                                                        form.reason.data),
+                     "The decision has been recorded and the people delivering the action told.",
+                     lambda _: _show(action))
+    return done or render_template("actions/decide_move.html", form=form, action=action, change=change)
 
 
 @bp.route("/actions/<int:action_id>/sign-off", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from flask_login import current_user
 from tracker.actions.services import my_action_counts
 from tracker.actions.state import london_today
 from tracker.enums import Role
+from tracker.home.queues import queues_for
 from tracker.partnerships.services import partnerships_for
 from tracker.reports import services as reports
 from tracker.reviews.models import PanelMember, Review
@@ -27,10 +28,11 @@ def index():
             scope = reports.scope_for(current_user, partnership)
             overdue = reports.overdue_report(scope, today)
             progress = reports.progress_report(scope, today)
-            watching.append(dict(partnership=partnership, overdue=overdue, progress=progress))
+            watching.append(dict(partnership=partnership, overdue=overdue, progress=progress,
+                                 responses=reports.overdue_responses(scope, partnership, today)))
     return render_template("home/index.html", partnerships=partnerships, roles=roles,
                            counts=my_action_counts(current_user, today), watching=watching,
-                           panels=_panel_plans())
+                           panels=_panel_plans(), queues=queues_for(current_user, today))
 
 
 def _panel_plans():

@@ -3,7 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, enum_column
-from tracker.enums import Role, Sector
+from tracker.enums import DeadlineApproval, Role, Sector
 from tracker.extensions import db
 
 
@@ -20,6 +20,12 @@ class Partnership(Audited, TimestampMixin, db.Model):
     rag_warning_days: Mapped[int] = mapped_column(nullable=False, default=28, server_default="28")
     #: an open action with no progress update for this many days is amber (stale)
     stale_after_days: Mapped[int] = mapped_column(nullable=False, default=42, server_default="42")
+    #: which deadline moves by agency leads and owners wait for approval
+    deadline_approval: Mapped[DeadlineApproval] = mapped_column(
+        enum_column(DeadlineApproval), nullable=False, default=DeadlineApproval.ANY,
+        server_default=DeadlineApproval.ANY.value)
+    #: for DeadlineApproval.LONGER: moves of more than this many days
+    deadline_approval_days: Mapped[int] = mapped_column(nullable=False, default=28, server_default="28")
 
     agencies = relationship("Agency", back_populates="partnership", order_by="Agency.name")
 

@@ -1,19 +1,23 @@
 """Each person's deadlines as an iCalendar feed, at a secret address they can revoke (by making a new one)."""
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
-from tracker.enums import OPEN_STATUSES, Role
+from tracker.enums import OPEN_STATUSES, Role, Scope
 from tracker.extensions import db
 from tracker.partnerships.models import Membership
+from tracker.permissions import can
 from tracker.reminders.services import shown_title
-from tracker.reviews.models import Recommendation
+from tracker.reports.models import Meeting
+from tracker.reviews.models import PanelMember, Recommendation, Review
+from tracker.reviews.services import timeliness
 
 
 def _hash(token):
@@ -38,8 +42,16 @@ def owner_of(token):
                                                    User.is_active.is_(True)))
 
 
+#: every line break a calendar program might honour, and every other control character (a tab is allowed)
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _escape(text):
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    """RFC 5545 TEXT: backslash, semicolon and comma escaped, a line break as \\n, other control characters as a
+    space, so that nothing in a title can end the property's line and start another."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _CONTROL.sub(" ", _LINE_BREAK.sub(lambda _: "\\n", text))
 
 
 def _fold(line):
@@ -57,23 +69,61 @@ def _fold(line):
 
 
 def calendar_for(user):
-    """The open actions the person owns or their agency leads, one all-day event on each deadline."""
-    led = sa.select(Membership.agency_id).where(Membership.user_id == user.id, Membership.role == Role.AGENCY_LEAD)
-    actions = db.session.scalars(
-        sa.select(Action).where(sa.or_(Action.owner_id == user.id, Action.lead_agency_id.in_(led)),
-                                Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
-        .options(joinedload(Action.recommendation).joinedload(Recommendation.review))
-        .order_by(Action.deadline)).unique().all()
+    """All-day events for what the person must meet: each open action they own or their agency leads; the
+    strategic group's meetings, for its members and coordinators; and, for a review's coordinators and panel chair
+    who may open it, its target date for submission and the dates external bodies' responses are due."""
     base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
+    events = [(f"action-{action.id}", action.deadline, "Deadline: " + shown_title(action), f"/actions/{action.id}")
+              for action in _actions(user)]
+    events += [(f"meeting-{meeting.id}", meeting.meets_on, f"Strategic group meeting: {meeting.partnership.name}",
+                f"/partnerships/{meeting.partnership_id}") for meeting in _meetings(user)]
+    for review in _reviews(user):  # an unpublished review is never named: calendars are often synced elsewhere
+        target = timeliness(review)
+        if target.due_on is not None and not target.is_submitted:
+            events.append((f"review-{review.id}-target", target.due_on,
+                           f"Target date for submission: {review.reference}" if review.is_published
+                           else "A confidential review's target date for submission", f"/reviews/{review.id}"))
+        events += [(f"recommendation-{r.id}-response", r.response_due_on,
+                    "A confidential review's recommendation: response due" if not review.is_published
+                    else f"Response due: {review.reference} recommendation {r.number}", f"/reviews/{review.id}")
+                   for r in review.recommendations if r.scope is not Scope.LOCAL and r.response_due_on
+                   and r.response_received_on is None and r.assessment is None]
     host = base.split("://")[-1].split("/")[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Action tracker//Deadlines//EN", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", "X-WR-CALNAME:Action tracker deadlines"]
-    for action in actions:
-        lines += ["BEGIN:VEVENT", f"UID:action-{action.id}@{host}", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{action.deadline:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{action.deadline + timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_escape('Deadline: ' + shown_title(action))}",
-                  f"URL:{base}/actions/{action.id}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+    for uid, day, summary, path in sorted(events, key=lambda event: (event[1], event[0])):
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@{host}", f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+                  f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}", f"SUMMARY:{_escape(summary)}",
+                  f"URL:{base}{path}", "TRANSP:TRANSPARENT", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _actions(user):
+    """Open actions the person owns where they still hold a role (a leaver's are nobody's), or their agency leads."""
+    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
+    led = sa.select(Membership.agency_id).where(Membership.user_id == user.id, Membership.role == Role.AGENCY_LEAD)
+    return db.session.scalars(
+        sa.select(Action).where(sa.or_(sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(mine)),
+                                       Action.lead_agency_id.in_(led)),
+                                Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
+        .options(joinedload(Action.recommendation).joinedload(Recommendation.review))).unique().all()
+
+
+def _meetings(user):
+    groups = sa.select(Membership.partnership_id).where(
+        Membership.user_id == user.id, Membership.role.in_((Role.STRATEGIC_MEMBER, Role.COORDINATOR)))
+    return db.session.scalars(sa.select(Meeting).where(Meeting.partnership_id.in_(groups))
+                              .options(joinedload(Meeting.partnership))).all()
+
+
+def _reviews(user):
+    """The reviews the person coordinates or chairs the panel of, and may open."""
+    coordinating = sa.select(Membership.partnership_id).where(Membership.user_id == user.id,
+                                                              Membership.role == Role.COORDINATOR)
+    chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
+    reviews = db.session.scalars(
+        sa.select(Review).where(sa.or_(Review.partnership_id.in_(coordinating), Review.id.in_(chairing)))
+        .options(selectinload(Review.panel), selectinload(Review.pauses), selectinload(Review.recommendations))).all()
+    return [review for review in reviews if can(user, "view", review)]

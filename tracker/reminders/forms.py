@@ -1,6 +1,6 @@
 from wtforms import BooleanField, IntegerField, RadioField, StringField
 
-from tracker.enums import DigestFrequency
+from tracker.enums import DigestFrequency, HandoffFrequency
 from tracker.forms import Form, options
 
 
@@ -21,3 +21,7 @@ class PreferencesForm(Form):
     upcoming_frequency = RadioField(
         "Emails about upcoming deadlines", choices=options(DigestFrequency.choices()),
         description="Overdue notices and escalations always come on the day: they cannot be switched off.")
+    handoff_frequency = RadioField(
+        "Emails when something is passed to you", choices=options(HandoffFrequency.choices()),
+        description="A closure to sign off, a deadline move to approve or its answer, a refused closure, a "
+                    "response due from a national body.")

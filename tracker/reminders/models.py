@@ -47,6 +47,9 @@ class ReminderLog(db.Model):
     outcome: Mapped[ReminderOutcome] = mapped_column(enum_column(ReminderOutcome), nullable=False)
     #: who was told (several rows of the outbox when a coordinator stands in for a missing owner)
     recipients: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    #: "coordinator" or "administrator": nobody held the role the reminder was meant for (the owner, the agency
+    #: lead, the strategic group member), so they were told instead
+    fell_back_to: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     action = relationship("Action")

@@ -24,7 +24,9 @@ class Policy:
                    record.escalate_to_lead_after, record.escalate_to_strategic_after)
 
 
-ESCALATIONS = ("escalate:lead", "escalate:strategic")
+#: the people each escalation is for, lowest tier first
+TIERS = {"escalate:lead": "agency lead", "escalate:strategic": "strategic group member"}
+ESCALATIONS = tuple(TIERS)
 
 
 def _approach(deadline, policy):
@@ -113,3 +115,15 @@ def kind_label(kind, deadline, today):
         return "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
     late = -days
     return f"overdue by {late} day{'s' if late != 1 else ''}"
+
+
+#: who hears of a reminder when nobody holds the role it is for, as the log records them and people read them
+FALLBACKS = {"coordinator": "the coordinator", "administrator": "an administrator"}
+
+
+def escalation_label(kind, fell_back_to=None):
+    """What became of an escalation, in the same words on the reminders page, in the reports and in the pack."""
+    tier = TIERS[kind]
+    if fell_back_to:
+        return f"Escalation to the {tier} fell back to {FALLBACKS[fell_back_to]}"
+    return f"Escalated to the {tier}"

@@ -4,7 +4,7 @@ Idempotent by the reminder log's unique key (action, kind, deadline): a second r
 scheduler finds the decisions already taken and does nothing twice.
 """
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
+from tracker.actions.services import is_unowned
 from tracker.db import utcnow
 from tracker.email import OutboxMessage, compose, queue_many, retry_failed
 from tracker.enums import OPEN_STATUSES, ActionStatus, DigestFrequency, ReminderOutcome, Role
@@ -131,14 +132,50 @@ def install():
 
 @dataclass
 class Item:
+    """One entry of one person's email: an action and the reminder it is due."""
+
     action: Action
     kind: str
     days_overdue: int = 0
     #: the date the reminder is about: the deadline, or the assurance check's date
     on: object = None
+    #: the owner who counts: active and holding a role in the action's partnership (None: nobody owns it)
+    owner: User | None = None
+    #: "coordinator" or "administrator" when the recipient stands in for someone the action lacks
+    fell_back_to: str | None = None
+    #: for an escalation that fell back, what the lead agency lacks, e.g. "no agency lead"
+    gaps: tuple = ()
+    #: every reminder this entry carries: both escalation tiers can fall due on one day
+    kinds: tuple = ()
 
     def __post_init__(self):
         self.on = self.on or self.action.deadline
+        self.kinds = self.kinds or (self.kind,)
+
+    @property
+    def reason(self):
+        """Why the recipient stands in, e.g. "the action is led by Thames Valley Police, which has no agency lead"."""
+        if self.fell_back_to is None:
+            return ""
+        lacks = []
+        if self.kind in schedule.ESCALATIONS:
+            agency = self.action.lead_agency
+            lacks.append(f"the action is led by {agency.name}, which has {' and '.join(self.gaps)}" if agency
+                         else "the action has no lead agency")
+        elif self.kind != "assurance":
+            lacks.append(_no_owner(self.action))
+        if self.fell_back_to == "administrator":
+            lacks.append(f"{self.action.partnership.name} has no coordinator")
+        return ", and ".join(lacks)
+
+    @property
+    def note(self):
+        """What the email says to someone who stands in, so they know why it came to them."""
+        if self.fell_back_to is None:
+            return ""
+        who = "coordinator" if self.fell_back_to == "coordinator" else "an administrator"
+        ask = " Please give it an owner." if self.kind not in (*schedule.ESCALATIONS, "assurance") else ""
+        return f"You are receiving this as {who}: {self.reason}.{ask}"
 
 
 @dataclass
@@ -148,9 +185,9 @@ class Plan:
     today: object
     digests: dict = field(default_factory=dict)
     escalations: dict = field(default_factory=dict)
+    #: (action, kind, outcome, people told, date it is about, whom it fell back to)
     logs: list = field(default_factory=list)
     next_dates: list = field(default_factory=list)
-    unowned: list = field(default_factory=list)
 
     @property
     def message_count(self):
@@ -158,25 +195,68 @@ class Plan:
 
 
 def _people(partnership_ids):
-    """Coordinators per partnership, agency leads and strategic members per agency (one query)."""
+    """Coordinators per partnership, agency leads and strategic members per agency, and every (partnership, person)
+    holding a role there (one query)."""
     rows = db.session.execute(
         sa.select(Membership.partnership_id, Membership.agency_id, Membership.role, User)
         .join(User, User.id == Membership.user_id)
         .where(Membership.partnership_id.in_(partnership_ids), User.is_active.is_(True))).all()
-    coordinators, leads, strategic = {}, {}, {}
+    coordinators, leads, strategic, members = {}, {}, {}, set()
     for partnership_id, agency_id, role, user in rows:
+        members.add((partnership_id, user.id))
         if role is Role.COORDINATOR:
             coordinators.setdefault(partnership_id, []).append(user)
         elif role is Role.AGENCY_LEAD and agency_id:
             leads.setdefault(agency_id, []).append(user)
         elif role is Role.STRATEGIC_MEMBER and agency_id:
             strategic.setdefault(agency_id, []).append(user)
-    return coordinators, leads, strategic
+    return coordinators, leads, strategic, members
 
 
 def _administrators():
     return db.session.scalars(sa.select(User).where(User.is_administrator.is_(True), User.is_active.is_(True))
                               .order_by(User.id)).all()
+
+
+def unowned_actions(partnership):
+    """The partnership's open actions that nobody owns: no owner, or one who has left the partnership or whose
+    account is closed. Their reminders go to the coordinator until someone takes them on."""
+    return db.session.scalars(
+        sa.select(Action)
+        .where(Action.partnership_id == partnership.id, Action.status.in_(OPEN_STATUSES), is_unowned())
+        .options(joinedload(Action.owner), joinedload(Action.lead_agency))
+        .order_by(Action.deadline.is_(None), Action.deadline, Action.id)).all()
+
+
+def _no_owner(action):
+    """Why an action counts as unowned, for whoever hears in the owner's place."""
+    if action.owner is None:
+        return "the action has no owner"
+    if not action.owner.is_active:
+        return f"the account of its owner, {action.owner.name}, is closed"
+    return f"its owner, {action.owner.name}, no longer holds a role in {action.partnership.name}"
+
+
+def _escalation_to(kind, action, owner, leads, strategic):
+    """The people an escalation tier is for, and what the lead agency lacks when there is nobody."""
+    if action.lead_agency_id is None:
+        return [], ()
+    if kind == "escalate:lead":
+        agency_leads = leads.get(action.lead_agency_id, [])
+        told = [u for u in agency_leads if u != owner]  # the owner already hears every overdue reminder
+        return told, ("no agency lead other than its owner" if agency_leads else "no agency lead",)
+    return strategic.get(action.lead_agency_id, []), ("no strategic group member",)
+
+
+def _add_escalation(items, new):
+    """One entry per action for each person: a second tier reaching them the same day raises the entry to it."""
+    for n, item in enumerate(items):
+        if item.action is new.action:
+            lower, higher = sorted((item, new), key=lambda i: schedule.ESCALATIONS.index(i.kind))
+            gaps = lower.gaps + higher.gaps if lower.fell_back_to and higher.fell_back_to else higher.gaps
+            items[n] = replace(higher, gaps=gaps, kinds=lower.kinds + higher.kinds)
+            return
+    items.append(new)
 
 
 def plan_run(today):
@@ -201,42 +281,51 @@ def plan_run(today):
     partnership_ids = {a.partnership_id for a in candidates + checks}
     policies = {p.partnership_id: schedule.Policy.of(p) for p in db.session.scalars(
         sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id.in_(partnership_ids)))}
-    coordinators, leads, strategic = _people(partnership_ids)
+    coordinators, leads, strategic, members = _people(partnership_ids)
+    administrators = None
+
+    def stand_in(partnership_id):
+        """Who hears when nobody holds the role a reminder is for: never a reminder that nobody receives."""
+        nonlocal administrators
+        if coordinators.get(partnership_id):
+            return coordinators[partnership_id], "coordinator"
+        if administrators is None:
+            administrators = _administrators()
+        return administrators, "administrator"
 
     for action in candidates:
         policy = policies.get(action.partnership_id, schedule.Policy())
-        owner = action.owner if action.owner is not None and action.owner.is_active else None
+        owner = action.owner if (action.partnership_id, action.owner_id) in members else None
         weekly = owner is not None and owner.upcoming_frequency is DigestFrequency.WEEKLY
         deferred = weekly and not schedule.is_digest_day(today)
         decision = schedule.decide(action.deadline, policy, today, logged.get((action.id, action.deadline), set()),
                                    upcoming_deferred=deferred)
         days_overdue = max(0, (today - action.deadline).days)
         for kind in decision.send:
-            if kind == "escalate:lead":
-                told = [u for u in leads.get(action.lead_agency_id, []) if u != owner]
-            elif kind == "escalate:strategic":
-                told = strategic.get(action.lead_agency_id, [])
-            else:
-                told = [owner] if owner else coordinators.get(action.partnership_id, [])
-                if owner is None:
-                    plan.unowned.append(action)
-            if kind in schedule.ESCALATIONS and not told:
-                told = coordinators.get(action.partnership_id, [])  # nobody to escalate to: the coordinator hears
+            is_escalation = kind in schedule.ESCALATIONS
+            told, gaps = _escalation_to(kind, action, owner, leads, strategic) if is_escalation else \
+                ([owner] if owner else [], ())
+            fell_back_to = None
             if not told:
-                told = _administrators()  # never decide a reminder that nobody receives
-            target = plan.escalations if kind in schedule.ESCALATIONS else plan.digests
+                told, fell_back_to = stand_in(action.partnership_id)
+            item = Item(action, kind, days_overdue, owner=owner, fell_back_to=fell_back_to, gaps=gaps)
             for person in told:
-                target.setdefault(person, []).append(Item(action, kind, days_overdue))
-            plan.logs.append((action, kind, ReminderOutcome.SENT, told, action.deadline))
-        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, [], action.deadline)
+                if is_escalation:
+                    _add_escalation(plan.escalations.setdefault(person, []), item)
+                else:
+                    plan.digests.setdefault(person, []).append(item)
+            plan.logs.append((action, kind, ReminderOutcome.SENT, told, action.deadline, fell_back_to))
+        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, [], action.deadline, None)
                       for kind in decision.superseded]
         plan.next_dates.append({"action": action.id, "next": schedule.next_reminder_on(
             action.deadline, policy, today, schedule.next_monday(today) if decision.deferred else None)})
     for action in checks:  # a closed action's assurance check: the coordinator confirms the change has stuck
-        told = coordinators.get(action.partnership_id) or _administrators()
+        told, fell_back_to = stand_in(action.partnership_id)
+        fell_back_to = None if fell_back_to == "coordinator" else fell_back_to  # the check is the coordinator's own
         for person in told:
-            plan.digests.setdefault(person, []).append(Item(action, "assurance", 0, action.assurance_check_on))
-        plan.logs.append((action, "assurance", ReminderOutcome.SENT, told, action.assurance_check_on))
+            plan.digests.setdefault(person, []).append(
+                Item(action, "assurance", 0, action.assurance_check_on, fell_back_to=fell_back_to))
+        plan.logs.append((action, "assurance", ReminderOutcome.SENT, told, action.assurance_check_on, fell_back_to))
     return plan
 
 
@@ -277,26 +366,26 @@ def run_reminders(today, dry_run=False):
 
 def _record(plan):
     """Write the decisions and their messages with a fixed number of statements, however many are due."""
-    if plan.logs:
+    if plan.logs:  # the unique key trips here if another run was first
         db.session.execute(sa.insert(ReminderLog), [
             dict(action_id=action.id, kind=kind, deadline=on, run_on=plan.today, outcome=outcome,
-                 recipients=",".join(str(u.id) for u in told)[:500], created_at=utcnow())
-            for action, kind, outcome, told, on in plan.logs])  # the unique key trips here if another run was first
+                 recipients=",".join(str(u.id) for u in told)[:500], fell_back_to=fell_back_to, created_at=utcnow())
+            for action, kind, outcome, told, on, fell_back_to in plan.logs])
     ids = {(action_id, kind, deadline): log_id for log_id, action_id, kind, deadline in db.session.execute(
         sa.select(ReminderLog.id, ReminderLog.action_id, ReminderLog.kind, ReminderLog.deadline)
         .where(ReminderLog.run_on == plan.today,
                ReminderLog.action_id.in_({action.id for action, *_ in plan.logs})))}
-    logs = {(action.id, kind): ids[(action.id, kind, on)] for action, kind, _outcome, _told, on in plan.logs}
+    logs = {(action.id, kind): ids[(action.id, kind, on)] for action, kind, _outcome, _told, on, _ in plan.logs}
     messages, carried = [], []
     for template, by_person in (("reminders/digest", plan.digests), ("reminders/escalation", plan.escalations)):
         for person, items in by_person.items():
-            first = min(logs[(item.action.id, item.kind)] for item in items)
-            key = f"{template}:{person.id}:{first}"  # new by construction: one message per person per run
+            log_ids = [logs[(item.action.id, kind)] for item in items for kind in item.kinds]
+            key = f"{template}:{person.id}:{min(log_ids)}"  # new by construction: one message per person per run
             messages.append(compose(
                 template, to=person.email, subject=_subject(template, items), dedupe_key=key, user_id=person.id,
-                person=person, today=plan.today, label=schedule.kind_label, shown_title=shown_title,
-                items=sorted(items, key=lambda i: (-i.days_overdue, i.on))))
-            carried += [(key, logs[(item.action.id, item.kind)]) for item in items]
+                person=person, today=plan.today, label=schedule.kind_label, tiers=schedule.TIERS,
+                shown_title=shown_title, items=sorted(items, key=lambda i: (-i.days_overdue, i.on))))
+            carried += [(key, log_id) for log_id in log_ids]
     message_ids = queue_many(messages)
     if carried:
         db.session.execute(sa.insert(ReminderDelivery), [
@@ -306,17 +395,13 @@ def _record(plan):
 
 
 def _subject(template, items):
+    """Subjects count actions, not the reminders about them."""
+    count = len({item.action.id for item in items})
+    plural = "s" if count != 1 else ""
     if template == "reminders/escalation":
-        count = len(items)
-        return f"Action tracker: {count} overdue action{'s' if count != 1 else ''} escalated to you"
-    return _digest_subject(items)
-
-
-def _digest_subject(items):
-    overdue = sum(1 for item in items if item.days_overdue > 0)
-    count = len(items)
-    subject = f"Action tracker: {count} action{'s' if count != 1 else ''} need{'s' if count == 1 else ''} " \
-              f"your attention"
+        return f"Action tracker: {count} overdue action{plural} escalated to you"
+    overdue = len({item.action.id for item in items if item.days_overdue > 0})
+    subject = f"Action tracker: {count} action{plural} need{'' if plural else 's'} your attention"
     return subject + (f", {overdue} overdue" if overdue else "")
 
 
@@ -336,6 +421,22 @@ def send_log(partnership, page, per_page):
     query = sa.select(OutboxMessage).where(_partnership_messages(partnership)) \
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def escalations_carried(partnership, messages):
+    """{message id: [(action, what became of its escalation)]} for a page of the send log: the escalations each
+    message carried about this partnership's actions, one line per action at its highest tier."""
+    rows = db.session.execute(
+        sa.select(ReminderDelivery.outbox_message_id, Action, ReminderLog.kind, ReminderLog.fell_back_to)
+        .join(ReminderLog, ReminderLog.id == ReminderDelivery.reminder_log_id)
+        .join(Action, Action.id == ReminderLog.action_id)
+        .where(ReminderDelivery.outbox_message_id.in_([m.id for m in messages]),
+               Action.partnership_id == partnership.id, ReminderLog.kind.in_(schedule.ESCALATIONS))
+        .order_by(ReminderDelivery.outbox_message_id, Action.id, ReminderLog.kind)).all()
+    carried = {}
+    for message_id, action, kind, fell_back_to in rows:  # by kind, so the strategic tier replaces the lead's
+        carried.setdefault(message_id, {})[action] = schedule.escalation_label(kind, fell_back_to)
+    return {message_id: list(by_action.items()) for message_id, by_action in carried.items()}
 
 
 def _partnership_messages(partnership):

@@ -4,7 +4,7 @@ from flask_login import current_user
 from tracker.actions.state import london_today
 from tracker.db import utcnow
 from tracker.email import deliver_outbox
-from tracker.enums import DigestFrequency
+from tracker.enums import DigestFrequency, HandoffFrequency
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
@@ -12,7 +12,7 @@ from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reminders import services
 from tracker.reminders.forms import PolicyForm, PreferencesForm
-from tracker.reminders.schedule import kind_label
+from tracker.reminders.schedule import escalation_label, kind_label
 
 bp = Blueprint("reminders", __name__)
 
@@ -29,7 +29,8 @@ def overview(partnership_id):
                              current_app.config["ITEMS_PER_PAGE"])
     return render_template("reminders/overview.html", partnership=partnership, run_on=run_on, digests=digests,
                            escalations=escalations, page=page, policy=services.policy_for(partnership.id),
-                           label=kind_label, now=utcnow(), form=ConfirmForm())
+                           carried=services.escalations_carried(partnership, page.items), label=kind_label,
+                           escalated=escalation_label, now=utcnow(), form=ConfirmForm())
 
 
 @bp.route("/partnerships/<int:partnership_id>/reminders/policy", methods=["GET", "POST"])
@@ -102,8 +103,10 @@ def preferences():
     form = PreferencesForm()
     if request.method == "GET":
         form.upcoming_frequency.data = current_user.upcoming_frequency.value
+        form.handoff_frequency.data = current_user.handoff_frequency.value
     if form.validate_on_submit():
         current_user.upcoming_frequency = DigestFrequency(form.upcoming_frequency.data)
+        current_user.handoff_frequency = HandoffFrequency(form.handoff_frequency.data)
         db.session.commit()
         flash("Your email preference has been saved.", "success")
         return redirect(url_for("reminders.preferences"))

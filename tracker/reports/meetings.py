@@ -102,14 +102,16 @@ def remove_meeting(partnership, meeting_id):
 
 
 def build_pack(partnership, reader, meeting, today, is_for_email=False):
-    """The meeting pack: what changed since the last meeting first, then the overdue and progress reports. An
-    emailed pack carries no words of a review that is not yet published, whoever receives it."""
+    """The meeting pack: what changed since the last meeting first, then the overdue actions and responses and
+    the progress report. An emailed pack carries nothing of a review that is not yet published, whoever receives
+    it."""
     scope = services.scope_for(reader, partnership, is_for_email)
     previous = services.previous_meeting(meeting) if meeting else None
     title = f"Pack for the strategic group meeting of {meeting.meets_on:%-d %B %Y}" if meeting else "Meeting pack"
     document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], today)
     pdf.add_changes(document, services.changes_since(scope, today, previous))
     pdf.add_overdue(document, services.overdue_report(scope, today))
+    pdf.add_responses(document, services.overdue_responses(scope, partnership, today))
     pdf.add_progress(document, services.progress_report(scope, today))
     return document.render()
 

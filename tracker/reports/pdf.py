@@ -44,6 +44,11 @@ class Document:
     def paragraph(self, text):
         self.flow.append(Paragraph(escape(text), BODY))
 
+    def note(self, text):
+        """A line that may be empty, such as what the reader may not open."""
+        if text:
+            self.paragraph(text)
+
     def table(self, header, rows, widths=None, empty="None."):
         if not rows:
             self.paragraph(empty)
@@ -109,8 +114,9 @@ def add_overdue(doc, report):
     doc.heading("Overdue actions")
     doc.paragraph(f"{report.total} overdue action{'s' if report.total != 1 else ''}; on average "
                   f"{report.average} days late; the longest {report.longest} days.")
+    doc.note(report.withheld_note)
     header = ["Source", "Action", "Owner", "Deadline", "Days late", "Last update", "Escalation"]
-    widths = [28 * mm, 50 * mm, 24 * mm, 18 * mm, 12 * mm, 30 * mm, 18 * mm]
+    widths = [28 * mm, 44 * mm, 24 * mm, 18 * mm, 12 * mm, 30 * mm, 24 * mm]  # room to say an escalation fell back
     for agency, rows in report.by_agency.items():
         doc.heading(f"{agency}: {len(rows)}")
         doc.table(header, [[r.source, r.title, r.owner, r.deadline, r.days_overdue,
@@ -120,11 +126,19 @@ def add_overdue(doc, report):
         doc.paragraph("No action is overdue.")
 
 
+def add_responses(doc, responses):
+    doc.heading(responses.TITLE)
+    doc.note(responses.withheld_note)
+    doc.table(*responses.table(), widths=[30 * mm, 26 * mm, 50 * mm, 22 * mm, 22 * mm, 20 * mm],
+              empty="No response is overdue.")
+
+
 def add_progress(doc, report):
     doc.heading("Progress")
     doc.paragraph(f"{report.total} actions; {report.done} completed or closed ({report.completion_rate}%). "
                   f"{report.on_time} completed on time, {report.late} late. {report.not_smart} open actions are "
                   f"not SMART.")
+    doc.note(report.withheld_note)
     for title, header, rows in report.tables():
         doc.heading(title)
         doc.table(header, rows)
@@ -136,6 +150,7 @@ def add_learning(doc, report):
     doc.heading("Learning across reviews")
     doc.paragraph(f"Recommendations of the partnership's {report['reviews']} reviews by theme. A theme recurs when "
                   "more than one review raised it.")
+    doc.note(report["withheld_note"])
     doc.table(*learning_table(report))
     doc.heading("By agency")
     doc.table(["Agency", "Recommendations", "Reviews"],
@@ -144,7 +159,7 @@ def add_learning(doc, report):
 
 def add_changes(doc, changes):
     doc.heading("Changes since the last meeting" + (f" ({_text(changes.since)})" if changes.since else ""))
-    doc.heading("Decisions for this meeting: completed actions awaiting sign-off")
+    doc.heading("Decisions for this meeting: completed actions for the strategic group to sign off")
     doc.table(["Action", "Lead agency", "Deadline"],
               [[r["title"], r["agency"], r["deadline"]] for r in changes.awaiting_sign_off])
     doc.heading("Newly overdue")

@@ -1,7 +1,8 @@
 """The strategic group's reports, each a fixed number of queries however many actions the partnership has.
 
-Reports count every action in scope; an action of a review still confidential to this reader is counted and
-listed, but without its words (its title is replaced), so that nothing late is hidden and nothing secret shown.
+Every report counts and lists only what its reader may open (permissions.visible_actions and visible_reviews,
+the one rule for confidential reviews); what it leaves out it states in one line, worded by withheld_note, the
+same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
 from collections import OrderedDict
@@ -9,49 +10,82 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.accounts.models import User
 from tracker.actions import state
 from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
-from tracker.enums import ActionSource, ActionStatus, Rag, Role
+from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag, Role, Scope
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
-from tracker.permissions import _is_admin, roles_in, visible_actions
+from tracker.permissions import (
+    _is_admin,
+    roles_in,
+    signed_off_by_strategic_group,
+    visible_actions,
+    visible_reviews,
+)
 from tracker.reminders.models import ReminderLog
+from tracker.reminders.schedule import escalation_label
 from tracker.reviews.models import Recommendation, Review, Theme, recommendation_agency, recommendation_theme
 
-MASKED = "Action from a confidential review"
 DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
+#: the source of an action the reader may open (their agency delivers it) from a review they may not
+UNPUBLISHED_SOURCE = "Review not yet published"
+
+
+def withheld_note(count, noun):
+    """The one line each report gives in place of what its reader may not open, e.g. "3 actions from reviews not
+    yet published are not shown." (empty when nothing is withheld)."""
+    if not count:
+        return ""
+    one = count == 1
+    return (f"{count} {noun}{'' if one else 's'} from {'a review' if one else 'reviews'} not yet published "
+            f"{'is' if one else 'are'} not shown.")
+
+
+def _count_outside(clause):
+    """SQL: how many rows fail the clause (a count, so that a NULL inside the clause cannot lose a row)."""
+    return sa.func.count() - sa.func.count().filter(clause)
 
 
 @dataclass
-class Scope:
-    """Whose actions a reader's reports cover: the whole partnership, or the agencies an agency lead leads."""
+class ReportScope:
+    """Whose actions a reader's reports cover: the whole partnership, or the agencies an agency lead leads; of
+    those, only the ones the reader may open."""
 
     partnership: Partnership
     user: User
     agency_ids: frozenset | None = None
-    #: for email: every action of a review not yet published loses its words, whoever reads it
+    #: for email: nothing of a review not yet published, whoever reads it
     is_for_email: bool = False
 
     @property
     def is_limited(self):
         return self.agency_ids is not None
 
-    def may_read(self):
-        """SQL: whether this reader may read an action's words (its title, notes and reasons)."""
-        if self.is_for_email:
-            unpublished = sa.select(Recommendation.id).join(Review).where(Review.status != "published")
-            return sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.not_in(unpublished))
-        return visible_actions(self.user)
+    def opens_reviews(self):
+        """SQL on Review: the reviews this reader may open."""
+        return visible_reviews(self.user, self.is_for_email)
+
+    def _bounds(self):
+        bounds = [Action.partnership_id == self.partnership.id]
+        if self.agency_ids is not None:
+            bounds.append(Action.lead_agency_id.in_(self.agency_ids))
+        return bounds
+
+    def _opens_actions(self):
+        return visible_actions(self.user, self.is_for_email)
 
     def clauses(self):
-        clauses = [Action.partnership_id == self.partnership.id]
-        if self.agency_ids is not None:
-            clauses.append(Action.lead_agency_id.in_(self.agency_ids))
-        return clauses
+        """SQL: the actions a report counts and lists."""
+        return [*self._bounds(), self._opens_actions()]
+
+    def withheld(self, *criteria):
+        """How many actions in scope that meet the criteria the reader may not open."""
+        return db.session.scalar(sa.select(_count_outside(self._opens_actions())).select_from(Action)
+                                 .where(*self._bounds(), *criteria))
 
 
 def scope_for(user, partnership, is_for_email=False):
@@ -59,17 +93,19 @@ def scope_for(user, partnership, is_for_email=False):
     own agency's actions unless another role grants more."""
     roles = roles_in(user, partnership.id)
     if _is_admin(user) or roles & {Role.COORDINATOR, Role.STRATEGIC_MEMBER, Role.VIEWER}:
-        return Scope(partnership, user, is_for_email=is_for_email)
-    return Scope(partnership, user, frozenset(m.agency_id for m in user.memberships
-                                              if m.partnership_id == partnership.id and m.role is Role.AGENCY_LEAD),
-                 is_for_email)
+        return ReportScope(partnership, user, is_for_email=is_for_email)
+    return ReportScope(partnership, user, frozenset(m.agency_id for m in user.memberships
+                                                    if m.partnership_id == partnership.id
+                                                    and m.role is Role.AGENCY_LEAD), is_for_email)
 
 
-def _source_columns():
+def _source_columns(scope):
     review, benchmark = aliased(Review), aliased(Benchmark)
     recommendation, finding = aliased(Recommendation), aliased(Finding)
     label = sa.case(
-        (Action.source == ActionSource.DHR, review.reference),
+        (Action.source == ActionSource.DHR,
+         sa.case((review.id.in_(sa.select(Review.id).where(scope.opens_reviews())), review.reference),
+                 else_=sa.literal(UNPUBLISHED_SOURCE))),
         (Action.source == ActionSource.BENCHMARK, sa.literal("Benchmark ") + sa.cast(benchmark.started_on,
                                                                                        sa.String)),
         else_=sa.literal(ActionSource.STRATEGY.label))
@@ -98,19 +134,24 @@ class OverdueRow:
     last_update_on: date | None
     last_update: str
     escalation: str
-    is_masked: bool
 
 
 @dataclass
 class OverdueReport:
     rows: list
     today: date
+    #: overdue actions the reader may not open
+    withheld: int = 0
     by_agency: OrderedDict = field(default_factory=OrderedDict)
     by_source: OrderedDict = field(default_factory=OrderedDict)
 
     @property
     def total(self):
         return len(self.rows)
+
+    @property
+    def withheld_note(self):
+        return withheld_note(self.withheld, "overdue action")
 
     @property
     def longest(self):
@@ -128,42 +169,45 @@ class OverdueReport:
                               r.last_update_on or "", r.last_update, r.escalation] for r in self.rows]
 
 
-ESCALATION_WORDS = {"escalate:lead": "Escalated to the agency lead",
-                    "escalate:strategic": "Escalated to the strategic group member"}
+def _escalation_words(logged):
+    """The highest escalation logged for the current deadline, as "<kind>" or "<kind> <whom it fell back to>"."""
+    if logged is None:
+        return "Not yet escalated"
+    kind, _, fell_back_to = logged.partition(" ")
+    return escalation_label(kind, fell_back_to or None)
 
 
 def overdue_report(scope, today, agency_id=None, source=None, component=None):
     """Overdue actions with owner, days overdue, last update and escalation, grouped by agency and by source."""
-    source_label, join_sources = _source_columns()
+    source_label, join_sources = _source_columns(scope)
     last_at = sa.select(sa.func.max(ProgressUpdate.at)).where(ProgressUpdate.action_id == Action.id) \
         .correlate(Action).scalar_subquery()
     last_note = sa.select(ProgressUpdate.note).where(ProgressUpdate.action_id == Action.id) \
         .order_by(ProgressUpdate.at.desc(), ProgressUpdate.id.desc()).limit(1).correlate(Action).scalar_subquery()
-    escalation = sa.select(sa.func.max(ReminderLog.kind)).where(
+    escalation = sa.select(ReminderLog.kind + sa.func.coalesce(" " + ReminderLog.fell_back_to, "")).where(
         ReminderLog.action_id == Action.id, ReminderLog.deadline == Action.deadline,
-        ReminderLog.kind.like("escalate:%")).correlate(Action).scalar_subquery()
+        ReminderLog.kind.like("escalate:%")).order_by(ReminderLog.kind.desc()).limit(1) \
+        .correlate(Action).scalar_subquery()  # "escalate:strategic" sorts after "escalate:lead"
     query = join_sources(
         sa.select(Action.id, Action.title, source_label, Agency.name, User.name, Action.deadline,
-                  state.days_overdue(today), last_at, last_note, escalation,
-                  sa.case((scope.may_read(), True), else_=False))
+                  state.days_overdue(today), last_at, last_note, escalation)
         .select_from(Action).outerjoin(Agency, Agency.id == Action.lead_agency_id)
-        .outerjoin(User, User.id == Action.owner_id)
-    ).where(*scope.clauses(), state.is_overdue(today))
+        .outerjoin(User, User.id == Action.owner_id))
+    criteria = [state.is_overdue(today)]
     if agency_id:
-        query = query.where(Action.lead_agency_id == agency_id)
+        criteria.append(Action.lead_agency_id == agency_id)
     if source:
-        query = query.where(Action.source == source)
+        criteria.append(Action.source == source)
     if component:
-        query = query.where(Action.component == component)
+        criteria.append(Action.component == component)
     rows = []
-    for (action_id, title, label, agency, owner, deadline, days, at, note, kind,
-         visible) in db.session.execute(query.order_by(Agency.name.is_(None), Agency.name, Action.deadline,
-                                                        Action.id)):
-        rows.append(OverdueRow(action_id, title if visible else MASKED, label, agency or "No lead agency",
+    for (action_id, title, label, agency, owner, deadline, days, at, note, kind) in db.session.execute(
+            query.where(*scope.clauses(), *criteria).order_by(Agency.name.is_(None), Agency.name, Action.deadline,
+                                                               Action.id)):
+        rows.append(OverdueRow(action_id, title, label, agency or "No lead agency",
                                owner or "No owner", deadline, days, state.london_today(_aware(at)) if at else None,
-                               (note or "") if visible else "", ESCALATION_WORDS.get(kind, "Not yet escalated"),
-                               not visible))
-    report = OverdueReport(rows, today)
+                               note or "", _escalation_words(kind)))
+    report = OverdueReport(rows, today, scope.withheld(*criteria))
     for row in rows:
         report.by_agency.setdefault(row.agency, []).append(row)
     for row in sorted(rows, key=lambda r: r.source):
@@ -173,6 +217,60 @@ def overdue_report(scope, today, agency_id=None, source=None, component=None):
 
 def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class ResponseRow:
+    review_id: int
+    reference: str
+    number: str
+    body: str
+    sent_on: date
+    due_on: date
+    days_overdue: int
+
+
+@dataclass
+class OverdueResponses:
+    rows: list
+    #: overdue responses to recommendations of reviews the reader may not open
+    withheld: int
+
+    TITLE = "Responses overdue from bodies outside the partnership"
+    HEADER = ["Review", "Recommendation", "Body", "Sent", "Response due", "Days overdue"]
+
+    @property
+    def total(self):
+        return len(self.rows)
+
+    @property
+    def withheld_note(self):
+        return withheld_note(self.withheld, "overdue response")
+
+    def table(self):
+        return self.HEADER, [[r.reference, r.number, r.body, r.sent_on, r.due_on, r.days_overdue]
+                             for r in self.rows]
+
+
+def overdue_responses(scope_or_user, partnership, today):
+    """Regional and national recommendations sent out whose answer is past due and not received, most overdue
+    first: the partnership's loops with bodies outside it that have gone quiet. Takes a report's scope, or a
+    person (whose reports' scope it then is)."""
+    scope = scope_or_user if isinstance(scope_or_user, ReportScope) else scope_for(scope_or_user, partnership)
+    # the SQL twin of reviews.services.register_state's overdue test
+    late = [Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL,
+            Recommendation.sent_on.is_not(None), Recommendation.response_received_on.is_(None),
+            Recommendation.response_due_on < today]
+    recommendations = db.session.execute(
+        sa.select(Recommendation, Review.reference).join(Review).where(*late, scope.opens_reviews())
+        .options(selectinload(Recommendation.agencies))
+        .order_by(Recommendation.response_due_on, Review.reference, Recommendation.id)).all()
+    withheld = db.session.scalar(sa.select(_count_outside(scope.opens_reviews()))
+                                 .select_from(Recommendation).join(Review).where(*late))
+    return OverdueResponses(
+        [ResponseRow(r.review_id, reference, r.number, r.external_body or "; ".join(a.name for a in r.agencies),
+                     r.sent_on, r.response_due_on, (today - r.response_due_on).days)
+         for r, reference in recommendations], withheld)
 
 
 # Progress
@@ -193,6 +291,12 @@ class ProgressReport:
     components: list
     benchmark: Benchmark | None
     trend: list
+    #: actions in scope the reader may not open
+    withheld: int = 0
+
+    @property
+    def withheld_note(self):
+        return withheld_note(self.withheld, "action")
 
     @property
     def completion_rate(self):
@@ -255,7 +359,7 @@ def progress_report(scope, today):
     total = sum(by_status.values())
     return ProgressReport(today, total, by_status, by_rag, by_status[ActionStatus.COMPLETED] +
                           by_status[ActionStatus.CLOSED], on_time, late, moved, not_smart,
-                          _review_plans(scope), *_components(scope), _trend(scope, today))
+                          _review_plans(scope), *_components(scope), _trend(scope, today), scope.withheld())
 
 
 def _review_plans(scope):
@@ -271,7 +375,7 @@ def _review_plans(scope):
                   sa.func.coalesce(sa.func.sum(per_recommendation.c.actions), 0),
                   sa.func.coalesce(sa.func.sum(per_recommendation.c.closed), 0))
         .join(per_recommendation, per_recommendation.c.review_id == Review.id)
-        .where(Review.partnership_id == scope.partnership.id)
+        .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
         .group_by(Review.id, Review.reference).order_by(Review.reference)).all()
     return [dict(reference=ref, recommendations=recs, without_action=none, actions=int(actions),
                  closed=int(closed), completion=round(100 * int(closed) / int(actions)) if actions else 0)
@@ -346,7 +450,8 @@ class ThemeLine:
 
 
 def learning_report(scope, today):
-    """Recommendations of every review of the partnership, by theme and by agency: repeated lessons stand out."""
+    """Recommendations of the partnership's reviews the reader may open, by theme and by agency: repeated lessons
+    stand out."""
     rec_theme = recommendation_theme
     action_counts = (
         sa.select(Action.recommendation_id, sa.func.count().label("actions"),
@@ -363,7 +468,7 @@ def learning_report(scope, today):
                   .join(Recommendation, Recommendation.id == rec_theme.c.recommendation_id)
                   .join(Review, Review.id == Recommendation.review_id)
                   .outerjoin(action_counts, action_counts.c.recommendation_id == Recommendation.id)
-                  .where(Review.partnership_id == scope.partnership.id)
+                  .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
                   .group_by(Theme.name).order_by(sa.func.count(sa.distinct(Recommendation.review_id)).desc(),
                                                  Theme.name))]
     agencies = db.session.execute(
@@ -371,12 +476,15 @@ def learning_report(scope, today):
         .join(recommendation_agency, recommendation_agency.c.agency_id == Agency.id)
         .join(Recommendation, Recommendation.id == recommendation_agency.c.recommendation_id)
         .join(Review, Review.id == Recommendation.review_id)
-        .where(Review.partnership_id == scope.partnership.id)
+        .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
         .group_by(Agency.name).order_by(sa.func.count(Recommendation.id).desc(), Agency.name)).all()
     reviews = db.session.scalar(sa.select(sa.func.count()).select_from(Review)
-                                .where(Review.partnership_id == scope.partnership.id))
+                                .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews()))
+    withheld = db.session.scalar(sa.select(_count_outside(scope.opens_reviews()))
+                                 .select_from(Recommendation).join(Review)
+                                 .where(Review.partnership_id == scope.partnership.id))
     return dict(themes=themes, agencies=[dict(agency=a, recommendations=r, reviews=v) for a, r, v in agencies],
-                reviews=reviews)
+                reviews=reviews, withheld_note=withheld_note(withheld, "recommendation"))
 
 
 def learning_table(report):
@@ -398,42 +506,43 @@ class Changes:
 
 
 def changes_since(scope, today, previous_meeting):
-    """What the meeting must know first: what went late, what changed colour, what waits for its sign-off, and
-    which deadlines moved and why, since the previous meeting's pack."""
+    """What the meeting must know first: what went late, what changed colour, what waits for its sign-off (only
+    what the strategic group closes), and which deadlines moved and why, since the previous meeting's pack."""
     from tracker.reports.models import RagSnapshot
 
     since = previous_meeting.meets_on if previous_meeting else None
-    visible = sa.case((scope.may_read(), True), else_=False)
-    base = sa.select(Action.id, Action.title, Agency.name, Action.deadline, visible) \
+    base = sa.select(Action.id, Action.title, Agency.name, Action.deadline) \
         .outerjoin(Agency, Agency.id == Action.lead_agency_id).where(*scope.clauses())
 
     def rows(query):
-        return [dict(action_id=i, title=t if v else MASKED, agency=a or "No lead agency", deadline=d)
-                for i, t, a, d, v in db.session.execute(query.order_by(Action.deadline, Action.id))]
+        return [dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d)
+                for i, t, a, d in db.session.execute(query.order_by(Action.deadline, Action.id))]
 
     newly = base.where(state.is_overdue(today))
     if since:
         newly = newly.where(Action.deadline >= since)
-    awaiting = base.where(Action.status == ActionStatus.COMPLETED)
+    awaiting = base.where(Action.status == ActionStatus.COMPLETED, signed_off_by_strategic_group())
     rag_changes = []
     if previous_meeting is not None:
         reason = state.rag_reason(today)
-        for i, t, a, d, v, before, code in db.session.execute(
+        for i, t, a, d, before, code in db.session.execute(
                 base.add_columns(RagSnapshot.rag, reason)
                 .join(RagSnapshot, sa.and_(RagSnapshot.action_id == Action.id,
                                            RagSnapshot.meeting_id == previous_meeting.id))
                 .join(Partnership, Partnership.id == Action.partnership_id).order_by(Action.id)):
             now = state.REASONS[code][0]
             if now is not before:
-                rag_changes.append(dict(action_id=i, title=t if v else MASKED, agency=a or "No lead agency",
-                                        deadline=d, before=before, after=now))
-    moved_query = sa.select(DeadlineChange.action_id, Action.title, visible, DeadlineChange.from_date,
+                rag_changes.append(dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d,
+                                        before=before, after=now))
+    moved_query = sa.select(DeadlineChange.action_id, Action.title, DeadlineChange.from_date,
                             DeadlineChange.to_date, DeadlineChange.reason).join(
-        Action, Action.id == DeadlineChange.action_id).where(*scope.clauses(), DeadlineChange.from_date.is_not(None))
+        Action, Action.id == DeadlineChange.action_id).where(*scope.clauses(), DeadlineChange.from_date.is_not(None),
+                                                             DeadlineChange.status == MoveStatus.APPROVED)
     if since:
-        moved_query = moved_query.where(DeadlineChange.at >= datetime.combine(since, time.min, tzinfo=UTC))
-    moved = [dict(action_id=i, title=t if v else MASKED, before=f, after=to, reason=r if v else "")
-             for i, t, v, f, to, r in db.session.execute(moved_query.order_by(DeadlineChange.at))]
+        moved_on = sa.func.coalesce(DeadlineChange.decided_at, DeadlineChange.at)  # when the move took effect
+        moved_query = moved_query.where(moved_on >= datetime.combine(since, time.min, tzinfo=UTC))
+    moved = [dict(action_id=i, title=t, before=f, after=to, reason=r)
+             for i, t, f, to, r in db.session.execute(moved_query.order_by(DeadlineChange.at))]
     return Changes(since, rows(newly), rag_changes, rows(awaiting), moved)
 
 

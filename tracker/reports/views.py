@@ -68,14 +68,18 @@ def _overdue_filters(partnership):
 def overdue(partnership_id, kind=None):
     partnership = _partnership(partnership_id)
     scope = services.scope_for(_user(), partnership)
-    report = services.overdue_report(scope, london_today(), **_overdue_filters(partnership))
+    today = london_today()
+    report = services.overdue_report(scope, today, **_overdue_filters(partnership))
+    responses = services.overdue_responses(scope, partnership, today)
     if kind is None:
         return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
-                               components=COMPONENT_LABELS, sources=ActionSource, args=request.args)
+                               responses=responses, components=COMPONENT_LABELS, sources=ActionSource,
+                               args=request.args)
     document = _document(partnership, "Overdue actions")
     pdf.add_overdue(document, report)
-    header, rows = report.table()
-    return _download(kind, "overdue-actions", partnership, document, [("Overdue actions", header, rows)])
+    pdf.add_responses(document, responses)
+    return _download(kind, "overdue-actions", partnership, document,
+                     [("Overdue actions", *report.table()), ("Overdue responses", *responses.table())])
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/progress")

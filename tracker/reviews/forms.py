@@ -51,9 +51,20 @@ class ReviewForm(Form):
     published_on = UKDateField("Date published")
     publication_url = URLField("Link to the published report", validators=[
         Optional(), URL(message="Enter a full web address, starting with https://"), Length(max=1000)])
+    planned_publication_on = UKDateField("Planned publication date",
+                                         description="Before publication: when the partnership means to publish.")
+    embargo_note = TextAreaField("Embargo", description="Optional. Anything that holds publication back, for "
+                                                        "example until an inquest or a trial has ended.")
 
     def review_values(self):
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class PublishForm(Form):
+    published_on = UKDateField("Date published")
+    publication_url = URLField("Link to the published report", validators=[
+        Optional(), URL(message="Enter a full web address, starting with https://"), Length(max=1000)],
+        description="Optional. Where the public can read the report.")
 
 
 class PanelMemberForm(Form):

@@ -47,6 +47,9 @@ class Review(Audited, TimestampMixin, db.Model):
     approved_on: Mapped[date | None] = mapped_column(sa.Date)
     published_on: Mapped[date | None] = mapped_column(sa.Date)
     publication_url: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    #: recorded before publication: when the partnership means to publish, and any embargo on it
+    planned_publication_on: Mapped[date | None] = mapped_column(sa.Date)
+    embargo_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
     #: the agreed date for submission, when another timeframe than six months from the decision was agreed
     agreed_target_on: Mapped[date | None] = mapped_column(sa.Date)
 

@@ -2,6 +2,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -80,7 +81,7 @@ def remove_theme(theme):
 
 REVIEW_FIELDS = ("review_type", "reference", "pseudonyms", "death_month", "death_year", "independent_chair",
                  "status", "decision_on", "commissioned_on", "submitted_on", "qa_feedback_on", "approved_on",
-                 "published_on", "publication_url", "agreed_target_on")
+                 "published_on", "publication_url", "agreed_target_on", "planned_publication_on", "embargo_note")
 
 
 def save_review(partnership, review, values, creator):
@@ -99,7 +100,9 @@ def save_review(partnership, review, values, creator):
     if year is not None and not 1990 <= year <= london_today().year:
         errors["death_year"] = f"Enter a year from 1990 to {london_today().year}"
     status = ReviewStatus(values.get("status") or ReviewStatus.NOTIFIED)
-    if status is ReviewStatus.PUBLISHED and not values.get("published_on"):
+    if status is ReviewStatus.PUBLISHED and not (review and review.is_published):
+        errors["status"] = "Publishing is its own decision: use ‘Publish the review’ on the review's page"
+    elif status is ReviewStatus.PUBLISHED and not values.get("published_on"):
         errors["published_on"] = "Enter the date the review was published"
     for earlier, later in (("decision_on", "commissioned_on"), ("commissioned_on", "submitted_on"),
                            ("submitted_on", "approved_on"), ("approved_on", "published_on")):
@@ -121,6 +124,43 @@ def save_review(partnership, review, values, creator):
         db.session.add(PanelMember(review_id=review.id, user_id=creator.id, is_chair=True))
     db.session.commit()
     return review
+
+
+def publication_audience(review):
+    """Who can open the review only once it is published: the partnership's people off its panel, by role."""
+    from tracker.permissions import can
+
+    people = db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id)
+                                .where(Membership.partnership_id == review.partnership_id,
+                                       User.is_active.is_(True)).distinct()).all()
+    newly = [person for person in people if not can(person, "view", review)]
+    by_role = {}
+    for person in newly:
+        for membership in person.memberships:
+            if membership.partnership_id == review.partnership_id:
+                by_role.setdefault(membership.role.label, set()).add(person.id)
+    return {role: len(ids) for role, ids in sorted(by_role.items())}
+
+
+def publish_review(review, actor, published_on, publication_url):
+    """Open a review to the whole partnership: a decision of the coordinator or the panel chair, audited."""
+    from tracker.audit.services import noting
+
+    errors = {}
+    if review.is_published:
+        errors["__form__"] = "The review is already published"
+    if published_on is None:
+        errors["published_on"] = "Enter the date the review was published"
+    elif published_on > london_today():
+        errors["published_on"] = "The publication date cannot be in the future: publish on the day"
+    elif review.approved_on and published_on < review.approved_on:
+        errors["published_on"] = "The review cannot be published before it was approved"
+    if errors:
+        raise ValidationFailed(errors)
+    with noting(f"Published by {actor.name}"):
+        review.status, review.published_on = ReviewStatus.PUBLISHED, published_on
+        review.publication_url = (publication_url or "").strip()
+        db.session.commit()
 
 
 def _coordinates(user, partnership):
@@ -231,7 +271,7 @@ def remove_panel_member(member):
 
 
 def natural_key(number):
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", number or "")]
+    return [int(part) if part.isdecimal() else part.lower() for part in re.split(r"(\d+)", number or "")]
 
 
 def recommendations_of(review):
@@ -341,27 +381,42 @@ def record_response(recommendation, values):
     db.session.commit()
 
 
-def external_register(partnership, today=None):
-    """Every regional and national recommendation of the partnership's reviews, with where its loop stands."""
+def external_register(partnership, reader, today=None):
+    """The regional and national recommendations of the partnership's reviews that the reader may open, with
+    where each loop stands; and the line saying how many others are not shown."""
+    from tracker.permissions import visible_reviews
+    from tracker.reports.services import withheld_note
+
     today = today or london_today()
+    outside = [Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL]
     rows = db.session.scalars(
-        sa.select(Recommendation).join(Review)
-        .where(Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL)
-        .options(selectinload(Recommendation.review))).all()
-    return [(r, register_state(r, today)) for r in sorted(rows, key=lambda r: (r.review.reference,
-                                                                               natural_key(r.number)))]
+        sa.select(Recommendation).join(Review).where(*outside, visible_reviews(reader))
+        .options(selectinload(Recommendation.review).selectinload(Review.panel),
+                 selectinload(Recommendation.agencies))).all()
+    everything = db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation).join(Review)
+                                   .where(*outside))
+    return ([(r, register_state(r, today)) for r in sorted(rows, key=lambda r: (r.review.reference,
+                                                                                natural_key(r.number)))],
+            withheld_note(everything - len(rows), "recommendation"))
+
+
+class LoopState(NamedTuple):
+    label: str
+    is_overdue: bool = False
 
 
 def register_state(recommendation, today):
-    if recommendation.assessment:
-        return recommendation.assessment.label
+    """Where the loop with the body stands. Overdue (sent, nothing back, past the due date: the test the overdue
+    report makes in SQL) comes before any assessment of "no response"."""
     if recommendation.response_received_on:
-        return "Response received, not yet assessed"
+        return LoopState(recommendation.assessment.label if recommendation.assessment
+                         else "Response received, not yet assessed")
     if recommendation.sent_on is None:
-        return "Not yet sent"
+        return LoopState("Not yet sent")
     if recommendation.response_due_on and recommendation.response_due_on < today:
-        return f"No response, {(today - recommendation.response_due_on).days} days past due"
-    return "Awaiting response"
+        days = (today - recommendation.response_due_on).days
+        return LoopState(f"No response, {days} day{'s' if days != 1 else ''} past due", True)
+    return LoopState(recommendation.assessment.label if recommendation.assessment else "Awaiting response")
 
 
 def review_action_values(recommendation):

@@ -1,9 +1,10 @@
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.actions.state import london_today
+from tracker.enums import ReviewStatus, Scope
 from tracker.extensions import db
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, options
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reviews import services
@@ -12,6 +13,7 @@ from tracker.reviews.forms import (
     EndPauseForm,
     PanelMemberForm,
     PauseForm,
+    PublishForm,
     RecommendationForm,
     ResponseForm,
     ReviewForm,
@@ -50,9 +52,29 @@ def new_review(partnership_id=None, review_id=None):
         review = None
         partnership = require("create_review", db.get_or_404(Partnership, partnership_id))
     form = ReviewForm(obj=review)
+    if not (review and review.is_published):  # publishing is its own decision, on its own page
+        form.status.choices = options([c for c in ReviewStatus.choices() if c[0] != ReviewStatus.PUBLISHED])
     done = submitted(form, lambda: services.save_review(partnership, review, form.review_values(), current_user),
                      "The review has been saved.", _to_review)
     return done or render_template("reviews/edit.html", form=form, partnership=partnership, review=review)
+
+
+@bp.route("/reviews/<int:review_id>/publish", methods=["GET", "POST"])
+def publish_review(review_id):
+    """Says who will be able to see what before the coordinator or panel chair opens the review to them."""
+    review = _review(review_id, "publish")
+    if review.is_published:
+        flash("The review is already published.", "success")
+        return _to_review(review)
+    form = PublishForm()
+    if request.method == "GET":
+        form.published_on.data = london_today()
+    done = submitted(form, lambda: services.publish_review(review, current_user, form.published_on.data,
+                                                            form.publication_url.data),
+                     f"{review.reference} is published: every member of the partnership can now read it.",
+                     lambda _: _to_review(review))
+    return done or render_template("reviews/publish.html", form=form, review=review,
+                                   audience=services.publication_audience(review))
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -60,9 +82,11 @@ def show_review(review_id):
     review = _review(review_id)
     services.log_view(review, current_user)
     recommendations = services.recommendations_of(review)
+    today = london_today()
     return render_template(
         "reviews/show.html", review=review, recommendations=recommendations,
         states={r.id: services.recommendation_state(r) for r in recommendations},
+        loops={r.id: services.register_state(r, today) for r in recommendations if r.scope is not Scope.LOCAL},
         timeliness=services.timeliness(review), completed_on=services.plan_completed_on(recommendations),
         months=MONTHS)
 
@@ -156,8 +180,8 @@ def record_response(recommendation_id):
 @bp.get("/partnerships/<int:partnership_id>/external-recommendations")
 def external_register(partnership_id):
     partnership = require("view_register", db.get_or_404(Partnership, partnership_id))
-    return render_template("reviews/register.html", partnership=partnership,
-                           rows=services.external_register(partnership))
+    rows, withheld_note = services.external_register(partnership, current_user)
+    return render_template("reviews/register.html", partnership=partnership, rows=rows, withheld_note=withheld_note)
 
 
 @bp.route("/partnerships/<int:partnership_id>/themes", methods=["GET", "POST"])

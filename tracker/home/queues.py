@@ -1,0 +1,164 @@
+"""What waits for each person: the hand-offs their roles make theirs, each a link to where it is done. Counted
+with a few queries per partnership, whatever the number of actions."""
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import url_for
+
+from tracker.actions.models import Action, DeadlineChange
+from tracker.actions.services import is_unowned
+from tracker.actions.state import LONDON, rag_reason
+from tracker.email import OutboxMessage
+from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, OutboxStatus, Role
+from tracker.extensions import db
+from tracker.notifications.models import Notification
+from tracker.partnerships.models import Partnership
+from tracker.permissions import can, visible_actions
+from tracker.reports.models import Meeting
+from tracker.reports.services import overdue_responses
+from tracker.reviews.models import PanelMember, Recommendation, Review
+
+#: how long a refused closure stays in the agency lead's queue
+REFUSED_FOR = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Item:
+    count: int
+    label: str
+    url: str
+
+
+@dataclass
+class Queue:
+    partnership: Partnership
+    title: str
+    items: list
+
+
+def _count(query):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def _plural(count, one, many):
+    return one if count == 1 else many
+
+
+def queues_for(user, today):
+    """One queue per role the person holds, in each of their partnerships; only non-empty items are listed."""
+    queues = []
+    for membership in sorted(user.memberships, key=lambda m: (m.partnership_id, m.role.value)):
+        builder = BUILDERS.get(membership.role)
+        if builder is None:
+            continue
+        title, items = builder(user, membership, today)
+        items = [item for item in items if item.count]
+        if items:
+            queues.append(Queue(membership.partnership, title, items))
+    return queues
+
+
+def _awaiting_sign_off(partnership_id, user):
+    return sa.select(Action.id).where(Action.partnership_id == partnership_id,
+                                      Action.status == ActionStatus.COMPLETED, visible_actions(user))
+
+
+def _coordinator(user, membership, today):
+    partnership = membership.partnership
+    pid = partnership.id
+    moves = sa.select(DeadlineChange.id).join(Action).where(Action.partnership_id == pid,
+                                                             DeadlineChange.status == MoveStatus.REQUESTED)
+    failed = sa.select(OutboxMessage.id).where(OutboxMessage.partnership_id == pid,
+                                               OutboxMessage.status == OutboxStatus.FAILED)
+    responses = overdue_responses(user, partnership, today).total
+    unowned = _count(sa.select(Action.id).where(Action.partnership_id == pid, Action.status.in_(OPEN_STATUSES),
+                                                is_unowned()))
+    closures = _count(_awaiting_sign_off(pid, user))
+    return "Waiting for you as coordinator", [
+        Item(closures, _plural(closures, "closure to sign off", "closures to sign off"),
+             url_for("actions.sign_off_queue", partnership_id=pid)),
+        Item(_count(moves), _plural(_count(moves), "deadline move to approve", "deadline moves to approve"),
+             url_for("actions.list_actions", partnership_id=pid, waiting="approval")),
+        Item(_count(failed), _plural(_count(failed), "email that could not be sent", "emails that could not be sent"),
+             url_for("reminders.overview", partnership_id=pid)),
+        Item(responses, _plural(responses, "response from a national or regional body overdue",
+                                "responses from national or regional bodies overdue"),
+             url_for("reviews.external_register", partnership_id=pid)),
+        Item(unowned, _plural(unowned, "open action without an owner", "open actions without an owner"),
+             url_for("actions.list_actions", partnership_id=pid, waiting="owner")),
+    ]
+
+
+def _agency_lead(user, membership, today):
+    pid, agency_id = membership.partnership_id, membership.agency_id
+    ours = sa.select(Action.id).join(Partnership, Partnership.id == Action.partnership_id).where(
+        Action.partnership_id == pid, Action.lead_agency_id == agency_id, Action.status.in_(OPEN_STATUSES))
+    due = ours.where(rag_reason(today).in_(["overdue", "due_soon"]))
+    stale = ours.where(rag_reason(today) == "stale")
+    refused = sa.select(Notification.id).where(Notification.user_id == user.id, Notification.partnership_id == pid,
+                                               Notification.kind == "closure_refused",
+                                               Notification.created_at >= _since(today, REFUSED_FOR))
+    agency = membership.agency.name
+    return f"Waiting for you as agency lead ({agency})", [
+        Item(_count(due), _plural(_count(due), "action due soon or overdue", "actions due soon or overdue"),
+             url_for("actions.list_actions", partnership_id=pid, agency=agency_id, rag="red")),
+        Item(_count(stale), _plural(_count(stale), "action whose progress needs an update",
+                                    "actions whose progress needs an update"),
+             url_for("actions.list_actions", partnership_id=pid, agency=agency_id, rag="amber")),
+        Item(_count(refused), _plural(_count(refused), "closure refused in the last 30 days",
+                                      "closures refused in the last 30 days"),
+             url_for("actions.list_actions", partnership_id=pid, agency=agency_id, status="in_progress")),
+    ]
+
+
+def _since(today, period):
+    return datetime.combine(today - period, time(), tzinfo=ZoneInfo(LONDON))
+
+
+def _panel_member(user, membership, today):
+    chaired = db.session.scalars(sa.select(Review).join(PanelMember).where(
+        PanelMember.user_id == user.id, PanelMember.is_chair.is_(True),
+        Review.partnership_id == membership.partnership_id).order_by(Review.reference)).all()
+    items = []
+    for review in chaired:
+        without = sa.select(Recommendation.id).where(Recommendation.review_id == review.id,
+                                                     ~sa.exists().where(Action.recommendation_id == Recommendation.id))
+        awaited = sa.select(Recommendation.id).where(
+            Recommendation.review_id == review.id, Recommendation.sent_on.is_not(None),
+            Recommendation.response_received_on.is_(None))
+        link = url_for("reviews.show_review", review_id=review.id)
+        items += [Item(_count(without), f"{_plural(_count(without), 'recommendation', 'recommendations')} of "
+                                        f"{review.reference} without an action", link),
+                  Item(_count(awaited), f"{_plural(_count(awaited), 'response', 'responses')} awaited from bodies "
+                                        f"outside the partnership ({review.reference})", link)]
+    return "Waiting for you as panel chair", items
+
+
+def _strategic(user, membership, today):
+    if not membership.is_chair:
+        return "", []
+    pid = membership.partnership_id
+    decisions = [a for a in db.session.scalars(sa.select(Action).where(
+        Action.id.in_(_awaiting_sign_off(pid, user)))) if can(user, "sign_off", a)]
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.partnership_id == pid, Meeting.meets_on >= today)
+                                .order_by(Meeting.meets_on).limit(1))
+    when = f" for the meeting on {meeting.meets_on:%-d %B %Y}" if meeting else ""
+    count = len(decisions)
+    return "Waiting for you as strategic group chair", [
+        Item(count, _plural(count, f"action to decide on{when}: signed off or not",
+                            f"actions to decide on{when}: signed off or not"),
+             url_for("actions.sign_off_queue", partnership_id=pid))]
+
+
+BUILDERS = {Role.COORDINATOR: _coordinator, Role.AGENCY_LEAD: _agency_lead, Role.PANEL_MEMBER: _panel_member,
+            Role.STRATEGIC_MEMBER: _strategic}
+
+
+def sign_off_queue(user, partnership):
+    """Completed actions awaiting sign-off that this person can open, each with whether they may sign it off."""
+    actions = db.session.scalars(sa.select(Action).where(Action.id.in_(_awaiting_sign_off(partnership.id, user)))
+                                 .order_by(Action.completed_on, Action.id)).all()
+    return [(action, can(user, "sign_off", action)) for action in actions]
+

@@ -1,0 +1,124 @@
+"""Who hears of each hand-off, and the emails that tell them. A notification is recorded once per person and
+event (its key), then emailed at once or kept for the person's morning email, as they chose. Emails say what
+happened and link to the page; they never carry a confidential review's words."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tracker.accounts.models import User
+from tracker.email import queue_email
+from tracker.enums import HandoffFrequency, Role, Scope
+from tracker.extensions import db
+from tracker.notifications.models import Notification
+from tracker.partnerships.models import Membership
+from tracker.reviews.models import PanelMember, Recommendation, Review
+
+#: a response from a body outside the partnership is flagged this many days before it is due
+RESPONSE_WARNING_DAYS = 7
+
+
+def coordinators_of(partnership_id):
+    return _members(partnership_id, Membership.role == Role.COORDINATOR)
+
+
+def _members(partnership_id, *where):
+    return db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.partnership_id == partnership_id, User.is_active.is_(True), *where)
+        .order_by(User.id).distinct()).all()
+
+
+def owner_and_leads(action):
+    """The action's owner, while they hold a role in its partnership, and its lead agency's agency leads."""
+    people = []
+    if action.owner_id is not None:
+        people += _members(action.partnership_id, User.id == action.owner_id)
+    if action.lead_agency_id is not None:
+        people += _members(action.partnership_id, Membership.role == Role.AGENCY_LEAD,
+                           Membership.agency_id == action.lead_agency_id)
+    return people
+
+
+def panel_chairs(review_id):
+    review = db.session.get(Review, review_id)
+    chairs = db.session.scalars(sa.select(User).join(PanelMember, PanelMember.user_id == User.id)
+                                .where(PanelMember.review_id == review_id, PanelMember.is_chair.is_(True),
+                                       User.is_active.is_(True))).all()
+    return [c for c in chairs if _members(review.partnership_id, User.id == c.id)]
+
+
+def approvers_of(action):
+    """Who decides on a deadline move: the coordinators, and for a review's action its panel chair."""
+    people = coordinators_of(action.partnership_id)
+    if action.recommendation_id is not None:
+        people += panel_chairs(action.recommendation.review_id)
+    return people
+
+
+def tell(people, *, kind, partnership_id, text, path, key, action=None, recommendation=None):
+    """Record the event for each person once, and email at once those who want news as it happens. The caller
+    commits, so the event and its news stand or fall together."""
+    told = []
+    for person in {p.id: p for p in people}.values():
+        dedupe_key = f"{key}:{person.id}"
+        if db.session.scalar(sa.select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+            continue
+        notification = Notification(user_id=person.id, partnership_id=partnership_id, kind=kind, text=text,
+                                    path=path, dedupe_key=dedupe_key, action_id=action.id if action else None,
+                                    recommendation_id=recommendation.id if recommendation else None)
+        db.session.add(notification)
+        db.session.flush()
+        if person.handoff_frequency is HandoffFrequency.IMMEDIATE:
+            message = queue_email("notifications/handoff", to=person.email, subject=f"Action tracker: {text}",
+                                  dedupe_key=f"notification:{notification.id}", kind="notifications.handoff",
+                                  partnership_id=partnership_id, user_id=person.id, person=person,
+                                  items=[notification])
+            notification.outbox_message_id = message.id
+        told.append(person)
+    return told
+
+
+def send_morning_emails():
+    """One email per person with every hand-off that waited since their last: run each morning, and safe to run
+    again (what was sent is marked with its message)."""
+    waiting = db.session.scalars(sa.select(Notification).where(Notification.outbox_message_id.is_(None))
+                                 .order_by(Notification.user_id, Notification.id)).all()
+    by_person = {}
+    for notification in waiting:
+        by_person.setdefault(notification.user_id, []).append(notification)
+    for user_id, items in by_person.items():
+        person = db.session.get(User, user_id)
+        count = len(items)
+        message = queue_email("notifications/handoff", to=person.email, user_id=person.id,
+                              subject=f"Action tracker: {count} thing{'s' if count != 1 else ''} "
+                                      f"passed to you", dedupe_key=f"notifications:{user_id}:{items[0].id}",
+                              kind="notifications.morning", partnership_id=items[0].partnership_id,
+                              person=person, items=items)
+        for notification in items:
+            notification.outbox_message_id = message.id
+    db.session.commit()
+    return len(by_person)
+
+
+def check_responses(today):
+    """Regional and national recommendations whose answer is due within a week, or overdue: the coordinators and
+    the review's panel chair hear once of each (per due date, so a new due date is news again)."""
+    rows = db.session.scalars(
+        sa.select(Recommendation).join(Review)
+        .where(Recommendation.scope != Scope.LOCAL, Recommendation.sent_on.is_not(None),
+               Recommendation.response_received_on.is_(None), Recommendation.response_due_on.is_not(None),
+               Recommendation.response_due_on <= today + timedelta(days=RESPONSE_WARNING_DAYS))).all()
+    for recommendation in rows:
+        review = recommendation.review
+        due = recommendation.response_due_on
+        kind = "response_overdue" if due < today else "response_due"
+        which = f"recommendation {recommendation.number} of {review.reference}" if review.is_published else \
+            "a recommendation of a confidential review"
+        text = (f"the response to {which} was due on {due:%-d %B %Y}" if kind == "response_overdue" else
+                f"the response to {which} is due on {due:%-d %B %Y}")
+        tell(coordinators_of(review.partnership_id) + panel_chairs(review.id), kind=kind,
+             partnership_id=review.partnership_id, text=text[0].upper() + text[1:],
+             path=f"/reviews/{review.id}", key=f"{kind}:{recommendation.id}:{due.isoformat()}",
+             recommendation=recommendation)
+    db.session.commit()
+    return len(rows)
