@@ -5,7 +5,9 @@ Every value here may be overridden by config/production.py or by the environment
 import os
 from datetime import timedelta
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+# Public, so anyone could forge a session with it: the app warns when it runs on it, and production refuses it.
+DEVELOPMENT_SECRET_KEY = "development-only-not-secret"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")  # empty: instance/tracker.sqlite3
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
@@ -41,6 +43,8 @@ MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
 MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
 MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
 MAIL_TIMEOUT_SECONDS = 20
+# After the fast retries, a message whose relay fails for a passing reason is retried hourly for this long.
+MAIL_RETRY_FOR_HOURS = 72
 # On a developer's machine there is usually no SMTP server: messages stay in the outbox, visible in the log.
 MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1") == "1"
 

@@ -1,4 +1,5 @@
-"""Production: everything secret or site-specific comes from the environment; refuse to start without a secret."""
+"""Production: everything secret or site-specific comes from the environment. tracker.check_secrets refuses to start
+without a secret key of our own or without the public address that links in emails are built from."""
 import os
 
 SECRET_KEY = os.environ.get("SECRET_KEY")

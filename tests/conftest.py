@@ -186,13 +186,32 @@ def text(response):
 
 
 class SMTPInbox:
-    """What a real SMTP server (aiosmtpd, on a free local port) received; `refuse` makes it answer 451."""
+    """What a real SMTP server (aiosmtpd, on a free local port) received. `refuse` makes it answer 451; `reject`
+    holds addresses it refuses for good (550); `hang` is seconds it waits before answering DATA (then 451, keeping
+    nothing); with `hold_after` = n it signals `held` once it has the n-th message and answers only on `release`."""
 
     def __init__(self):
+        import threading
+
         self.messages = []
         self.refuse = False
+        self.reject = set()
+        self.hang = 0
+        self.hold_after = None
+        self.held, self.release = threading.Event(), threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.reject:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        if self.hang:
+            await asyncio.sleep(self.hang)
+            return "451 Requested action aborted: local problem in processing"
         if self.refuse:
             return "451 Requested action aborted: try again later"
         import email
@@ -200,6 +219,9 @@ class SMTPInbox:
 
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)
+        if len(self.messages) == self.hold_after:
+            self.held.set()  # the message is ours; the sender has not heard so yet
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
         return "250 Message accepted for delivery"
 
     def to(self, address):
@@ -213,6 +235,7 @@ class SMTPInbox:
 
     def stop(self):
         """The server goes down (an aiosmtpd controller cannot restart, so start() makes a new one)."""
+        self.release.set()
         self.controller.stop()
 
 

@@ -32,12 +32,12 @@ def load_config(app, overrides):
     import os
 
     app.config.from_pyfile(str(ROOT / "config" / "default.py"))
-    if os.environ.get("TRACKER_ENV") == "production":
+    is_production = os.environ.get("TRACKER_ENV") == "production"
+    if is_production:
         app.config.from_pyfile(str(ROOT / "config" / "production.py"))
     if overrides:
         app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY is not set: refusing to start without it.")
+    check_secrets(app, is_production)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
@@ -47,6 +47,27 @@ def load_config(app, overrides):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
     if uri.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+
+def check_secrets(app, is_production):
+    """Refuse to start production with a missing or publicly known secret key, or without the address that links in
+    emails are built from; elsewhere, say in one line that the public development key is in use."""
+    from urllib.parse import urlsplit
+
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: refusing to start without it.")
+    is_public_key = app.config["SECRET_KEY"] == app.config["DEVELOPMENT_SECRET_KEY"]
+    if is_production:
+        if is_public_key:
+            raise RuntimeError("SECRET_KEY is the public development key: refusing to start in production with it.")
+        address = urlsplit(app.config.get("TRACKER_BASE_URL") or "")
+        if address.scheme not in ("http", "https") or not address.netloc:
+            raise RuntimeError("TRACKER_BASE_URL is not set to the site's public address (e.g. "
+                               "https://tracker.example.gov.uk): refusing to start without it, as every link in an "
+                               "email is built from it.")
+    elif is_public_key and not app.testing:
+        app.logger.warning("Running with the public development SECRET_KEY: anyone can forge a session. Set "
+                           "SECRET_KEY for any use beyond your own machine.")
 
 
 def register_extensions(app):

@@ -48,16 +48,18 @@ def load_reference(scores):
 
 @tracker_cli.command("remind")
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day to run for (default today).")
-@click.option("--dry-run", is_flag=True, help="Show who would be reminded of what; record and send nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show who would be reminded of what; record and send nothing, packs and hand-offs included.")
 def remind(day, dry_run):
-    """Run the reminder and escalation job now, exactly as the scheduler does."""
+    """Do the morning's work now, as the scheduler does at 07:00: reminders and escalations, the packs of meetings
+    now due, responses due from outside bodies, the morning email of hand-offs, then delivery."""
     from tracker.actions.state import london_today
-    from tracker.email import deliver_outbox
     from tracker.reminders.schedule import kind_label
-    from tracker.reminders.services import run_reminders
+    from tracker.scheduler import daily_run
 
     day = day.date() if day else london_today()
-    plan = run_reminders(day, dry_run=dry_run)
+    run = daily_run(day, dry_run=dry_run)
+    plan = run.reminders
     for title, by_person in (("Reminders", plan.digests), ("Escalations", plan.escalations)):
         for person, items in by_person.items():
             click.echo(f"{title} for {person.email}:")
@@ -67,14 +69,9 @@ def remind(day, dry_run):
     if dry_run:
         click.echo(f"Dry run for {day}: {plan.message_count} email(s) would be sent; nothing was recorded.")
         return
-    from tracker.notifications.services import check_responses, send_morning_emails
-
-    check_responses(day)
-    morning = send_morning_emails()
-    sent, failed = deliver_outbox()
     click.echo(f"Run for {day}: {len(plan.logs)} reminder decision(s) recorded, {plan.message_count} email(s) "
-               f"queued, {morning} morning email(s) of hand-offs; {sent} sent, {failed} failed (failures are "
-               "retried).")
+               f"queued, {run.packs} meeting pack(s), {run.morning_emails} morning email(s) of hand-offs; "
+               f"{run.sent} sent, {run.failed} failed (failures are retried).")
 
 
 @tracker_cli.command("scheduler")
@@ -231,3 +228,7 @@ def export_plan(partnership_ref, reference, kind, out):
         data = exports.spreadsheet(partnership, reviews, kind, with_review=True, title="Register")[0]
     Path(out).write_bytes(data)
     click.echo(f"Wrote {out} ({len(data)} bytes).")
+
+
+# the outbox command registers itself on tracker_cli
+from tracker import outbox_cli  # noqa: E402,F401

@@ -1,19 +1,25 @@
 """The one send path: render a paired text/HTML template, queue it in the outbox, deliver from the outbox.
 
-Queueing happens in the caller's transaction, so a decision to send and the message stand or fall together.
-Delivery claims each message before sending it, so two workers never send the same row.
+Queueing happens in the caller's transaction, so a decision to send and the message stand or fall together:
+decisions are exactly-once. Delivery is at-least-once. A message is marked as being sent, in a committed transaction
+of its own, before the relay sees it, and as sent the moment the relay accepts it, so only a crash between the two
+sends it again, with the same Message-ID. Transient failures are retried for days, permanent ones stop at once, and
+the administrators hear when mail is failing or held up.
 """
 import logging
 import smtplib
 import ssl
+import uuid
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_mail import Connection, Message
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker.db import UTCDateTime, enum_column, utcnow
 from tracker.enums import OutboxStatus
@@ -21,9 +27,19 @@ from tracker.extensions import db
 
 log = logging.getLogger(__name__)
 
-#: waits before each retry; after the last the message is marked failed for a person to retry
+#: waits before each of the first retries of a transient failure (a refused connection, a timeout, a 4xx answer)
 RETRY_BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
+#: then one try an hour, until MAIL_RETRY_FOR_HOURS (default 72) after the first failure: only then is it failed
+SLOW_RETRY = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=5)
+#: messages read per query while delivering, so that a long outbox never fills memory
+BATCH_SIZE = 200
+#: a message still unsent after this long is something the administrators should know
+UNSENT_AFTER = timedelta(hours=1)
+#: the administrators are alerted at most once in each such period
+ALERT_EVERY = timedelta(hours=6)
+ALERT_KIND = "outbox.alert"
+UNSENT = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
 
 
 class OutboxMessage(db.Model):
@@ -43,8 +59,15 @@ class OutboxMessage(db.Model):
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus), nullable=False, index=True)
     attempts: Mapped[int] = mapped_column(default=0, nullable=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
-    #: a worker holds the message until then; a crashed worker's claim simply lapses
+    #: a worker sending the message holds it until then; if the worker dies the claim lapses and it is sent again
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the attempt that marked it as being sent: only that attempt records how it went
+    attempt_id: Mapped[str | None] = mapped_column(sa.String(32))
+    sending_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the first failure since it last went well: transient failures are retried until MAIL_RETRY_FOR_HOURS after it
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when a reminder held up past its day was brought up to date, or superseded, as it was about to go
+    rerendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -122,110 +145,260 @@ def queue_many(rows):
                                    .where(OutboxMessage.dedupe_key.in_(keys))).all())
 
 
+def _is_due(now):
+    """Queued and due, or marked as being sent by a worker whose claim has lapsed (it died or hung)."""
+    return sa.or_(sa.and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
+                  sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now))
+
+
 def _claim(message_id, now):
-    """Hold the message for CLAIM_LEASE from `now` (the moment of claiming); returns the lease's end or None."""
-    claimed = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        )
-        .values(claimed_until=now + CLAIM_LEASE)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return now + CLAIM_LEASE if claimed == 1 else None
+    """Mark the message as being sent, committed before the relay sees it; returns the attempt's id, or None when
+    it is not due or another worker holds it."""
+    attempt = uuid.uuid4().hex
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            sa.update(OutboxMessage).where(OutboxMessage.id == message_id, _is_due(now))
+            .values(status=OutboxStatus.SENDING, attempt_id=attempt, sending_started_at=now,
+                    claimed_until=now + CLAIM_LEASE)
+        ).rowcount
+    return attempt if claimed == 1 else None
 
 
-def _as_mail(message):
+def _as_mail(session, message):
     mail = Message(subject=message.subject, recipients=[message.to_address], body=message.body_text,
                    html=message.body_html)
     mail.msgId = message.message_id  # the same id on every try, so a receiving server can drop a repeat
-    for attachment in db.session.scalars(sa.select(OutboxAttachment).where(
+    for attachment in session.scalars(sa.select(OutboxAttachment).where(
             OutboxAttachment.outbox_message_id == message.id).order_by(OutboxAttachment.id)):
         mail.attach(attachment.filename, attachment.content_type, attachment.data)
     return mail
 
 
-def deliver_outbox(now=None, ids=None):
-    """Send every queued message that is due (or just `ids`); returns (sent, failed) counts.
+def _prepared(message_id, attempt, now):
+    """The claimed message as it should go now, or None if it is superseded. A reminder held up (past the London
+    day it was queued on, or by a failed try) is brought up to date first, so nobody is told "due in 1 day" about
+    an action that has since closed, moved or changed hands; the transaction ends before the relay is contacted."""
+    from tracker.actions.state import london_today
+    from tracker.reminders.services import REMINDER_KINDS, rerender_reminder
 
-    `now` fixes the clock (tests); otherwise each message is claimed at the moment it is taken, so a long run
-    never hands out a lease that has already expired."""
-    fixed_clock = now
-    now = now or utcnow()
-    query = sa.select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now
-    )
-    if ids is not None:
-        query = query.where(OutboxMessage.id.in_(ids))
-    due = db.session.scalars(query.order_by(OutboxMessage.id)).all()
+    with Session(db.engine) as session:
+        message = session.get(OutboxMessage, message_id)
+        if message.attempt_id != attempt:
+            return None  # our claim lapsed while we prepared and another worker has it
+        today = london_today(now)
+        if message.kind in REMINDER_KINDS and (message.attempts or london_today(message.created_at) < today):
+            message.rerendered_at = now
+            fields = rerender_reminder(message, today)
+            if fields is None:
+                message.status = OutboxStatus.SUPERSEDED
+                message.claimed_until = None
+                session.commit()
+                log.info("Email %s to %s superseded: nothing in it was still true on %s", message_id,
+                         message.to_address, today)
+                return None
+            for name, value in fields.items():
+                setattr(message, name, value)
+        mail = _as_mail(session, message)
+        session.commit()
+    return mail
+
+
+def deliver_outbox(now=None, ids=None):
+    """Send every message that is due (or just `ids`); returns (sent, failed) counts, failed counting every
+    failure, including those that will be retried.
+
+    It works in sessions of its own and reads ids BATCH_SIZE at a time, so its cost per message does not depend on
+    what the caller's session holds. `now` fixes the clock (tests); otherwise each message is claimed at the moment
+    it is taken, so a long run never hands out a lease that has already expired."""
+    started = now or utcnow()
     sent = failed = 0
-    if not due:
-        return sent, failed
     mail_state = current_app.extensions["mail"]
     connection = None
+    last_id = 0
+    unreachable = False
     try:
-        for message_id in due:
-            lease = _claim(message_id, fixed_clock or utcnow())
-            if lease is None:
-                continue
-            message = db.session.get(OutboxMessage, message_id)
-            try:
+        while not unreachable and (batch := _due_ids(started, ids, last_id)):
+            last_id = batch[-1]
+            for message_id in batch:
+                attempt = _claim(message_id, now or utcnow())
+                mail = _prepared(message_id, attempt, now or utcnow()) if attempt else None
+                if mail is None:
+                    continue
                 if connection is None:
-                    connection = VerifiedConnection(mail_state).__enter__()
-                if mail_state.suppress:
-                    log.info("Mail suppressed; would send to %s: %s\n%s", message.to_address, message.subject,
-                             message.body_text)
-                connection.send(_as_mail(message))
-            except (OSError, smtplib.SMTPException) as error:
-                _record_failure(message, error, now)
-                failed += 1
-                if isinstance(error, OSError | smtplib.SMTPServerDisconnected):
-                    _close(connection)
-                    connection = None  # reconnect for the next message
-            else:
-                # recorded as sent only by the worker still holding the claim
-                held = db.session.execute(
-                    sa.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.claimed_until == lease)
-                    .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
-                            claimed_until=None, last_error=None).execution_options(synchronize_session=False)
-                ).rowcount
-                if not held:
-                    log.warning("Email %s was sent after its claim lapsed", message_id)
-                db.session.expire(message)
-                sent += 1
-            db.session.commit()
+                    try:
+                        connection = VerifiedConnection(mail_state).__enter__()
+                    except (OSError, smtplib.SMTPException) as error:
+                        # the relay cannot be reached: the rest wait for the next run rather than each waiting
+                        # out the timeout in turn
+                        _record_failure(message_id, attempt, error, now or utcnow())
+                        failed += 1
+                        unreachable = True
+                        break
+                try:
+                    if mail_state.suppress:
+                        log.info("Mail suppressed; would send to %s: %s\n%s", mail.recipients[0], mail.subject,
+                                 mail.body)
+                    connection.send(mail)
+                except (OSError, smtplib.SMTPException) as error:
+                    _record_failure(message_id, attempt, error, now or utcnow())
+                    failed += 1
+                    if isinstance(error, OSError | smtplib.SMTPServerDisconnected):
+                        _close(connection, polite=False)
+                        connection = None  # reconnect for the next message
+                else:
+                    _record_sent(message_id, attempt)
+                    sent += 1
     finally:
         _close(connection)
+    if ids is None:
+        _alert_administrators(now or utcnow())
     return sent, failed
 
 
-def _close(connection):
+def _due_ids(now, ids, after):
+    query = sa.select(OutboxMessage.id).where(_is_due(now), OutboxMessage.id > after)
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    with db.engine.connect() as connection:
+        return connection.scalars(query.order_by(OutboxMessage.id).limit(BATCH_SIZE)).all()
+
+
+def _close(connection, polite=True):
+    """End the SMTP session. After a timeout or a dropped connection only the socket is closed: waiting for the
+    answer to QUIT would wait out the timeout a second time."""
     if connection is None or connection.host is None:
         return
     try:
-        connection.host.quit()
+        if polite:
+            connection.host.quit()
     except (OSError, smtplib.SMTPException):
         pass
     finally:
         connection.host.close()
 
 
-def _record_failure(message, error, now):
-    message.attempts += 1
-    message.claimed_until = None
-    message.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if message.attempts > len(RETRY_BACKOFF):
-        message.status = OutboxStatus.FAILED
-    else:
-        message.next_attempt_at = now + RETRY_BACKOFF[message.attempts - 1]
-    log.warning("Email %s to %s failed (attempt %s): %s", message.id, message.to_address, message.attempts, error)
+def _record_sent(message_id, attempt):
+    """Recorded the moment the relay accepts, in its own transaction, to keep the window for a repeat small."""
+    with db.engine.begin() as connection:
+        held = connection.execute(
+            sa.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.attempt_id == attempt)
+            .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
+                    claimed_until=None, last_error=None, failing_since=None)
+        ).rowcount
+    if not held:
+        log.warning("Email %s was sent after its claim lapsed: another worker may send it again", message_id)
 
 
-def retry_failed(message):
-    """A coordinator's retry of a message that used up its automatic tries."""
-    message.status = OutboxStatus.QUEUED
-    message.next_attempt_at = utcnow()
-    message.last_error = None
+def _is_permanent(error):
+    """A 5xx answer about this message or its recipient: every later try would be refused the same way."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _record_failure(message_id, attempt, error, now):
+    window = timedelta(hours=current_app.config.get("MAIL_RETRY_FOR_HOURS", 72))
+    with db.engine.begin() as connection:
+        ours = sa.and_(OutboxMessage.id == message_id, OutboxMessage.attempt_id == attempt)
+        row = connection.execute(sa.select(OutboxMessage.attempts, OutboxMessage.failing_since,
+                                           OutboxMessage.to_address).where(ours)).first()
+        if row is None:
+            return
+        attempts, failing_since = row.attempts + 1, row.failing_since or now
+        values = dict(attempts=attempts, failing_since=failing_since, claimed_until=None,
+                      last_error=f"{type(error).__name__}: {error}"[:2000])
+        if _is_permanent(error) or now - failing_since >= window:
+            values["status"] = OutboxStatus.FAILED
+        else:
+            wait = RETRY_BACKOFF[attempts - 1] if attempts <= len(RETRY_BACKOFF) else SLOW_RETRY
+            values.update(status=OutboxStatus.QUEUED, next_attempt_at=now + wait)
+        connection.execute(sa.update(OutboxMessage).where(ours).values(**values))
+    log.warning("Email %s to %s %s (attempt %s): %s", message_id, row.to_address,
+                "failed for good" if values["status"] is OutboxStatus.FAILED else "failed", attempts, error)
+
+
+def retry_failed(message_ids):
+    """Move those of these messages that failed back to the queue, in the caller's transaction, with one
+    conditional update; returns the ids it moved, so that a second press moves nothing and can say so."""
+    return db.session.scalars(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.QUEUED, next_attempt_at=utcnow(), last_error=None, failing_since=None)
+        .returning(OutboxMessage.id).execution_options(synchronize_session=False)
+    ).all()
+
+
+# What people are told about delivery
+
+
+def partnership_messages(partnership_id):
+    """Messages about a partnership's work: queued for it, or carrying reminders about its actions (a digest can
+    carry several partnerships' actions, so reminders are linked through the reminders they carry)."""
+    from tracker.actions.models import Action
+    from tracker.reminders.models import ReminderDelivery, ReminderLog
+
+    carried = (sa.select(ReminderDelivery.outbox_message_id).join(ReminderLog)
+               .join(Action, Action.id == ReminderLog.action_id).where(Action.partnership_id == partnership_id))
+    return sa.or_(OutboxMessage.id.in_(carried), OutboxMessage.partnership_id == partnership_id)
+
+
+class DeliveryHealth(NamedTuple):
+    #: emails that will not be tried again until someone retries them
+    failed: int
+    #: emails queued, or being sent, for more than UNSENT_AFTER
+    unsent: int
+
+    @property
+    def is_healthy(self):
+        return not (self.failed or self.unsent)
+
+
+def delivery_health(partnership=None, now=None):
+    """How many of a partnership's emails (or, without one, the whole instance's) failed, and how many have waited
+    more than an hour: what the coordinator's and administrator's home pages warn of."""
+    where = partnership_messages(partnership.id) if partnership is not None else sa.true()
+    return _health(db.session, where, now or utcnow())
+
+
+def _health(session, where, now):
+    unsent = sa.and_(OutboxMessage.status.in_(UNSENT), OutboxMessage.created_at < now - UNSENT_AFTER)
+    return DeliveryHealth(*session.execute(
+        sa.select(sa.func.count().filter(OutboxMessage.status == OutboxStatus.FAILED), sa.func.count().filter(unsent))
+        .where(where, OutboxMessage.status.in_((OutboxStatus.FAILED, *UNSENT)))).one())
+
+
+def _alert_administrators(now):
+    """Queue one email to the administrators when mail is failing or held up, at most once every ALERT_EVERY.
+
+    Alerts never count towards an alert, and none is queued while an earlier one is still unsent, so an outage that
+    holds the alert up too cannot pile alerts up: the administrators hear once when mail moves again, and the home
+    pages warn meanwhile."""
+    from tracker.accounts.models import User
+
+    with Session(db.engine) as session:
+        health = _health(session, OutboxMessage.kind != ALERT_KIND, now)
+        waiting = sa.select(OutboxMessage.id).where(OutboxMessage.kind == ALERT_KIND,
+                                                    OutboxMessage.status.in_(UNSENT))
+        if health.is_healthy or session.scalar(waiting.limit(1)) is not None:
+            return
+        bucket = int(now.timestamp() // ALERT_EVERY.total_seconds())
+        administrators = session.scalars(sa.select(User).where(User.is_administrator.is_(True),
+                                                               User.is_active.is_(True)).order_by(User.id)).all()
+        if not administrators:
+            log.error("Email is failing or held up (%s) and there is no administrator to tell", health)
+            return
+        keys = {person.id: f"{ALERT_KIND}:{bucket}:{person.id}" for person in administrators}
+        if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(keys.values())).limit(1)):
+            return  # already told in this period
+        session.execute(sa.insert(OutboxMessage), [
+            compose("outbox/alert", to=person.email, subject="Action tracker: emails are not getting through",
+                    dedupe_key=keys[person.id], kind=ALERT_KIND, user_id=person.id, person=person, health=health,
+                    at=now, retry_hours=current_app.config.get("MAIL_RETRY_FOR_HOURS", 72),
+                    every_hours=int(ALERT_EVERY / timedelta(hours=1)))
+            for person in administrators])
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker queued this period's alert first
+        else:
+            log.warning("Email is failing or held up (%s): the administrators have been told", health)

@@ -51,8 +51,12 @@ class AuditEvent(LabelledEnum):
 
 class OutboxStatus(LabelledEnum):
     QUEUED = "queued", "Queued"
+    #: handed to the relay (or about to be): a worker that dies now leaves it to be sent again when its claim lapses
+    SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    #: a late reminder that nothing in was still true when it could go: not sent
+    SUPERSEDED = "superseded", "Not sent: superseded"
 
 
 class ActionStatus(LabelledEnum):

@@ -2,6 +2,7 @@
 workers (each would run every job). Several scheduler processes may run against one PostgreSQL database: an
 advisory lock makes one the leader; the reminder log's unique key holds even if two act."""
 import logging
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -53,25 +54,46 @@ class Leadership:
             self.engine.dispose()
 
 
-def reminder_job(app, leadership):
-    """07:00 on weekdays: remind and escalate (a bank holiday is skipped and caught up the next working day), send
-    the packs of meetings now close enough, flag responses due from bodies outside the partnership, and send the
-    morning email of hand-offs."""
-    from tracker.actions.state import london_today
+@dataclass
+class DailyRun:
+    """What a morning's run did; a dry run fills in the reminders alone."""
+
+    #: the reminder run's plan (tracker.reminders.services.Plan)
+    reminders: object
+    packs: int = 0
+    morning_emails: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+def daily_run(today, dry_run=False):
+    """The morning's work, one function for the 07:00 job and `flask tracker remind` so that they cannot drift apart:
+    remind and escalate (nothing on a bank holiday; the next working day catches up), send the packs of meetings now
+    close enough, flag responses due from bodies outside the partnership, send the morning email of hand-offs, then
+    deliver. A dry run plans the reminders only: it records and sends nothing."""
     from tracker.email import deliver_outbox
     from tracker.notifications.services import check_responses, send_morning_emails
     from tracker.reminders.services import run_reminders
     from tracker.reports.meetings import send_due_packs
 
+    plan = run_reminders(today, dry_run=dry_run)
+    if dry_run:
+        return DailyRun(plan)
+    packs = send_due_packs(today)
+    check_responses(today)
+    morning_emails = send_morning_emails()
+    sent, failed = deliver_outbox()
+    return DailyRun(plan, packs, morning_emails, sent, failed)
+
+
+def reminder_job(app, leadership):
+    """07:00 on weekdays: the daily run, by the leader only."""
+    from tracker.actions.state import london_today
+
     with app.app_context():
         if not leadership.is_leader():
             return
-        today = london_today()
-        run_reminders(today)
-        send_due_packs(today)
-        check_responses(today)
-        send_morning_emails()
-        deliver_outbox()
+        daily_run(london_today())
         db.session.remove()
 
 

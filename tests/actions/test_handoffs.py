@@ -222,6 +222,14 @@ def test_the_coordinators_queue_links_each_hand_off(app, make, team):
     html = page.get_data(as_text=True)
     assert "1 open action without an owner" in text(page) and "waiting=owner" in html
     assert "1 email that could not be sent" in text(page)
+    assert "Emails are not getting through for Milton Keynes 1 email could not be sent" in text(page)
+    admin = make.user(is_administrator=True)
+    from tests.conftest import Browser
+
+    administrator = Browser(app.test_client())
+    administrator.sign_in(admin.email)
+    assert "Emails are not getting through 1 email could not be sent" in text(administrator.get("/"))
+    assert "Emails are not getting through" not in text(team["as_"]("lead").get("/"))
     listed = text(team["as_"]("coordinator").get(f"/partnerships/{team['p'].id}/actions?waiting=owner"))
     assert "Left behind" in listed and "Publish the GP protocol" not in listed
 

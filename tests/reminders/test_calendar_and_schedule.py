@@ -1,37 +1,13 @@
-"""The rules of the reminder series, and the working-day calendar of England and Wales."""
+"""The rules of the reminder series and the time of the daily run (working days: test_working_days.py)."""
 from datetime import UTC, date, datetime
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from tracker.reminders.calendar import bank_holidays, easter_sunday, is_working_day, next_working_day
 from tracker.reminders.schedule import Policy, decide, first_reminder_on, next_reminder_on
 
 DEADLINE = date(2027, 3, 31)
 POLICY = Policy()
-
-
-@pytest.mark.parametrize("year, expected", [
-    (2026, {date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4), date(2026, 5, 25),
-            date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28)}),
-    (2027, {date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3), date(2027, 5, 31),
-            date(2027, 8, 30), date(2027, 12, 27), date(2027, 12, 28)}),
-    (2022, {date(2022, 1, 3), date(2022, 4, 15), date(2022, 4, 18), date(2022, 5, 2), date(2022, 6, 2),
-            date(2022, 6, 3), date(2022, 8, 29), date(2022, 9, 19), date(2022, 12, 26), date(2022, 12, 27)}),
-])
-def test_bank_holidays_of_england_and_wales(year, expected):
-    assert bank_holidays(year) == expected
-
-
-def test_easter():
-    assert [easter_sunday(y) for y in (2024, 2025, 2026, 2027)] == [
-        date(2024, 3, 31), date(2025, 4, 20), date(2026, 4, 5), date(2027, 3, 28)]
-
-
-def test_working_days_skip_weekends_and_bank_holidays():
-    assert not is_working_day(date(2026, 12, 25)) and not is_working_day(date(2026, 12, 26))
-    assert next_working_day(date(2026, 12, 24)) == date(2026, 12, 29)
-    assert next_working_day(date(2027, 3, 25)) == date(2027, 3, 30)  # Good Friday and Easter Monday
 
 
 @pytest.mark.parametrize("today, logged, send, superseded", [
@@ -52,12 +28,6 @@ def test_a_missed_run_sends_only_the_latest_reminder_and_records_the_rest():
     # the system was down from 1 March to 30 March: only "due in 1 day" goes; the others are superseded
     decision = decide(DEADLINE, POLICY, date(2027, 3, 30), set())
     assert decision.send == ["before:1"] and decision.superseded == ["before:28", "before:7"]
-
-
-def test_a_deadline_on_a_weekend_is_announced_on_the_next_working_day():
-    saturday = date(2027, 4, 3)
-    decision = decide(saturday, POLICY, date(2027, 4, 5), {"before:28", "before:7", "before:1"})
-    assert decision.send == ["due"]
 
 
 def test_weekly_readers_wait_for_monday_for_upcoming_reminders_only():

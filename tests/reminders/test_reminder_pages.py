@@ -9,6 +9,7 @@ from tests.conftest import text
 from tracker.actions.models import Action
 from tracker.actions.state import london_today
 from tracker.extensions import db
+from tracker.reminders.calendar import working_day_on_or_before
 from tracker.reminders.models import ReminderPolicy
 
 
@@ -59,7 +60,8 @@ def test_an_action_created_through_the_form_is_scheduled_for_reminders(app, sett
         "owner_id": str(setting["owner"].id), "deadline": f"{deadline:%d/%m/%Y}", "component": ""})
     with app.app_context():
         action = db.session.scalar(sa.select(Action))
-        assert action.next_reminder_on == deadline - timedelta(days=28)
+        # 28 days before, brought forward to a working day when that falls at a weekend or on a bank holiday
+        assert action.next_reminder_on == working_day_on_or_before(deadline - timedelta(days=28))
 
 
 def test_the_page_shows_who_the_next_run_will_remind(app, setting, make):

@@ -10,8 +10,8 @@ from flask import url_for
 from tracker.actions.models import Action, DeadlineChange
 from tracker.actions.services import is_unowned
 from tracker.actions.state import LONDON, rag_reason
-from tracker.email import OutboxMessage
-from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, OutboxStatus, Role
+from tracker.email import delivery_health
+from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, Role
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.partnerships.models import Partnership
@@ -70,8 +70,7 @@ def _coordinator(user, membership, today):
     pid = partnership.id
     moves = sa.select(DeadlineChange.id).join(Action).where(Action.partnership_id == pid,
                                                              DeadlineChange.status == MoveStatus.REQUESTED)
-    failed = sa.select(OutboxMessage.id).where(OutboxMessage.partnership_id == pid,
-                                               OutboxMessage.status == OutboxStatus.FAILED)
+    failed = delivery_health(partnership).failed
     responses = overdue_responses(user, partnership, today).total
     unowned = _count(sa.select(Action.id).where(Action.partnership_id == pid, Action.status.in_(OPEN_STATUSES),
                                                 is_unowned()))
@@ -81,7 +80,7 @@ def _coordinator(user, membership, today):
              url_for("actions.sign_off_queue", partnership_id=pid)),
         Item(_count(moves), _plural(_count(moves), "deadline move to approve", "deadline moves to approve"),
              url_for("actions.list_actions", partnership_id=pid, waiting="approval")),
-        Item(_count(failed), _plural(_count(failed), "email that could not be sent", "emails that could not be sent"),
+        Item(failed, _plural(failed, "email that could not be sent", "emails that could not be sent"),
              url_for("reminders.overview", partnership_id=pid)),
         Item(responses, _plural(responses, "response from a national or regional body overdue",
                                 "responses from national or regional bodies overdue"),

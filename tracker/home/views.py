@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from tracker.actions.services import my_action_counts
 from tracker.actions.state import london_today
+from tracker.email import delivery_health
 from tracker.enums import Role
 from tracker.home.queues import queues_for
 from tracker.partnerships.services import partnerships_for
@@ -32,7 +33,24 @@ def index():
                                  responses=reports.overdue_responses(scope, partnership, today)))
     return render_template("home/index.html", partnerships=partnerships, roles=roles,
                            counts=my_action_counts(current_user, today), watching=watching,
-                           panels=_panel_plans(), queues=queues_for(current_user, today))
+                           panels=_panel_plans(), queues=queues_for(current_user, today), mail=_mail_health(roles))
+
+
+def _mail_health(roles):
+    """Emails failing or held up, for those who can act on it: each coordinator for their partnership, the
+    administrator for the whole instance."""
+    warnings = []
+    if current_user.is_administrator:
+        health = delivery_health()
+        if not health.is_healthy:
+            warnings.append((None, health))
+    for memberships in roles.values():
+        for membership in memberships:
+            if membership.role is Role.COORDINATOR:
+                health = delivery_health(membership.partnership)
+                if not health.is_healthy:
+                    warnings.append((membership.partnership, health))
+    return warnings
 
 
 def _panel_plans():

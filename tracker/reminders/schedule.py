@@ -1,11 +1,16 @@
 """Which reminders an action's deadline calls for on a given day: pure rules, no database.
 
 The series for one deadline: "before:N" for each offset, "due" on the day, "overdue:K" every few days after,
-and the escalations. Only the latest reminder of the approach (before/due/overdue) is sent when several fell
-due while no run happened; the earlier ones are recorded as superseded, never silently dropped.
+and the escalations. Runs happen on working days only. A "before" reminder whose day is a weekend or a bank
+holiday comes on the working day before it, so that "due tomorrow" for a bank holiday Monday arrives on the
+Friday; the others fall to the next run, the next working day. Only the latest reminder of the approach
+(before/due/overdue) is sent when several fell due while no run happened; the earlier ones are recorded as
+superseded, never silently dropped.
 """
 from dataclasses import dataclass
 from datetime import timedelta
+
+from tracker.reminders.calendar import is_working_day, working_day_on_or_before
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,8 @@ ESCALATIONS = tuple(TIERS)
 
 def _approach(deadline, policy):
     """The before and on-the-day reminders, earliest first."""
-    triggers = [(f"before:{n}", deadline - timedelta(days=n)) for n in sorted(policy.offsets, reverse=True)]
+    triggers = [(f"before:{n}", working_day_on_or_before(deadline - timedelta(days=n)))
+                for n in sorted(policy.offsets, reverse=True)]
     if policy.on_the_day:
         triggers.append(("due", deadline))
     return triggers
@@ -100,8 +106,6 @@ def next_monday(day):
 
 def is_digest_day(day):
     """The weekly digest goes on the week's first working day: Monday, or Tuesday after a bank holiday Monday."""
-    from tracker.reminders.calendar import is_working_day
-
     monday = day - timedelta(days=day.weekday())
     return is_working_day(day) and not any(is_working_day(monday + timedelta(days=n)) for n in range(day.weekday()))
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, object_session
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.actions.services import is_unowned
 from tracker.db import utcnow
-from tracker.email import OutboxMessage, compose, queue_many, retry_failed
+from tracker.email import OutboxMessage, compose, partnership_messages, queue_many, retry_failed
 from tracker.enums import OPEN_STATUSES, ActionStatus, DigestFrequency, ReminderOutcome, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
@@ -194,28 +194,53 @@ class Plan:
         return len(self.digests) + len(self.escalations)
 
 
-def _people(partnership_ids):
-    """Coordinators per partnership, agency leads and strategic members per agency, and every (partnership, person)
-    holding a role there (one query)."""
-    rows = db.session.execute(
-        sa.select(Membership.partnership_id, Membership.agency_id, Membership.role, User)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.partnership_id.in_(partnership_ids), User.is_active.is_(True))).all()
-    coordinators, leads, strategic, members = {}, {}, {}, set()
-    for partnership_id, agency_id, role, user in rows:
-        members.add((partnership_id, user.id))
-        if role is Role.COORDINATOR:
-            coordinators.setdefault(partnership_id, []).append(user)
-        elif role is Role.AGENCY_LEAD and agency_id:
-            leads.setdefault(agency_id, []).append(user)
-        elif role is Role.STRATEGIC_MEMBER and agency_id:
-            strategic.setdefault(agency_id, []).append(user)
-    return coordinators, leads, strategic, members
+class _Audience:
+    """Who holds which role in some partnerships (one query), and so who hears of each reminder: the same answer
+    for the run that decides and for a late message brought up to date as it goes."""
 
+    def __init__(self, partnership_ids, session):
+        self.session = session
+        self.coordinators, self.leads, self.strategic, self.members = {}, {}, {}, set()
+        self.administrators = None
+        for partnership_id, agency_id, role, user in session.execute(
+                sa.select(Membership.partnership_id, Membership.agency_id, Membership.role, User)
+                .join(User, User.id == Membership.user_id)
+                .where(Membership.partnership_id.in_(partnership_ids), User.is_active.is_(True))):
+            self.members.add((partnership_id, user.id))
+            if role is Role.COORDINATOR:
+                self.coordinators.setdefault(partnership_id, []).append(user)
+            elif role is Role.AGENCY_LEAD and agency_id:
+                self.leads.setdefault(agency_id, []).append(user)
+            elif role is Role.STRATEGIC_MEMBER and agency_id:
+                self.strategic.setdefault(agency_id, []).append(user)
 
-def _administrators():
-    return db.session.scalars(sa.select(User).where(User.is_administrator.is_(True), User.is_active.is_(True))
-                              .order_by(User.id)).all()
+    def owner(self, action):
+        """The owner who counts: active and holding a role in the action's partnership (None: nobody owns it)."""
+        return action.owner if (action.partnership_id, action.owner_id) in self.members else None
+
+    def stand_in(self, partnership_id):
+        """Who hears when nobody holds the role a reminder is for: never a reminder that nobody receives."""
+        if self.coordinators.get(partnership_id):
+            return self.coordinators[partnership_id], "coordinator"
+        if self.administrators is None:
+            self.administrators = self.session.scalars(
+                sa.select(User).where(User.is_administrator.is_(True), User.is_active.is_(True))
+                .order_by(User.id)).all()
+        return self.administrators, "administrator"
+
+    def told(self, kind, action, owner):
+        """The people one reminder goes to, whom it fell back to (None: the people it is for), and for an
+        escalation what the lead agency lacks."""
+        if kind == "assurance":  # the check is the coordinator's own, so only an administrator stands in
+            told, fell_back_to = self.stand_in(action.partnership_id)
+            return told, None if fell_back_to == "coordinator" else fell_back_to, ()
+        if kind in schedule.ESCALATIONS:
+            told, gaps = _escalation_to(kind, action, owner, self.leads, self.strategic)
+        else:
+            told, gaps = [owner] if owner else [], ()
+        if told:
+            return told, None, gaps
+        return *self.stand_in(action.partnership_id), gaps
 
 
 def unowned_actions(partnership):
@@ -281,36 +306,20 @@ def plan_run(today):
     partnership_ids = {a.partnership_id for a in candidates + checks}
     policies = {p.partnership_id: schedule.Policy.of(p) for p in db.session.scalars(
         sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id.in_(partnership_ids)))}
-    coordinators, leads, strategic, members = _people(partnership_ids)
-    administrators = None
-
-    def stand_in(partnership_id):
-        """Who hears when nobody holds the role a reminder is for: never a reminder that nobody receives."""
-        nonlocal administrators
-        if coordinators.get(partnership_id):
-            return coordinators[partnership_id], "coordinator"
-        if administrators is None:
-            administrators = _administrators()
-        return administrators, "administrator"
-
+    audience = _Audience(partnership_ids, db.session)
     for action in candidates:
         policy = policies.get(action.partnership_id, schedule.Policy())
-        owner = action.owner if (action.partnership_id, action.owner_id) in members else None
+        owner = audience.owner(action)
         weekly = owner is not None and owner.upcoming_frequency is DigestFrequency.WEEKLY
         deferred = weekly and not schedule.is_digest_day(today)
         decision = schedule.decide(action.deadline, policy, today, logged.get((action.id, action.deadline), set()),
                                    upcoming_deferred=deferred)
         days_overdue = max(0, (today - action.deadline).days)
         for kind in decision.send:
-            is_escalation = kind in schedule.ESCALATIONS
-            told, gaps = _escalation_to(kind, action, owner, leads, strategic) if is_escalation else \
-                ([owner] if owner else [], ())
-            fell_back_to = None
-            if not told:
-                told, fell_back_to = stand_in(action.partnership_id)
+            told, fell_back_to, gaps = audience.told(kind, action, owner)
             item = Item(action, kind, days_overdue, owner=owner, fell_back_to=fell_back_to, gaps=gaps)
             for person in told:
-                if is_escalation:
+                if kind in schedule.ESCALATIONS:
                     _add_escalation(plan.escalations.setdefault(person, []), item)
                 else:
                     plan.digests.setdefault(person, []).append(item)
@@ -320,8 +329,7 @@ def plan_run(today):
         plan.next_dates.append({"action": action.id, "next": schedule.next_reminder_on(
             action.deadline, policy, today, schedule.next_monday(today) if decision.deferred else None)})
     for action in checks:  # a closed action's assurance check: the coordinator confirms the change has stuck
-        told, fell_back_to = stand_in(action.partnership_id)
-        fell_back_to = None if fell_back_to == "coordinator" else fell_back_to  # the check is the coordinator's own
+        told, fell_back_to, _ = audience.told("assurance", action, None)
         for person in told:
             plan.digests.setdefault(person, []).append(
                 Item(action, "assurance", 0, action.assurance_check_on, fell_back_to=fell_back_to))
@@ -381,10 +389,7 @@ def _record(plan):
         for person, items in by_person.items():
             log_ids = [logs[(item.action.id, kind)] for item in items for kind in item.kinds]
             key = f"{template}:{person.id}:{min(log_ids)}"  # new by construction: one message per person per run
-            messages.append(compose(
-                template, to=person.email, subject=_subject(template, items), dedupe_key=key, user_id=person.id,
-                person=person, today=plan.today, label=schedule.kind_label, tiers=schedule.TIERS,
-                shown_title=shown_title, items=sorted(items, key=lambda i: (-i.days_overdue, i.on))))
+            messages.append(_compose(template, person, items, plan.today, key))
             carried += [(key, log_id) for log_id in log_ids]
     message_ids = queue_many(messages)
     if carried:
@@ -392,6 +397,13 @@ def _record(plan):
             dict(reminder_log_id=log_id, outbox_message_id=message_ids[key]) for key, log_id in carried])
     _set_next(plan.next_dates)
     return list(message_ids.values())
+
+
+def _compose(template, person, items, today, key):
+    """One person's digest or escalation, as the run queues it and as a late one is brought up to date."""
+    return compose(template, to=person.email, subject=_subject(template, items), dedupe_key=key, user_id=person.id,
+                   person=person, today=today, label=schedule.kind_label, tiers=schedule.TIERS,
+                   shown_title=shown_title, items=sorted(items, key=lambda i: (-i.days_overdue, i.on)))
 
 
 def _subject(template, items):
@@ -413,12 +425,73 @@ def shown_title(action):
     return action.title
 
 
+# A reminder that goes late
+
+#: the outbox kinds that carry reminders, and so are brought up to date when they are held up
+REMINDER_KINDS = ("reminders.digest", "reminders.escalation")
+
+
+def rerender_reminder(message, today):
+    """What a digest or escalation that was held up says if it goes `today`: only the reminders in it that are
+    still true (the action open with the same deadline, or its assurance check still awaited; the recipient still
+    the person it is for; no later reminder of the same approach already decided), in today's words. Returns the
+    outbox fields to change, or None when nothing is still true and the message is superseded. The reminder log
+    is left as it is: each decision was taken once; what became of its message is the send log's to show."""
+    session = object_session(message)
+    person = session.get(User, message.user_id) if message.user_id else None
+    carried = session.scalars(
+        sa.select(ReminderLog).join(ReminderDelivery).where(ReminderDelivery.outbox_message_id == message.id)
+        .options(joinedload(ReminderLog.action).options(
+            joinedload(Action.owner), joinedload(Action.lead_agency), joinedload(Action.partnership),
+            joinedload(Action.recommendation).joinedload(Recommendation.review)))
+        .order_by(ReminderLog.id)).unique().all()
+    if person is None or not carried:
+        return None
+    latest = {(action_id, deadline): run_on for action_id, deadline, run_on in session.execute(
+        # the day of the latest approach reminder (before, due, overdue) decided for each deadline
+        sa.select(ReminderLog.action_id, ReminderLog.deadline, sa.func.max(ReminderLog.run_on))
+        .where(ReminderLog.action_id.in_({r.action_id for r in carried}), ReminderLog.outcome == ReminderOutcome.SENT,
+               ReminderLog.kind.not_in(("assurance", *schedule.ESCALATIONS)))
+        .group_by(ReminderLog.action_id, ReminderLog.deadline))}
+    audience = _Audience({r.action.partnership_id for r in carried}, session)
+    items = []
+    for reminder in carried:
+        action, kind = reminder.action, reminder.kind
+        if kind == "assurance":
+            still_true = (action.status is ActionStatus.CLOSED and action.assurance_check_on == reminder.deadline
+                          and action.assurance_confirmed_on is None)
+        else:
+            still_true = action.status in OPEN_STATUSES and action.deadline == reminder.deadline and (
+                kind in schedule.ESCALATIONS or latest.get((action.id, reminder.deadline)) == reminder.run_on)
+        if not still_true:
+            continue
+        owner = audience.owner(action)
+        told, fell_back_to, gaps = audience.told(kind, action, owner)
+        if person.id not in {p.id for p in told}:
+            continue  # the action changed hands, or the person left the role it was for
+        if kind == "assurance":
+            item = Item(action, kind, 0, reminder.deadline, fell_back_to=fell_back_to)
+        else:
+            if kind.startswith("before:") and action.deadline <= today:
+                kind = "due"  # its day has come since: say so, not "due in -1 days"
+            item = Item(action, kind, max(0, (today - action.deadline).days), owner=owner,
+                        fell_back_to=fell_back_to, gaps=gaps)
+        if kind in schedule.ESCALATIONS:
+            _add_escalation(items, item)
+        else:
+            items.append(item)
+    if not items:
+        return None
+    row = _compose(message.kind.replace(".", "/"), person, items, today, message.dedupe_key)
+    return {name: row[name] for name in ("to_address", "subject", "body_text", "body_html")}
+
+
 # What the coordinator sees
 
 
 def send_log(partnership, page, per_page):
     """Messages that carried reminders about this partnership's actions, newest first."""
-    query = sa.select(OutboxMessage).where(_partnership_messages(partnership)) \
+    query = sa.select(OutboxMessage).where(partnership_messages(partnership.id)) \
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
@@ -439,21 +512,16 @@ def escalations_carried(partnership, messages):
     return {message_id: list(by_action.items()) for message_id, by_action in carried.items()}
 
 
-def _partnership_messages(partnership):
-    carried = (sa.select(ReminderDelivery.outbox_message_id).join(ReminderLog)
-               .join(Action, Action.id == ReminderLog.action_id).where(Action.partnership_id == partnership.id))
-    return sa.or_(OutboxMessage.id.in_(carried), OutboxMessage.partnership_id == partnership.id)
-
-
 def retry_message(partnership, message_id):
-    """A coordinator's retry of a message that used up its automatic tries."""
+    """A coordinator's "Try again" of a failed message. Returns the message and whether this press queued it
+    again: only a failed message moves, so a second press or a form sent twice does nothing."""
     message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id,
-                                                               _partnership_messages(partnership)))
+                                                               partnership_messages(partnership.id)))
     if message is None:
         raise ValidationFailed({"__form__": "That message is not one of this partnership's"})
-    retry_failed(message)
+    moved = bool(retry_failed([message.id]))
     db.session.commit()
-    return message
+    return message, moved
 
 
 def preview(partnership, today):

@@ -4,7 +4,7 @@ from flask_login import current_user
 from tracker.actions.state import london_today
 from tracker.db import utcnow
 from tracker.email import deliver_outbox
-from tracker.enums import DigestFrequency, HandoffFrequency
+from tracker.enums import DigestFrequency, HandoffFrequency, OutboxStatus
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
@@ -15,6 +15,10 @@ from tracker.reminders.forms import PolicyForm, PreferencesForm
 from tracker.reminders.schedule import escalation_label, kind_label
 
 bp = Blueprint("reminders", __name__)
+
+#: what a second press of "Try again" (or a form sent twice) is told: the first press already acted
+ALREADY = {OutboxStatus.SENT: "This email was already sent.",
+           OutboxStatus.SUPERSEDED: "This email was not sent: nothing in it was still true when it could go."}
 
 
 def _partnership(partnership_id):
@@ -61,12 +65,15 @@ def retry(partnership_id, message_id):
     partnership = _partnership(partnership_id)
     if ConfirmForm().validate_on_submit():
         try:
-            message = services.retry_message(partnership, message_id)
+            message, moved = services.retry_message(partnership, message_id)
         except ValidationFailed as failure:
             flash(failure.errors["__form__"], "error")
         else:
-            deliver_outbox(ids=[message.id])
-            flash(f"The message to {message.to_address} has been queued again.", "success")
+            if moved:
+                deliver_outbox(ids=[message.id])
+                flash(f"The message to {message.to_address} has been queued again.", "success")
+            else:
+                flash(ALREADY.get(message.status, "This email was already queued again."), "info")
     return redirect(url_for("reminders.overview", partnership_id=partnership.id))
 
 
