@@ -97,6 +97,25 @@ def test_a_two_day_outage_delivers_each_message_once_and_none_stale(mail_app, sm
     assert page.count("Not sent superseded") == 3 and "late: brought up to date as it went" in page
 
 
+def test_the_coordinator_and_the_administrator_see_mail_held_up_on_their_home_page(mail_app, smtp_server, world):
+    world["action"]("Publish the MARAC protocol", 1)
+    smtp_server.stop()
+    with time_machine.travel(datetime(2027, 3, 10, 7, tzinfo=UTC), tick=False) as clock:
+        with mail_app.app_context():
+            run_reminders(DAY)
+            deliver_outbox()  # the relay is down: the reminder waits
+        clock.shift(timedelta(hours=2))
+        for who in ("cora", "admin"):
+            person = Browser(mail_app.test_client())
+            person.sign_in(world["people"][who].email)
+            page = text(person.get("/"))
+            assert "Emails are not getting through" in page and "1 email has waited more than an hour" in page
+        lead = Browser(mail_app.test_client())
+        lead.sign_in(world["people"]["tom"].email)
+        assert "Emails are not getting through" not in text(lead.get("/"))
+    smtp_server.start()
+
+
 def test_a_reminder_held_up_while_its_action_changed_hands_is_not_sent(mail_app, smtp_server, world):
     action = world["action"]("Publish the MARAC protocol", 7)
     smtp_server.refuse = True
