@@ -26,14 +26,24 @@ def sign_out(page):
     page.get_by_role("button", name="Sign out").click()
 
 
-@pytest.fixture
-def live_server(app):
+def _served(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture
+def live_server(app):
+    yield from _served(app)
+
+
+@pytest.fixture
+def mail_live_server(mail_app):
+    """The application sending through the test's SMTP server, served for the browser."""
+    yield from _served(mail_app)
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,10 @@
 and refused, a deadline move asked for and approved from the coordinator's queue, a sign-off from the strategic
 chair's queue, and the action in the next meeting pack."""
 import io
-import threading
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import PASSWORD
@@ -18,24 +15,13 @@ from tracker.email import deliver_outbox
 TITLE = "Train all response officers in recognising coercive control"
 
 
-@pytest.fixture
-def mail_server(mail_app):
-    """The application sending through the test's SMTP server, served for the browser."""
-    server = make_server("127.0.0.1", 0, mail_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
 def _delivered(mail_app, smtp_server, address):
     with mail_app.app_context():
         deliver_outbox()
     return [m.get_body(("plain",)).get_content() for m in smtp_server.to(address)]
 
 
-def test_one_action_through_every_hand_off(app, make, mail_app, mail_server, smtp_server, page, screenshot,
+def test_one_action_through_every_hand_off(app, make, mail_app, mail_live_server, smtp_server, page, screenshot,
                                            assert_accessible):
     p = make.partnership(name="Milton Keynes Domestic Abuse Partnership")
     police = make.agency(p, name="Thames Valley Police")
@@ -44,7 +30,7 @@ def test_one_action_through_every_hand_off(app, make, mail_app, mail_server, smt
     make.member(p, "strategic_member", name="Helen Marsh", email="helen@example.org", is_chair=True)
     deadline = london_today() + timedelta(days=20)
     moved = deadline + timedelta(days=45)
-    live = mail_server
+    live = mail_live_server
 
     # The coordinator records the action and a strategic group meeting
     sign_in(page, live, "priya@example.org", PASSWORD)

@@ -344,18 +344,25 @@ def sign_off(action, actor, *, outcome, reference, closed_on, reason="", assuran
         outcome = None
     if outcome is ClosureOutcome.NOT_IMPLEMENTED and not (reason or "").strip():
         errors["reason"] = "Say why the action was not implemented"
+    errors.update(_sign_off_errors(reference, closed_on))
+    if not errors and assurance_check_on is not None and assurance_check_on <= closed_on:
+        errors["assurance_check_on"] = "The assurance check must be after the sign-off date"
+    if errors:
+        raise ValidationFailed(errors)
+    _close(action, actor, outcome, reference, closed_on, reason, assurance_check_on)
+    db.session.commit()
+
+
+def _sign_off_errors(reference, closed_on):
+    """What every sign-off needs: the meeting or minute that decided it, and a date that has come."""
+    errors = {}
     if not (reference or "").strip():
         errors["reference"] = "Enter the meeting or minute reference of the sign-off"
     if closed_on is None:
         errors["closed_on"] = "Enter the date of the sign-off"
     elif closed_on > state.london_today():
         errors["closed_on"] = "The sign-off date cannot be in the future"
-    elif assurance_check_on is not None and assurance_check_on <= closed_on:
-        errors["assurance_check_on"] = "The assurance check must be after the sign-off date"
-    if errors:
-        raise ValidationFailed(errors)
-    _close(action, actor, outcome, reference, closed_on, reason, assurance_check_on)
-    db.session.commit()
+    return errors
 
 
 def _close(action, actor, outcome, reference, closed_on, reason="", assurance_check_on=None):
@@ -384,12 +391,7 @@ def sign_off_many(actions, actor, *, reference, closed_on):
     refused = [a.title for a in actions if a.status is not ActionStatus.COMPLETED or not can(actor, "sign_off", a)]
     if refused:
         errors["action_ids"] = "These can no longer be signed off by you: " + "; ".join(refused[:5])
-    if not (reference or "").strip():
-        errors["reference"] = "Enter the meeting or minute reference of the sign-off"
-    if closed_on is None:
-        errors["closed_on"] = "Enter the date of the sign-off"
-    elif closed_on > state.london_today():
-        errors["closed_on"] = "The sign-off date cannot be in the future"
+    errors.update(_sign_off_errors(reference, closed_on))
     if errors:
         raise ValidationFailed(errors)
     for action in actions:
