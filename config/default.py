@@ -21,10 +21,19 @@ PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
+# Strict-Transport-Security: only where the site is served over HTTPS (production).
+HSTS_ENABLED = False
 
-# Sign-in throttling: this many failures for one address (or 4x that from one IP) within the window.
+# Sign-in throttling: after this many failures for one address within the window (or LOGIN_MAX_FAILURES_PER_CLIENT
+# from one client address), each further attempt waits 1, 2, 4… seconds after the last failure, up to LOGIN_LOCKOUT.
 LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_PER_CLIENT = 20
 LOGIN_LOCKOUT = timedelta(minutes=15)
+LOGIN_FAILURE_WINDOW = timedelta(hours=24)
+# Reset links: at most this many requests for one address, and from one client address, within the window.
+PASSWORD_RESETS_PER_ADDRESS = 3
+PASSWORD_RESETS_PER_CLIENT = 10
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
 
 PASSWORD_RESET_LIFETIME = timedelta(minutes=60)
 INVITATION_LIFETIME = timedelta(days=7)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from tracker.accounts.models import User
-from tracker.accounts.services import hash_password, normalise_email
+from tracker.accounts.services import normalise_email
 from tracker.audit.services import acting_as
 from tracker.extensions import db
 
@@ -19,17 +19,22 @@ tracker_cli = AppGroup("tracker", help="Commands for running the tracker.")
 @click.password_option(help="Asked for when not given.")
 def create_admin(email, name, password):
     """Create an administrator account, or make an existing account an administrator."""
+    from tracker.accounts.passwords import weakness
+    from tracker.accounts.services import set_password
+
     email = normalise_email(email)
-    if len(password) < 12:
-        raise click.BadParameter("must be 12 characters or more", param_hint="--password")
     with acting_as(None):
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
             user = User(name=name.strip(), email=email)
             db.session.add(user)
+        problem = "must be 12 characters or more" if len(password) < 12 else weakness(password, user)
+        if problem:
+            db.session.rollback()
+            raise click.BadParameter(problem, param_hint="--password")
         user.is_administrator = True
-        user.password_hash = hash_password(password)
-        user.end_all_sessions()
+        db.session.flush()
+        set_password(user, password)  # ends its sessions and cancels any outstanding link
         db.session.commit()
     click.echo(f"{email} is an administrator.")
 

@@ -7,6 +7,7 @@ sends it again, with the same Message-ID. Transient failures are retried for day
 the administrators hear when mail is failing or held up.
 """
 import logging
+import re
 import smtplib
 import ssl
 import uuid
@@ -40,6 +41,10 @@ UNSENT_AFTER = timedelta(hours=1)
 ALERT_EVERY = timedelta(hours=6)
 ALERT_KIND = "outbox.alert"
 UNSENT = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
+#: messages of these kinds hold a link that sets a password: the outbox keeps them without it once sent
+TOKEN_KINDS_PREFIX = "accounts."
+TOKEN_LINK = re.compile(r"https?://[^\s\"'<>]+/set-password/[\w-]+")
+LINK_REMOVED = "[link removed after sending]"
 
 
 class OutboxMessage(db.Model):
@@ -278,13 +283,22 @@ def _close(connection, polite=True):
 
 
 def _record_sent(message_id, attempt):
-    """Recorded the moment the relay accepts, in its own transaction, to keep the window for a repeat small."""
+    """Recorded the moment the relay accepts, in its own transaction, to keep the window for a repeat small. A
+    link that sets a password is removed from the stored copy in the same transaction: it is in the person's
+    mailbox now, and the outbox should not be a second place to find it."""
+    ours = sa.and_(OutboxMessage.id == message_id, OutboxMessage.attempt_id == attempt)
     with db.engine.begin() as connection:
         held = connection.execute(
-            sa.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.attempt_id == attempt)
+            sa.update(OutboxMessage).where(ours)
             .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
                     claimed_until=None, last_error=None, failing_since=None)
         ).rowcount
+        row = connection.execute(sa.select(OutboxMessage.body_text, OutboxMessage.body_html).where(
+            ours, OutboxMessage.kind.startswith(TOKEN_KINDS_PREFIX))).first()
+        if row is not None:
+            connection.execute(sa.update(OutboxMessage).where(ours).values(
+                body_text=TOKEN_LINK.sub(LINK_REMOVED, row.body_text),
+                body_html=TOKEN_LINK.sub(LINK_REMOVED, row.body_html)))
     if not held:
         log.warning("Email %s was sent after its claim lapsed: another worker may send it again", message_id)
 

@@ -8,6 +8,10 @@ from wtforms import SelectChoice, StringField
 
 #: characters nobody means to type; spreadsheets, Word and calendar feeds cannot carry them
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: the largest id a row can have: PostgreSQL refuses a larger integer in a query with an error, not an empty result
+MAX_ID = 2_147_483_647
+#: the last page a list offers; a later one is shown as this one, so the offset stays within what SQL accepts
+MAX_PAGE = 10_000
 
 
 class Form(FlaskForm):
@@ -34,6 +38,39 @@ def options(pairs, blank=None):
     """WTForms choices from (value, label) pairs, with an optional first 'choose…' option."""
     choices = [SelectChoice("", blank)] if blank else []
     return choices + [SelectChoice(value, label) for value, label in pairs]
+
+
+def record_id(value):
+    """A database id from a form or a query string: ValueError (which a select field shows as an invalid choice)
+    unless it is a whole number that can name a row."""
+    number = int(str(value).strip())
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("Not a valid choice")
+    return number
+
+
+def optional_record_id(value):
+    """record_id, or None when nothing was chosen."""
+    return None if value in (None, "") else record_id(value)
+
+
+def record_ids(values):
+    """The values that are record ids (ticked boxes of a list), ignoring any other."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(record_id(value))
+        except ValueError:
+            continue
+    return ids
+
+
+def page_number(args):
+    """The `page` query parameter, clamped to 1..MAX_PAGE; anything that is not a whole number means page 1."""
+    try:
+        return min(max(int(args.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        return 1
 
 
 class UKDateField(StringField):
@@ -86,7 +123,11 @@ def parse_money(text):
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError("Enter the cost as a number of pounds, for example 1500 or 1500.50") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal("1e10"):
+        value = None
+    if value is None or not value.is_finite():
+        raise ValueError("Enter the cost as a number of pounds, for example 1500 or 1500.50")
+    if abs(value) >= Decimal("1e10"):  # checked before quantizing, which fails on a number like 1e999
+        raise ValueError("Enter a cost below £10,000,000,000")
+    if value != value.quantize(Decimal("0.01")):
         raise ValueError("Enter the cost in pounds and pence, for example 1500.50")
     return value

@@ -6,6 +6,7 @@ import time_machine
 from tests.conftest import PASSWORD, Browser, text
 from tracker.accounts.models import User
 from tracker.accounts.services import set_active, set_password
+from tracker.db import utcnow
 from tracker.extensions import db
 
 
@@ -40,26 +41,56 @@ def test_empty_fields_are_reported_beside_each_field(browser):
     assert 'id="password-error"' in body and "Enter your password" in body
 
 
-def test_five_failures_lock_the_address_for_fifteen_minutes(browser, make):
+def test_after_five_failures_each_attempt_waits_twice_as_long(browser, make):
     make.user(email="target@example.org")
     with time_machine.travel("2026-11-23 10:00:00+00:00", tick=False) as clock:
         for _ in range(5):
             browser.post("/sign-in", {"email": "target@example.org", "password": "not the password"})
-        locked = browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD})
-        assert locked.status_code == 400
-        assert "too many attempts" in text(locked).lower()
+        waiting = browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD})
+        assert waiting.status_code == 400
+        assert "too many attempts" in text(waiting).lower()
+        clock.shift(timedelta(seconds=1))
+        browser.post("/sign-in", {"email": "target@example.org", "password": "still not it"})  # the 6th failure
+        clock.shift(timedelta(seconds=1.9))
+        assert "too many attempts" in text(
+            browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD})).lower()
+        clock.shift(timedelta(seconds=0.2))  # two seconds after the 6th failure
+        assert browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD}).status_code == 302
+
+
+def test_a_third_party_holds_a_person_up_for_fifteen_minutes_at_most(app, browser, make):
+    from tracker.accounts.models import LoginFailure
+
+    make.user(email="target@example.org")
+    with time_machine.travel("2026-11-23 10:00:00+00:00", tick=False) as clock:
+        with app.app_context():
+            db.session.add_all(LoginFailure(email="target@example.org", ip_address="198.51.100.9", at=utcnow())
+                               for _ in range(40))
+            db.session.commit()
         clock.shift(timedelta(minutes=14, seconds=59))
-        assert browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD}).status_code == 400
+        waiting = browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD})
+        assert "Wait 1 minute, then try again" in text(waiting)
         clock.shift(timedelta(seconds=2))
         assert browser.post("/sign-in", {"email": "target@example.org", "password": PASSWORD}).status_code == 302
 
 
-def test_lockout_applies_to_addresses_without_accounts_too(browser):
-    # otherwise the lock message would tell an attacker which addresses exist
+def test_delays_apply_to_addresses_without_accounts_too(browser):
+    # otherwise the message would tell an attacker which addresses exist
     for _ in range(5):
         browser.post("/sign-in", {"email": "ghost@example.org", "password": "guess number one"})
-    locked = browser.post("/sign-in", {"email": "ghost@example.org", "password": "x"})
-    assert "too many attempts" in text(locked).lower()
+    waiting = browser.post("/sign-in", {"email": "ghost@example.org", "password": "x"})
+    assert "too many attempts" in text(waiting).lower()
+
+
+def test_many_failures_from_one_client_delay_it_without_locking_its_accounts(browser, make):
+    make.user(email="colleague@example.org")
+    with time_machine.travel("2026-11-23 10:00:00+00:00", tick=False) as clock:
+        for n in range(20):
+            browser.post("/sign-in", {"email": f"guess{n}@example.org", "password": "a wrong guess"})
+        waiting = browser.post("/sign-in", {"email": "colleague@example.org", "password": PASSWORD})
+        assert "too many attempts" in text(waiting).lower()
+        clock.shift(timedelta(seconds=1))
+        assert browser.post("/sign-in", {"email": "colleague@example.org", "password": PASSWORD}).status_code == 302
 
 
 def test_next_only_follows_paths_on_this_site(browser, make):

@@ -2,6 +2,7 @@ from flask import current_app
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from tracker.accounts.passwords import weakness
 from tracker.forms import Form
 
 
@@ -25,9 +26,17 @@ def _strong_enough(form, field):
         raise ValidationError("Password must be 256 characters or fewer")
     if len(set(field.data)) < 4:
         raise ValidationError("Password must not repeat the same few characters")
+    if problem := weakness(field.data, form.person):
+        raise ValidationError(problem)
 
 
 class SetPasswordForm(Form):
+    """`person` is whose password it is, so that one made from their name or address can be refused."""
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
     password = PasswordField("New password", validators=[DataRequired("Enter a new password"), _strong_enough])
     confirm = PasswordField(
         "Confirm new password",

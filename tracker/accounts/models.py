@@ -75,6 +75,17 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
+class ResetRequest(db.Model):
+    """Requests for a reset link, kept in the database so the limit on them holds across workers and instances."""
+
+    __tablename__ = "reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), nullable=False, index=True)
+    ip_address: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
 class AccountToken(db.Model):
     """A single-use link to set a password (reset or invitation); only its hash is stored."""
 

@@ -2,20 +2,18 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 
-from tracker.accounts.models import AccountToken, LoginFailure, User
+from tracker.accounts.models import AccountToken, LoginFailure, ResetRequest, User
 from tracker.db import utcnow
 from tracker.email import queue_email
 from tracker.enums import TokenPurpose
 from tracker.extensions import db
-
-# Verified against when the address has no account, so both paths take the same time.
-_DUMMY_HASH_PASSWORD = "not-a-real-password"
 
 
 def normalise_email(email):
@@ -33,6 +31,14 @@ def _hasher():
 
 def hash_password(password):
     return _hasher().hash(password)
+
+
+@cache
+def _dummy_hash(time_cost, memory_cost, parallelism):
+    """Hashed once per set of Argon2 parameters: verified against when the address has no account, so that both
+    paths do one verify and take the same time (hashing on every call made unknown addresses twice as slow)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def _verify(password_hash, password):
@@ -54,44 +60,68 @@ def set_active(user, is_active):
 
 
 def set_password(user, password):
-    """Set a new password and end every session signed in with the old one."""
+    """Set a new password, end every session signed in with the old one and cancel every outstanding reset or
+    invitation link, so that a link sent before the change cannot undo it."""
     user.password_hash = hash_password(password)
     user.end_all_sessions()
+    db.session.execute(
+        sa.update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def user_by_email(email):
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def is_throttled(email, ip_address, now=None):
-    """True when this address, or this IP, has failed too often within the lockout window."""
+def _delay(failures, free):
+    """The wait before the next attempt: none for the first `free` failures, then 1, 2, 4… seconds, capped."""
+    if failures < free:
+        return timedelta(0)
+    cap = current_app.config["LOGIN_LOCKOUT"]
+    return min(cap, timedelta(seconds=2 ** min(failures - free, 20)))
+
+
+def throttled_for(email, ip_address, now=None):
+    """How long this address, or this client, must still wait before trying again (zero when it need not).
+
+    A growing delay rather than a lock: a third party who fails on purpose can hold a person up for
+    LOGIN_LOCKOUT at most, and never shuts out everyone behind one client address.
+    """
     now = now or utcnow()
     config = current_app.config
-    since = now - config["LOGIN_LOCKOUT"]
-    limit = config["LOGIN_MAX_FAILURES"]
-    by_email, by_ip = db.session.execute(
+    recent = LoginFailure.at > now - config["LOGIN_FAILURE_WINDOW"]
+    by_email = LoginFailure.email == normalise_email(email)
+    by_ip = LoginFailure.ip_address == ip_address
+    email_count, email_last, ip_count, ip_last = db.session.execute(
         sa.select(
-            sa.func.count().filter(LoginFailure.email == normalise_email(email)),
-            sa.func.count().filter(LoginFailure.ip_address == ip_address),
-        ).where(LoginFailure.at > since)
+            sa.func.count().filter(by_email), sa.func.max(LoginFailure.at).filter(by_email),
+            sa.func.count().filter(by_ip), sa.func.max(LoginFailure.at).filter(by_ip),
+        ).where(recent, sa.or_(by_email, by_ip))
     ).one()
-    return by_email >= limit or by_ip >= 4 * limit
+    free = config["LOGIN_MAX_FAILURES"]
+    waits = [timedelta(0)]
+    if email_count:
+        waits.append(email_last + _delay(email_count, free) - now)
+    if ip_count:
+        waits.append(ip_last + _delay(ip_count, config["LOGIN_MAX_FAILURES_PER_CLIENT"]) - now)
+    return max(waits)
 
 
 def authenticate(email, password, ip_address):
-    """Return (user, None) on success or (None, reason) where reason is 'throttled' or 'invalid'.
+    """Return (user, None) on success, (None, wait) while attempts must wait (a timedelta), or (None, "invalid").
 
     The caller shows the same words for an unknown address, a wrong password and a deactivated
-    account, so sign-in never reveals who has an account.
+    account, so sign-in never reveals who has an account. Attempts refused while waiting are not counted.
     """
     now = utcnow()
-    if is_throttled(email, ip_address, now):
-        return None, "throttled"
+    wait = throttled_for(email, ip_address, now)
+    if wait > timedelta(0):
+        return None, wait
     user = user_by_email(email)
     hasher = _hasher()
     if user is None or user.password_hash is None:
-        dummy = current_app.extensions.setdefault("tracker_dummy_hash", hasher.hash(_DUMMY_HASH_PASSWORD))
-        _verify(dummy, password)
+        _verify(_dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism), password)
         ok = False
     else:
         ok = _verify(user.password_hash, password)
@@ -155,10 +185,30 @@ def _account_link(raw):
     return current_app.config["TRACKER_BASE_URL"].rstrip("/") + path
 
 
-def send_password_reset(email):
-    """Email a reset link if an active account has this address; silent either way."""
+def reset_allowed(email, ip_address, now):
+    """Record a request for a reset link; False once this address or this client has asked too often lately.
+
+    Every request counts, whether or not the address has an account, so the limit reveals nothing either.
+    """
+    config = current_app.config
+    email = normalise_email(email)[:320]
+    by_email, by_ip = db.session.execute(
+        sa.select(
+            sa.func.count().filter(ResetRequest.email == email),
+            sa.func.count().filter(ResetRequest.ip_address == ip_address),
+        ).where(ResetRequest.at > now - config["PASSWORD_RESET_WINDOW"])
+    ).one()
+    db.session.add(ResetRequest(email=email, ip_address=ip_address[:64], at=now))
+    return by_email < config["PASSWORD_RESETS_PER_ADDRESS"] and by_ip < config["PASSWORD_RESETS_PER_CLIENT"]
+
+
+def send_password_reset(email, ip_address):
+    """Email a reset link if an active account has this address and neither it nor the client has asked too
+    often; silent either way."""
+    allowed = reset_allowed(email, ip_address, utcnow())
     user = user_by_email(email)
-    if user is None or not user.is_active:
+    if not allowed or user is None or not user.is_active:
+        db.session.commit()
         return None
     raw, token = issue_token(user, TokenPurpose.PASSWORD_RESET)
     message = queue_email(

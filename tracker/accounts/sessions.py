@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from tracker.accounts.models import User
@@ -72,6 +72,10 @@ def security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if current_user.is_authenticated:
-        headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        # every page, download and feed may hold personal data: no browser or proxy should keep a copy (a
+        # view's own "no-cache" still lets the browser store one)
+        headers["Cache-Control"] = "no-store"
+    if current_app.config["HSTS_ENABLED"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

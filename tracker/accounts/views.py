@@ -1,3 +1,6 @@
+import math
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
@@ -21,10 +24,11 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user, problem = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
-        if problem == "throttled":
-            minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
+        if isinstance(problem, timedelta):
+            minutes = math.ceil(problem / timedelta(minutes=1))
             form.form_errors.append(
-                f"There have been too many attempts to sign in. Wait {minutes} minutes, then try again."
+                f"There have been too many attempts to sign in. Wait {minutes} minute{'s' if minutes > 1 else ''}, "
+                "then try again."
             )
         elif problem:
             form.email.errors.append("The email address or password is not right")
@@ -50,7 +54,7 @@ def forgot_password():
     if form.validate_on_submit():
         # queued only: the scheduler delivers within a minute, so the answer takes as long whether or not the
         # address has an account
-        services.send_password_reset(form.email.data)
+        services.send_password_reset(form.email.data, request.remote_addr or "")
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -60,7 +64,7 @@ def set_password(token):
     account_token = services.valid_token(token)
     if account_token is None:
         return render_template("accounts/token_invalid.html"), 404
-    form = SetPasswordForm()
+    form = SetPasswordForm(person=account_token.user)
     if form.validate_on_submit():
         services.use_token(account_token, form.password.data)
         flash("Your password has been set. Sign in with your new password.", "success")
@@ -72,7 +76,7 @@ def set_password(token):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(person=current_user)
     if form.validate_on_submit():
         if not services.check_password(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not right")

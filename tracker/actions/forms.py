@@ -23,7 +23,7 @@ from tracker.enums import (
     LeadAssessment,
     Rag,
 )
-from tracker.forms import Form, MoneyField, UKDateField, options
+from tracker.forms import Form, MoneyField, UKDateField, optional_record_id, options, record_id
 
 #: CCR components an action can be linked to (the benchmark frameworks' components, 2020 and 2013 wording)
 COMPONENTS = [
@@ -46,10 +46,6 @@ COMPONENT_LABELS = dict(COMPONENTS)
 WAITING = [("approval", "A deadline move to approve"), ("owner", "An owner")]
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
-
-
 class ActionForm(Form):
     title = StringField(
         "Action", validators=[DataRequired("Enter the action: what will be done"), Length(max=300)],
@@ -59,10 +55,10 @@ class ActionForm(Form):
                             "services when this is done.")
     measure = TextAreaField("Measure of success", description="How anyone will see it is done: an output, a "
                             "number or a dated deliverable.")
-    lead_agency_id = SelectField("Lead agency", choices=[], coerce=_optional_int, validate_choice=False)
-    owner_id = SelectField("Owner", choices=[], coerce=_optional_int, validate_choice=False,
+    lead_agency_id = SelectField("Lead agency", choices=[], coerce=optional_record_id, validate_choice=False)
+    owner_id = SelectField("Owner", choices=[], coerce=optional_record_id, validate_choice=False,
                            description="A named person in the lead agency.")
-    supporting_agency_ids = SelectMultipleField("Supporting agencies", choices=[], coerce=int,
+    supporting_agency_ids = SelectMultipleField("Supporting agencies", choices=[], coerce=record_id,
                                                 validate_choice=False, option_widget=CheckboxInput(),
                                                 description="Optional. Agencies that help the lead agency deliver it.")
     deadline = UKDateField("Deadline", description="For example, 31/3/2027.")
@@ -121,7 +117,7 @@ class DeadlineForm(Form):
 
 
 class SignOffManyForm(Form):
-    action_ids = SelectMultipleField("Actions to sign off", choices=[], coerce=int, validate_choice=False,
+    action_ids = SelectMultipleField("Actions to sign off", choices=[], coerce=record_id, validate_choice=False,
                                      option_widget=CheckboxInput())
     reference = StringField("Meeting or minute reference", validators=[Length(max=300)],
                             description="For example, 'Strategic group, 12 March 2027, minute 6'. The same for every "
@@ -172,16 +168,16 @@ class AssuranceForm(Form):
 
 
 class ReassignForm(Form):
-    from_user_id = SelectField("Current owner", choices=[], coerce=_optional_int, validate_choice=False)
-    to_user_id = SelectField("New owner", choices=[], coerce=_optional_int, validate_choice=False)
+    from_user_id = SelectField("Current owner", choices=[], coerce=optional_record_id, validate_choice=False)
+    to_user_id = SelectField("New owner", choices=[], coerce=optional_record_id, validate_choice=False)
 
 
 class FilterForm(Form):
     class Meta:
         csrf = False
 
-    agency = SelectField("Lead agency", choices=[], coerce=_optional_int, validate_choice=False)
-    owner = SelectField("Owner", choices=[], coerce=_optional_int, validate_choice=False)
+    agency = SelectField("Lead agency", choices=[], coerce=optional_record_id, validate_choice=False)
+    owner = SelectField("Owner", choices=[], coerce=optional_record_id, validate_choice=False)
     status = SelectField("Status", choices=options(ActionStatus.choices(), blank="Any status"))
     rag = SelectField("RAG", choices=options(Rag.choices(), blank="Any"))
     overdue = BooleanField("Overdue only")

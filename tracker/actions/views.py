@@ -38,6 +38,7 @@ from tracker.benchmarks.services import finding_action_values
 from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
+from tracker.forms import page_number, record_ids
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
 from tracker.reviews.models import Recommendation
@@ -63,7 +64,7 @@ def _show(action):
 @bp.get("/my-actions")
 def my_actions():
     today = state.london_today()
-    page = services.my_actions(current_user, today, request.args.get("page", 1, type=int), _per_page())
+    page = services.my_actions(current_user, today, page_number(request.args), _per_page())
     return render_template("actions/mine.html", page=page, today=today)
 
 
@@ -102,9 +103,10 @@ def list_actions(partnership_id):
     partnership = require("view", db.get_or_404(Partnership, partnership_id))
     form, filters = _filters_from(partnership, request.args)
     today = state.london_today()
-    page = services.action_page(current_user, partnership, filters, today, request.args.get("page", 1, type=int),
+    page = services.action_page(current_user, partnership, filters, today, page_number(request.args),
                                 _per_page())
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # the filters only: another parameter (`partnership_id`, say) would clash with the links' own arguments
+    args = {field.name: value for field in form if (value := request.args.get(field.name))}
     return render_template("actions/list.html", partnership=partnership, form=form, page=page, args=args,
                            today=today, component_labels=COMPONENT_LABELS)
 
@@ -356,7 +358,7 @@ def reassign(partnership_id):
                                *[(u.id, u.name) for u in sorted(everyone.values(), key=lambda u: u.name.lower())]]
     actions = services.open_actions_of(partnership, form.from_user_id.data) if form.from_user_id.data else []
     if request.method == "POST" and form.validate_on_submit():
-        chosen = [int(i) for i in request.form.getlist("action_ids") if i.isdigit()]
+        chosen = record_ids(request.form.getlist("action_ids"))
         if not form.to_user_id.data:
             form.to_user_id.errors.append("Choose the new owner")
         elif form.to_user_id.data == form.from_user_id.data:

@@ -3,7 +3,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from tracker.benchmarks.services import REVIEWER_LENGTH, SCALE, VALID_SCORES
-from tracker.forms import Form, UKDateField, options
+from tracker.forms import Form, UKDateField, optional_record_id, options
 
 
 def _score_choices(blank):
@@ -11,14 +11,10 @@ def _score_choices(blank):
     return options(labels, blank=blank)
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
-
-
 class OverviewForm(Form):
     """Who reviewed the partnership, when, and against which framework: typed by hand or beside a spreadsheet."""
 
-    framework_id = SelectField("Framework", choices=[], coerce=_optional_int, validate_choice=False)
+    framework_id = SelectField("Framework", choices=[], coerce=optional_record_id, validate_choice=False)
     started_on = UKDateField("Review started", description="For example, 2/7/2012.")
     ended_on = UKDateField("Review ended")
     reviewer = StringField("Reviewer", validators=[Length(max=REVIEWER_LENGTH)],

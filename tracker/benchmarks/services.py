@@ -1,6 +1,7 @@
 """Benchmarks: frameworks and reference data, recording and importing a benchmark, findings, the picture."""
 import csv
 import json
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import date
@@ -256,32 +257,79 @@ def _replace_findings(benchmark, component, texts):
             benchmark.findings.append(finding)
 
 
+#: deeper than any benchmark file needs (it nests three levels), shallow enough to walk safely
+MAX_NESTING = 20
+#: what the nesting check counts: whole strings (skipped, as they may hold brackets) and brackets
+_JSON_NESTING = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[{]|[\]}]')
+
+
+def _nesting(text):
+    """How deeply the JSON text nests arrays and objects, read from the raw text so that a file nested
+    thousands deep is refused before the parser recurses into it."""
+    depth = deepest = 0
+    for match in _JSON_NESTING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def _object(value, name, problems):
+    """The JSON object at `name`, {} when it is absent; a problem when it is something else."""
+    if value is None or isinstance(value, dict):
+        return value or {}
+    problems.append(f"The file’s {name} must be an object ({{…}}), not {type(value).__name__}")
+    return {}
+
+
+def _text(value, name, problems):
+    """The text at `name`, "" when it is absent; a problem when it is a number, a list or an object."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    problems.append(f"The file’s {name} must be text")
+    return ""
+
+
 def import_json(partnership, raw):
     """A benchmark from a JSON file shaped like the Milton Keynes 2012 data: validated whole, saved whole."""
     try:
-        data = json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise ValidationFailed({"file": "The file must be UTF-8 text"}) from None
+    if _nesting(text) > MAX_NESTING:
+        raise ValidationFailed({"file": f"The file nests lists or objects more than {MAX_NESTING} deep: it is not "
+                                        "a benchmark"})
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationFailed({"file": f"The file is not valid JSON (line {error.lineno}, column {error.colno}: "
                                         f"{error.msg})"}) from None
     if not isinstance(data, dict):
         raise ValidationFailed({"file": "The file must hold one benchmark (a JSON object)"})
     problems = []
-    framework = db.session.scalar(sa.select(Framework).where(Framework.key == str(data.get("framework"))))
+    framework_key = _text(data.get("framework"), "framework", problems)
+    framework = db.session.scalar(sa.select(Framework).where(Framework.key == framework_key))
     if framework is None:
         known = " or ".join(db.session.scalars(sa.select(Framework.key).order_by(Framework.key)))
         raise ValidationFailed({"file": f"Unknown framework ‘{data.get('framework')}’: use {known}"})
-    dates = data.get("review_dates") or {}
+    dates = _object(data.get("review_dates"), "review_dates", problems)
     started_on = _iso_date(dates.get("start"), "review_dates.start", problems)
     ended_on = _iso_date(dates.get("end"), "review_dates.end", problems) if dates.get("end") else None
-    overall = data.get("overall") or {}
+    overall = _object(data.get("overall"), "overall", problems)
     overall_score = _score(overall.get("score"), "the overall score", problems)
     components = {c.key: c for c in framework.components}
     seen = {}
-    for index, entry in enumerate(data.get("components") or [], start=1):
-        key = (entry or {}).get("component")
-        if key not in components:
+    entries = data.get("components") or []
+    if not isinstance(entries, list):
+        problems.append("The file’s components must be a list ([…])")
+        entries = []
+    for index, entry in enumerate(entries, start=1):
+        entry = _object(entry, f"component {index}", problems)
+        key = entry.get("component")
+        if not isinstance(key, str) or key not in components:
             problems.append(f"Component {index}: unknown component ‘{key}’ for the {framework.name} framework")
             continue
         if key in seen:
@@ -289,19 +337,20 @@ def import_json(partnership, raw):
             continue
         seen[key] = (_score(entry.get("score"), f"component ‘{key}’", problems),
                      _issues(entry.get("key_issues"), f"component ‘{key}’", problems),
-                     str(entry.get("commentary") or ""))
+                     _text(entry.get("commentary"), f"component ‘{key}’ commentary", problems))
     missing = [key for key in components if key not in seen]
     if missing and not problems:
         problems.append("Missing components: " + ", ".join(missing))
     overall_issues = _issues(overall.get("key_issues"), "the overall key issues", problems)
-    reviewer = str(data.get("reviewer") or "").strip()
+    overall_commentary = _text(overall.get("commentary"), "overall commentary", problems)
+    reviewer = _text(data.get("reviewer"), "reviewer", problems).strip()
     if len(reviewer) > REVIEWER_LENGTH:
         problems.append(f"The reviewer must be {REVIEWER_LENGTH} characters or fewer")
     if problems:
         raise ValidationFailed({"file": "; ".join(problems)})
     benchmark = Benchmark(partnership_id=partnership.id, framework_id=framework.id, started_on=started_on,
                           ended_on=ended_on, reviewer=reviewer,
-                          overall_score=overall_score, overall_commentary=str(overall.get("commentary") or ""))
+                          overall_score=overall_score, overall_commentary=overall_commentary)
     benchmark.scores = [ComponentScore(component_id=components[key].id, score=score, commentary=commentary)
                         for key, (score, _issues_list, commentary) in seen.items()]
     benchmark.findings = [Finding(component_id=None, position=n, text=t) for n, t in enumerate(overall_issues)]

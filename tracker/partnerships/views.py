@@ -7,7 +7,7 @@ from tracker.accounts.services import send_invitation
 from tracker.email import deliver_outbox
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, page_number
 from tracker.partnerships import services
 from tracker.partnerships.forms import AgencyForm, InvitePersonForm, MembershipForm, PartnershipForm
 from tracker.partnerships.models import Agency, Membership, Partnership
@@ -104,7 +104,7 @@ def delete_agency(partnership_id, agency_id):
 @bp.get("/partnerships/<int:partnership_id>/people")
 def list_people(partnership_id):
     partnership = _partnership(partnership_id, "manage")
-    page = services.people_page(partnership, request.args.get("page", 1, type=int),
+    page = services.people_page(partnership, page_number(request.args),
                                 current_app.config["ITEMS_PER_PAGE"])
     return render_template("partnerships/people.html", partnership=partnership, page=page)
 

@@ -131,7 +131,7 @@ class Directory:
         decision = self.decisions.get(key, "")
         if decision == OUTSIDE:
             return OUTSIDE
-        if decision.startswith("agency:") and decision[7:].isdigit() and int(decision[7:]) in self.by_id:
+        if decision.startswith("agency:") and decision[7:].isdecimal() and int(decision[7:]) in self.by_id:
             return self.by_id[int(decision[7:])]
         if decision.startswith("create:") and decision[7:] in Sector._value2member_map_:
             return ("create", name, Sector(decision[7:]))
@@ -321,8 +321,8 @@ def build_preview(partnership, review, filename, data, columns, decisions, user=
                                                 f"Numbered by position this would be {recommendation.number}, which "
                                                 "another recommendation already has: add the numbers in the file"))
         plan.recommendations.sort(key=lambda r: natural_key(r.number))
-    for item in unknown.values():
-        item.decision = directory.decisions.get(item.key, "")
+    for item in unknown.values():  # a decision counts only when it names something real
+        item.decision = directory.decisions.get(item.key, "") if directory.resolve(item.name) is not None else ""
     return Preview(filename, [p for p, _d in plans.values()], problems, list(unknown.values()),
                    list(new_themes.values()), notes, unnumbered, number_by_position)
 

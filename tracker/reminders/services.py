@@ -45,10 +45,11 @@ def save_policy(partnership, values):
     for part in (values.get("days_before") or "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        try:
+            offsets.append(int(part))
+        except ValueError:
             errors["days_before"] = "Enter whole numbers of days separated by commas, for example 28, 7, 1"
             break
-        offsets.append(int(part))
     if "days_before" not in errors:
         if any(n <= 0 for n in offsets):
             errors["days_before"] = "Days before the deadline must be 1 or more (the day itself is set below)"
@@ -62,6 +63,8 @@ def save_policy(partnership, values):
         value = values.get(name)
         if value is None or value < 1:
             errors[name] = f"{label} must be 1 day or more"
+        elif value > 365:
+            errors[name] = f"{label} can be at most 365 days"
     if not errors and values["escalate_to_strategic_after"] < values["escalate_to_lead_after"]:
         errors["escalate_to_strategic_after"] = "The strategic group member is told after the agency lead, not before"
     if errors:

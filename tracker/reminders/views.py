@@ -7,7 +7,7 @@ from tracker.email import deliver_outbox
 from tracker.enums import DigestFrequency, HandoffFrequency, OutboxStatus
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, page_number
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reminders import services
@@ -29,7 +29,7 @@ def _partnership(partnership_id):
 def overview(partnership_id):
     partnership = _partnership(partnership_id)
     run_on, digests, escalations = services.preview(partnership, london_today())
-    page = services.send_log(partnership, request.args.get("page", 1, type=int),
+    page = services.send_log(partnership, page_number(request.args),
                              current_app.config["ITEMS_PER_PAGE"])
     return render_template("reminders/overview.html", partnership=partnership, run_on=run_on, digests=digests,
                            escalations=escalations, page=page, policy=services.policy_for(partnership.id),

@@ -54,6 +54,10 @@ def _download(kind, name, partnership, document, tables):
                     headers=attachment(f"{filename}.{kind}"))
 
 
+#: the overdue report's query parameters: only these go into its links (another, like `kind`, would clash)
+OVERDUE_FILTERS = ("agency", "source", "component")
+
+
 def _overdue_filters(partnership):
     agency = request.args.get("agency", type=int)
     source = request.args.get("source")
@@ -74,7 +78,7 @@ def overdue(partnership_id, kind=None):
     if kind is None:
         return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
                                responses=responses, components=COMPONENT_LABELS, sources=ActionSource,
-                               args=request.args)
+                               args={k: request.args[k] for k in OVERDUE_FILTERS if request.args.get(k)})
     document = _document(partnership, "Overdue actions")
     pdf.add_overdue(document, report)
     pdf.add_responses(document, responses)

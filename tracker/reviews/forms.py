@@ -13,14 +13,10 @@ from wtforms.widgets import CheckboxInput
 
 from tracker.actions.forms import COMPONENTS
 from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, Scope
-from tracker.forms import Form, UKDateField, options
+from tracker.forms import Form, UKDateField, optional_record_id, options, record_id
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
 
 
 class ReviewForm(Form):
@@ -33,7 +29,7 @@ class ReviewForm(Form):
         description="The name the report uses. Never enter a real name here or anywhere in the tracker. "
                     "Separate several pseudonyms with commas.")
     death_month = SelectField("Month of death", choices=options([(str(n), m) for n, m in enumerate(MONTHS, 1)],
-                                                                blank="Not known"), coerce=_optional_int,
+                                                                blank="Not known"), coerce=optional_record_id,
                               validate_choice=False)
     death_year = IntegerField("Year of death", validators=[Optional()],
                               render_kw={"inputmode": "numeric", "style": "max-width:6em"})
@@ -68,7 +64,7 @@ class PublishForm(Form):
 
 
 class PanelMemberForm(Form):
-    user_id = SelectField("Person", choices=[], coerce=_optional_int, validate_choice=False)
+    user_id = SelectField("Person", choices=[], coerce=optional_record_id, validate_choice=False)
     is_chair = BooleanField("Chairs the panel")
 
 
@@ -86,12 +82,12 @@ class RecommendationForm(Form):
                          description="As written in the report, for example 4, 4.1 or N2.")
     text = TextAreaField("Recommendation", description="As written in the report.")
     scope = RadioField("Scope", choices=options(Scope.choices()), validators=[Optional()])
-    agency_ids = SelectMultipleField("Addressed to", choices=[], coerce=int, validate_choice=False,
+    agency_ids = SelectMultipleField("Addressed to", choices=[], coerce=record_id, validate_choice=False,
                                      option_widget=CheckboxInput())
     external_body = StringField("Body outside the partnership", validators=[Length(max=300)],
                                 description="For a regional or national recommendation, for example the Home Office "
                                             "or NHS England.")
-    theme_ids = SelectMultipleField("Themes", choices=[], coerce=int, validate_choice=False,
+    theme_ids = SelectMultipleField("Themes", choices=[], coerce=record_id, validate_choice=False,
                                     option_widget=CheckboxInput())
     component = SelectField("CCR component", choices=options(COMPONENTS, blank="None"))
 
