@@ -14,9 +14,10 @@ from tests import factories
 from tracker import create_app
 from tracker.extensions import db
 
-# Property tests stay bounded in CI (ENGINEERING.md); HYPOTHESIS_PROFILE=dev explores further on a laptop. CI keeps no
-# example database: a failure hypothesis finds becomes an explicit @example in the test instead.
-settings.register_profile("ci", max_examples=60, deadline=None, database=None)
+# Property tests stay bounded in CI (ENGINEERING.md) and derandomised, so that a run is the same run every time;
+# HYPOTHESIS_PROFILE=dev explores further, with new examples each time. CI keeps no example database: a failure
+# hypothesis finds becomes an explicit @example in the test instead.
+settings.register_profile("ci", max_examples=60, deadline=None, database=None, derandomize=True)
 settings.register_profile("dev", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
