@@ -26,8 +26,26 @@ def sign_out(page):
     page.get_by_role("button", name="Sign out").click()
 
 
+def _whole_static_files(app):
+    """Static files read whole before they are sent. Werkzeug's development server can drop a connection the
+    browser closed mid-file (a page left while its script still loads) without closing the file it was sending,
+    which `filterwarnings = error` then reports as an unclosed file in whichever test runs next."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 def _served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_static_files(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
