@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import text
+from tests.querycount import count_queries
 from tracker.actions.models import Action
 from tracker.actions.state import london_today
 from tracker.extensions import db
@@ -70,6 +71,25 @@ def test_the_page_shows_who_the_next_run_will_remind(app, setting, make):
     page = text(setting["coordinator"].get(f"/partnerships/{setting['p'].id}/reminders"))
     assert re.search(r"Olu Owner Reminder Publish the protocol : overdue by \d+ days", page)
     assert "No emails have been sent yet." in page
+
+
+def test_the_page_plans_its_own_partnership_only(app, setting, make):
+    """Reminders due elsewhere in the country add no work to this partnership's page, and none of them shows."""
+    make.action(setting["p"], title="Publish the protocol", lead_agency=setting["agency"], owner=setting["owner"],
+                deadline=london_today() - timedelta(days=3))
+    url = f"/partnerships/{setting['p'].id}/reminders"
+    with count_queries(app) as alone:
+        setting["coordinator"].get(url)
+    for n in range(12):
+        elsewhere = make.partnership()
+        agency = make.agency(elsewhere)
+        make.action(elsewhere, title=f"Elsewhere {n}", lead_agency=agency,
+                    owner=make.member(elsewhere, "agency_lead", agency=agency),
+                    deadline=london_today() - timedelta(days=3))
+    with count_queries(app) as busy_country:
+        page = text(setting["coordinator"].get(url))
+    assert "Publish the protocol" in page and "Elsewhere" not in page
+    assert busy_country.count == alone.count
 
 
 def test_people_choose_weekly_upcoming_reminders(app, setting):

@@ -287,17 +287,19 @@ def _add_escalation(items, new):
     items.append(new)
 
 
-def plan_run(today):
-    """Decide, without writing anything, what today's run would send."""
+def plan_run(today, partnership_id=None):
+    """Decide, without writing anything, what today's run would send (in one partnership, for its preview)."""
+    ours = Action.partnership_id == partnership_id if partnership_id else sa.true()
     candidates = db.session.scalars(
         sa.select(Action)
-        .where(Action.next_reminder_on <= today, Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
+        .where(Action.next_reminder_on <= today, Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None),
+               ours)
         .options(joinedload(Action.owner), joinedload(Action.lead_agency),
                  joinedload(Action.recommendation).joinedload(Recommendation.review),
                  joinedload(Action.partnership))
         .order_by(Action.deadline, Action.id)).unique().all()
     plan = Plan(today)
-    checks = _assurance_due(today)
+    checks = _assurance_due(today, ours)
     if not candidates and not checks:
         return plan
     ids = [a.id for a in candidates]
@@ -340,13 +342,13 @@ def plan_run(today):
     return plan
 
 
-def _assurance_due(today):
+def _assurance_due(today, ours):
     """Closed actions whose assurance check has come, not yet confirmed and not yet reminded."""
     reminded = sa.select(ReminderLog.id).where(ReminderLog.action_id == Action.id, ReminderLog.kind == "assurance",
                                                ReminderLog.deadline == Action.assurance_check_on)
     return db.session.scalars(
         sa.select(Action).where(Action.status == ActionStatus.CLOSED, Action.assurance_check_on <= today,
-                                Action.assurance_confirmed_on.is_(None), ~reminded.exists())
+                                Action.assurance_confirmed_on.is_(None), ~reminded.exists(), ours)
         .options(joinedload(Action.partnership), joinedload(Action.recommendation).joinedload(Recommendation.review))
         .order_by(Action.id)).unique().all()
 
@@ -528,14 +530,10 @@ def retry_message(partnership, message_id):
 
 
 def preview(partnership, today):
-    """Who the next run will remind of what, for this partnership only."""
+    """Who the next run will remind of what, for this partnership only: planned for it alone, so the page's work
+    follows its own reminders, not the country's."""
     from tracker.reminders.calendar import next_working_day
 
     day = today if is_working_day(today) else next_working_day(today)
-    plan = run_reminders(day, dry_run=True)
-
-    def ours(by_person):
-        kept = {p: [i for i in items if i.action.partnership_id == partnership.id] for p, items in by_person.items()}
-        return {p: items for p, items in kept.items() if items}
-
-    return day, ours(plan.digests), ours(plan.escalations)
+    plan = plan_run(day, partnership.id)
+    return day, plan.digests, plan.escalations
