@@ -9,17 +9,25 @@ PORT ?= 5000
 # links in emails and the calendar feed follow the address `make run` serves on, unless set in the environment
 TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install test-tools run test migrate demo clean
+.PHONY: install lock test-tools run test migrate demo clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[test]'
+# the exact releases in requirements.lock, each checked against its hash; then the tracker itself
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+## Pin every dependency of pyproject.toml (with the test tools) and its hashes in requirements.lock
+lock: | $(BIN)/activate
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 # Browser tests: Debian's Chromium (never a downloaded browser) and axe-core from the npm registry.
 /usr/bin/chromium:
@@ -47,6 +55,7 @@ run: demo
 ## Install and run every test (on PostgreSQL too when DATABASE_URL points at one)
 test: install test-tools
 	$(BIN)/ruff check
+	$(BIN)/bandit --quiet --recursive tracker config wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -6,7 +6,7 @@ import os
 from datetime import timedelta
 
 # Public, so anyone could forge a session with it: the app warns when it runs on it, and production refuses it.
-DEVELOPMENT_SECRET_KEY = "development-only-not-secret"
+DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # nosec B105
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")  # empty: instance/tracker.sqlite3
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -38,6 +38,9 @@ PASSWORD_RESET_WINDOW = timedelta(hours=1)
 PASSWORD_RESET_LIFETIME = timedelta(minutes=60)
 INVITATION_LIFETIME = timedelta(days=7)
 PASSWORD_MIN_LENGTH = 12
+# Two-factor sign-in: the name authenticator apps show beside the code; a code step waits this long after the password.
+TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "DA Action Tracker")
+TWO_FACTOR_PENDING_LIFETIME = timedelta(minutes=5)
 
 # Argon2id at RFC 9106's second recommended setting (above OWASP's minimum of 19 MiB, t=2, p=1).
 ARGON2_TIME_COST = 3
@@ -59,10 +62,18 @@ MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1") == "1"
 
 ITEMS_PER_PAGE = 25
 
-# Evidence uploads: per file, and the most a whole request may carry.
+# The audit log's record of who viewed a confidential review is kept this long, then deleted by the daily run;
+# records of changes are kept for good.
+AUDIT_VIEW_RETENTION_DAYS = 365
+
+# Uploads: the largest evidence file and imported file; a request to a page that takes no file carries at most
+# FORM_MAX_BYTES, and no request more than MAX_CONTENT_LENGTH (tracker/uploads.py).
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
+# A benchmark's JSON is a few KB; parsed JSON takes many times its size in memory.
+BENCHMARK_JSON_MAX_BYTES = 512 * 1024
+FORM_MAX_BYTES = 1024 * 1024
 
 # Behind a reverse proxy, how many proxies to trust for the client's address (sign-in throttling keys on it).
 PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

@@ -7,9 +7,11 @@ a request must never share the test's context, or Flask's `g` and the session wo
 import contextlib
 import itertools
 
+import pyotp
 from flask import has_app_context
 
-from tracker.accounts.services import hash_password
+from tracker.accounts.services import TWO_FACTOR_ROLES, hash_password
+from tracker.db import utcnow
 from tracker.enums import Role, Sector
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
@@ -46,26 +48,35 @@ def agency(partnership, name=None, sector=Sector.POLICE):
     return save(record)
 
 
-def user(name=None, email=None, password=PASSWORD, is_administrator=False, is_active=True):
+def user(name=None, email=None, password=PASSWORD, is_administrator=False, is_active=True, two_factor=None):
+    """A person; `two_factor` says whether they have set up two-factor sign-in (an app secret, no recovery codes).
+    By default they have when their role needs it, as anyone who has signed in before would have."""
     from tracker.accounts.models import User
 
     n = next(_numbers)
     with _in_app():
         password_hash = hash_password(password) if password else None
+    has_two_factor = is_administrator if two_factor is None else two_factor
     record = User(
         name=name or f"Person {n}",
         email=(email or f"person{n}@example.org").lower(),
         password_hash=password_hash,
         is_administrator=is_administrator,
         is_active=is_active,
+        totp_secret=pyotp.random_base32() if has_two_factor else None,
+        totp_enabled_at=utcnow() if has_two_factor else None,
     )
     return save(record)
 
 
-def member(partnership, role, agency=None, is_chair=False, **user_fields):
-    """A new person holding one role in a partnership."""
-    person = user(**user_fields)
-    save(Membership(user_id=person.id, partnership_id=partnership.id, role=Role(role),
+def member(partnership, role, agency=None, is_chair=False, two_factor=None, **user_fields):
+    """A new person holding one role in a partnership (with two-factor sign-in set up when the role needs it,
+    unless `two_factor` says otherwise)."""
+    role = Role(role)
+    if two_factor is None:
+        two_factor = role in TWO_FACTOR_ROLES or user_fields.get("is_administrator", False)
+    person = user(two_factor=two_factor, **user_fields)
+    save(Membership(user_id=person.id, partnership_id=partnership.id, role=role,
                     agency_id=agency.id if agency else None, is_chair=is_chair))
     return person
 

@@ -17,6 +17,8 @@ REPORTS = "reports"
 REGISTER = "register"
 #: the person who uploaded a plan, and nobody else (others are told it does not exist)
 UPLOADER = "uploader"
+#: the person a role was offered to by email, and nobody else (others are told the link does not exist)
+INVITEE = "invitee"
 
 #: endpoint -> who may use it (in partnership P, whose objects fill the URL)
 ACCESS = {
@@ -30,6 +32,12 @@ ACCESS = {
     "accounts.sign_out": SIGNED_IN,
     "accounts.list_people": ADMIN,
     "accounts.change_access": ADMIN,
+    "accounts.sign_in_code": PUBLIC,
+    "accounts.two_factor": SIGNED_IN,
+    "accounts.set_up_two_factor": SIGNED_IN,
+    "accounts.new_recovery_codes": SIGNED_IN,
+    "accounts.turn_off_two_factor": SIGNED_IN,
+    "accounts.reset_two_factor": ADMIN,
     "partnerships.list_partnerships": ADMIN,
     "partnerships.edit_partnership": ADMIN,
     "partnerships.show_partnership": MEMBER,
@@ -39,9 +47,12 @@ ACCESS = {
     "partnerships.invite_person": COORDINATOR,
     "partnerships.show_person": COORDINATOR,
     "partnerships.resend_invitation": COORDINATOR,
+    "partnerships.withdraw_invitation": COORDINATOR,
+    "partnerships.answer_link": INVITEE,
     "partnerships.add_role": COORDINATOR,
     "partnerships.remove_role": COORDINATOR,
     "audit.partnership_log": COORDINATOR,
+    "audit.instance_log": ADMIN,
     "actions.my_actions": SIGNED_IN,
     "actions.list_actions": MEMBER,
     "actions.show_action": MEMBER,
@@ -70,6 +81,7 @@ ACCESS = {
     "reviews.manage_panel": PANEL_MANAGER,
     "reviews.publish_review": PANEL_MANAGER,
     "reviews.remove_panel_member": PANEL_MANAGER,
+    "reviews.archive_review": COORDINATOR,
     "reviews.external_register": REGISTER,
     "reviews.manage_themes": COORDINATOR,
     "reviews.remove_theme": COORDINATOR,
@@ -120,7 +132,7 @@ PEOPLE = {
     "lead of another agency": {SIGNED_IN, MEMBER, REPORTS},
     "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER, REPORTS, REGISTER},
     "viewer": {SIGNED_IN, MEMBER, REPORTS},
-    "coordinator elsewhere": {SIGNED_IN},
+    "coordinator elsewhere": {SIGNED_IN, INVITEE},
 }
 
 
@@ -182,7 +194,19 @@ def world(app, make):
         data = files.xlsx(files.HOME_OFFICE_ROWS)
         token = start_import(people["panel chair"], db.session.get(type(p), p.id),
                              db.session.get(Review, review.id), "plan.xlsx", data, len(data)).token
+    import hashlib
+    from datetime import timedelta
+
+    from tracker.db import utcnow
+    from tracker.enums import Role
+    from tracker.partnerships.models import AccountLink
+
+    link_token = "a-role-in-p-offered-to-the-coordinator-elsewhere"
+    make.save(AccountLink(partnership_id=p.id, user_id=people["coordinator elsewhere"].id, name="Elsewhere",
+                          role=Role.VIEWER, token_hash=hashlib.sha256(link_token.encode()).hexdigest(),
+                          sent_at=utcnow(), expires_at=utcnow() + timedelta(days=7)))
     values = {**bench_values, "partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
+              "link_token": link_token,
               "membership_id": membership_id, "token": token, "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
@@ -239,5 +263,5 @@ def test_each_role_reaches_only_its_own_routes(app, world, who):
             if allowed:
                 assert response.status_code not in (403, 404), (who, endpoint, method)
             else:
-                refused = 404 if needed == UPLOADER else 403
+                refused = 404 if needed in (UPLOADER, INVITEE) else 403
                 assert response.status_code == refused, (who, endpoint, method, response.status_code)

@@ -28,7 +28,7 @@ from tracker.spreadsheets import (
 MB = 1024 * 1024
 SHEET_XML = "xl/worksheets/sheet1.xml"
 MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-TOO_LARGE = "The file is too large once unpacked (more than 50 MB): split it into smaller files"
+TOO_LARGE = "The file is too large once unpacked (more than 10 MB): split it into smaller files"
 DAMAGED = "The file is not a valid Excel workbook (.xlsx): part of it is damaged"
 
 

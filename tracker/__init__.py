@@ -118,8 +118,10 @@ def register_blueprints(app):
 
 
 def register_request_hooks(app):
+    from tracker import uploads
     from tracker.accounts.sessions import enforce_sign_in, security_headers
 
+    uploads.init_app(app)
     app.before_request(enforce_sign_in)
     app.after_request(security_headers)
 
@@ -127,6 +129,9 @@ def register_request_hooks(app):
 def register_errorhandlers(app):
     from flask import render_template
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DBAPIError
+
+    from tracker.errors import database_unavailable
 
     def render(status, title, message):
         return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -139,6 +144,7 @@ def register_errorhandlers(app):
     app.register_error_handler(CSRFError, lambda e: render(400, "Your form could not be sent",
                                                            "The form had expired or was sent from elsewhere. "
                                                            "Go back, reload the page and try again."))
+    app.register_error_handler(DBAPIError, database_unavailable)
 
 
 def register_template_helpers(app):

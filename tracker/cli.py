@@ -235,5 +235,5 @@ def export_plan(partnership_ref, reference, kind, out):
     click.echo(f"Wrote {out} ({len(data)} bytes).")
 
 
-# the outbox command registers itself on tracker_cli
-from tracker import outbox_cli  # noqa: E402,F401
+# the outbox and backup commands register themselves on tracker_cli
+from tracker import backup_cli, outbox_cli  # noqa: E402,F401

@@ -41,9 +41,10 @@ UNSENT_AFTER = timedelta(hours=1)
 ALERT_EVERY = timedelta(hours=6)
 ALERT_KIND = "outbox.alert"
 UNSENT = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
-#: messages of these kinds hold a link that sets a password: the outbox keeps them without it once sent
-TOKEN_KINDS_PREFIX = "accounts."
-TOKEN_LINK = re.compile(r"https?://[^\s\"'<>]+/set-password/[\w-]+")
+#: messages of these kinds hold a link that sets a password or answers an invitation: the outbox keeps them
+#: without it once sent
+LINK_KINDS = ("accounts.", "partnerships.account_link")
+TOKEN_LINK = re.compile(r"https?://[^\s\"'<>]+/(?:set-password|account-links)/[\w-]+")
 LINK_REMOVED = "[link removed after sending]"
 
 
@@ -294,7 +295,7 @@ def _record_sent(message_id, attempt):
                     claimed_until=None, last_error=None, failing_since=None)
         ).rowcount
         row = connection.execute(sa.select(OutboxMessage.body_text, OutboxMessage.body_html).where(
-            ours, OutboxMessage.kind.startswith(TOKEN_KINDS_PREFIX))).first()
+            ours, sa.or_(*(OutboxMessage.kind.startswith(kind) for kind in LINK_KINDS)))).first()
         if row is not None:
             connection.execute(sa.update(OutboxMessage).where(ours).values(
                 body_text=TOKEN_LINK.sub(LINK_REMOVED, row.body_text),

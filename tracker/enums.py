@@ -47,6 +47,7 @@ class AuditEvent(LabelledEnum):
     UPDATE = "update", "Changed"
     DELETE = "delete", "Deleted"
     VIEW = "view", "Viewed"
+    ARCHIVE = "archive", "Archived and anonymised"
 
 
 class OutboxStatus(LabelledEnum):

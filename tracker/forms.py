@@ -5,9 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, StringField
+from wtforms.widgets import TextArea
 
-#: characters nobody means to type; spreadsheets, Word and calendar feeds cannot carry them
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: characters nobody means to type (the C0 and C1 controls, bar tab and line breaks); spreadsheets, Word and calendar
+#: feeds cannot carry them
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: the largest id a row can have: PostgreSQL refuses a larger integer in a query with an error, not an empty result
 MAX_ID = 2_147_483_647
 #: the last page a list offers; a later one is shown as this one, so the offset stays within what SQL accepts
@@ -16,18 +18,28 @@ MAX_PAGE = 10_000
 
 class Form(FlaskForm):
     """Every form's base. Text leaves with one kind of line break, whatever the browser sent (CR LF), and a
-    control character is refused beside its field, so that what is saved can go into any export and come back."""
+    control character is refused beside its field, so that what is saved can go into any export and come back. A
+    one-line field (a title, a name) takes no line break either: it goes into email subjects and calendar events."""
 
     def validate(self, extra_validators=None):
         is_valid = super().validate(extra_validators)
         for field in self:
             if not isinstance(field.data, str):
                 continue
-            field.data = field.data.replace("\r\n", "\n").replace("\r", "\n")
+            field.data = one_kind_of_line_break(field.data)
             if CONTROL_CHARACTERS.search(field.data):
                 field.errors = [*field.errors, "Remove the invisible control character from this text"]
                 is_valid = False
+            elif "\n" in field.data and not isinstance(field.widget, TextArea):
+                field.errors = [*field.errors, "Keep this to one line: remove the line break"]
+                is_valid = False
         return is_valid
+
+
+def one_kind_of_line_break(text):
+    """Every line break as \\n, whichever system wrote it (CR LF from browsers and Windows, CR alone from old Macs
+    and Excel's _x000D_): text from a form, a file or a cell is saved alike."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class ConfirmForm(Form):

@@ -5,7 +5,7 @@ from tracker.audit.models import AuditEntry  # noqa: F401
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding, Framework, ReferenceScore  # noqa
 from tracker.email import OutboxAttachment, OutboxMessage  # noqa: F401
 from tracker.notifications.models import Notification  # noqa: F401
-from tracker.partnerships.models import Agency, Membership, Partnership  # noqa: F401
+from tracker.partnerships.models import AccountLink, Agency, Membership, Partnership  # noqa: F401
 from tracker.plans.models import AgencyAlias, ColumnMapping, PendingImport  # noqa: F401
 from tracker.reminders.models import ReminderDelivery, ReminderLog, ReminderPolicy  # noqa: F401
 from tracker.reports.models import Meeting, RagSnapshot  # noqa: F401

@@ -55,8 +55,14 @@ def _sees_review(user, review):
 
 
 def _builds_plan(user, review):
-    """The panel, not the chair alone, builds the action plan; the coordinator supports it."""
-    return _coordinator(user, review) or _on_panel(user, review)
+    """The panel, not the chair alone, builds the action plan; the coordinator supports it. An archived review is
+    kept as it was: nobody changes it."""
+    return not review.is_archived and (_coordinator(user, review) or _on_panel(user, review))
+
+
+def _chairs(user, review):
+    """Its panel and publication are decided by the coordinator or the panel's chair, until it is archived."""
+    return not review.is_archived and (_coordinator(user, review) or _on_panel(user, review, as_chair=True))
 
 
 def _creates_review(user, partnership):
@@ -207,8 +213,9 @@ RULES = {
     ("manage_themes", "Partnership"): _coordinator,
     ("view", "Review"): _sees_review,
     ("edit", "Review"): _builds_plan,
-    ("manage_panel", "Review"): lambda user, review: _coordinator(user, review) or _on_panel(user, review, True),
-    ("publish", "Review"): lambda user, review: _coordinator(user, review) or _on_panel(user, review, True),
+    ("manage_panel", "Review"): _chairs,
+    ("publish", "Review"): _chairs,
+    ("archive", "Review"): lambda user, review: not review.is_archived and _coordinator(user, review),
     ("view", "Recommendation"): lambda user, rec: _sees_review(user, rec.review),
     ("edit", "Recommendation"): lambda user, rec: _builds_plan(user, rec.review),
 }

@@ -64,13 +64,17 @@ class DailyRun:
     morning_emails: int = 0
     sent: int = 0
     failed: int = 0
+    #: audit entries of views older than AUDIT_VIEW_RETENTION_DAYS, deleted
+    views_purged: int = 0
 
 
 def daily_run(today, dry_run=False):
     """The morning's work, one function for the 07:00 job and `flask tracker remind` so that they cannot drift apart:
     remind and escalate (nothing on a bank holiday; the next working day catches up), send the packs of meetings now
     close enough, flag responses due from bodies outside the partnership, send the morning email of hand-offs, then
-    deliver. A dry run plans the reminders only: it records and sends nothing."""
+    deliver; and forget views older than the audit log keeps them. A dry run plans the reminders only: it records
+    and sends nothing."""
+    from tracker.audit.services import purge_view_entries
     from tracker.email import deliver_outbox
     from tracker.notifications.services import check_responses, send_morning_emails
     from tracker.reminders.services import run_reminders
@@ -83,7 +87,7 @@ def daily_run(today, dry_run=False):
     check_responses(today)
     morning_emails = send_morning_emails()
     sent, failed = deliver_outbox()
-    return DailyRun(plan, packs, morning_emails, sent, failed)
+    return DailyRun(plan, packs, morning_emails, sent, failed, purge_view_entries())
 
 
 def reminder_job(app, leadership):

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from xml.parsers import expat
 
 from tracker.errors import ValidationFailed
+from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice or Google Sheets
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -17,10 +18,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Bounds that make a hostile upload cheap to refuse; a genuine action plan is far inside every one of them.
 #: entries in an XLSX or DOCX zip (a workbook has a dozen or so, plus a few per sheet)
 MAX_ZIP_ENTRIES = 1_000
-#: bytes of all the entries together once decompressed, counted while decompressing (a zip can lie about sizes)
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+#: bytes of all the entries together once decompressed, as declared and as counted while decompressing (a zip can
+#: lie about sizes); the text read from a file is at most this, so it bounds the memory a reader needs with it
+MAX_UNPACKED_BYTES = 10 * 1024 * 1024
 #: XML elements in all the parts of one file: each costs the parsers an object, some all at once
 MAX_XML_ELEMENTS = 1_000_000
+#: of those, in a Word document, which python-docx holds all at once as a tree (a table cell is four or more)
+MAX_WORD_ELEMENTS = 250_000
 #: of those, the ones outside sheet rows and shared strings (styles, names, charts…), which openpyxl turns into
 #: Python objects all at once
 MAX_XML_STRUCTURE = 50_000
@@ -31,6 +35,8 @@ EXCEL_MAX_COLUMNS = 16_384
 #: rows read, blank ones included, for every row a file may hold: a stray cell far down a sheet or a million empty
 #: <row> elements is refused after this much work, not read to the end
 ROWS_SCANNED_PER_ROW_ALLOWED = 10
+#: distinct texts in a workbook's shared-string table, which openpyxl holds all at once, for every row allowed
+SHARED_STRINGS_PER_ROW_ALLOWED = 10
 UNPACK_CHUNK_BYTES = 64 * 1024
 
 ENTITIES_REFUSED = "The file uses XML features that are not allowed (entities)"
@@ -180,7 +186,7 @@ def _value(value):
         return ""
     if isinstance(value, str):
         # restored text can itself start with a tab or a carriage return
-        return restore(value.strip()).strip()
+        return one_kind_of_line_break(restore(value.strip()).strip())
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
@@ -213,11 +219,21 @@ class _RowCounter:
                 raise _too_many_rows_scanned(self.scan_limit)
             while cells and cells[-1] == "":
                 cells.pop()
+            _refuse_control_characters(name, number, cells)
             if cells:
                 rows.append((number, cells))
                 if len(rows) > self.max_rows + TITLE_ROWS + 1:  # titles, the header and max_rows rows of data
                     raise _refusal(f"The file has more than {self.max_rows} rows: split it into smaller files")
         return Sheet(name, rows)
+
+
+def _refuse_control_characters(sheet, number, cells):
+    """A cell holding a control character other than a tab or a line break is refused where it is: such a character
+    is never meant, and a title carrying one could break the lines of a calendar feed or an export."""
+    for column, cell in enumerate(cells, start=1):
+        if isinstance(cell, str) and CONTROL_CHARACTERS.search(cell):
+            raise _refusal(f"The cell in row {number}, column {_column_name(column)} of ‘{sheet}’ holds an invisible "
+                           "control character: retype that cell, or delete it, and try again")
 
 
 def _too_many_rows_scanned(limit):
@@ -286,7 +302,7 @@ def _worksheet_values(row):
 
 
 def _read_document(name, data, counter):
-    _check_package(data, "Word document (.docx)", counter)
+    _check_package(data, "Word document (.docx)", counter, element_limit=MAX_WORD_ELEMENTS)
     import docx
 
     try:
@@ -318,11 +334,11 @@ def _table_rows(table, place, max_cols):
 _READERS = {".csv": _read_csv, ".xlsx": _read_workbook, ".xlsm": _read_workbook, ".docx": _read_document}
 
 
-def _check_package(data, kind, counter, structure_limit=None):
+def _check_package(data, kind, counter, structure_limit=None, element_limit=MAX_XML_ELEMENTS):
     """Refuse a hostile zip before openpyxl or python-docx opens it: too many entries, too much once decompressed
-    (counted while decompressing, since the sizes a zip declares can lie), XML that declares entities, or more
-    elements, rows or cells than any genuine file. Returns {part name: column of its first value past the
-    columns read}."""
+    (by the sizes it declares, then counted while decompressing, since they can lie), XML that declares entities,
+    or more elements, rows, cells or shared strings than any genuine file. Returns {part name: column of its first
+    value past the columns read}."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -330,7 +346,9 @@ def _check_package(data, kind, counter, structure_limit=None):
         raise _refusal(f"The file is not a valid {kind}") from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise _refusal(f"The file has too many parts to be a valid {kind}")
-    scan = _XmlScan(counter, structure_limit)
+    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+        raise _too_large_unpacked()
+    scan = _XmlScan(counter, structure_limit, element_limit)
     unpacked = 0
     try:
         for entry in entries:
@@ -340,8 +358,7 @@ def _check_package(data, kind, counter, structure_limit=None):
                 while chunk:
                     unpacked += len(chunk)
                     if unpacked > MAX_UNPACKED_BYTES:
-                        raise _refusal(f"The file is too large once unpacked (more than "
-                                       f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB): split it into smaller files")
+                        raise _too_large_unpacked()
                     if parser:
                         parser.Parse(chunk, False)
                     chunk = stream.read(UNPACK_CHUNK_BYTES)
@@ -358,6 +375,11 @@ def _check_package(data, kind, counter, structure_limit=None):
     return scan.wide_cells
 
 
+def _too_large_unpacked():
+    return _refusal(f"The file is too large once unpacked (more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB): split "
+                    "it into smaller files")
+
+
 def _looks_like_xml(head):
     """XML in any encoding has a '<' within its first few bytes (after spaces and a byte-order mark)."""
     text = head.lstrip()
@@ -369,11 +391,13 @@ class _XmlScan:
     openpyxl or python-docx slow, huge or unsafe. In sheets it also notes the first value beyond the columns read,
     which openpyxl would silently leave out."""
 
-    def __init__(self, counter, structure_limit):
+    def __init__(self, counter, structure_limit, element_limit):
         self.max_cols = counter.max_cols
         self.row_limit = counter.scan_limit
+        self.shared_string_limit = SHARED_STRINGS_PER_ROW_ALLOWED * counter.max_rows
         self.structure_limit = structure_limit
-        self.elements = self.structure = 0
+        self.element_limit = element_limit
+        self.elements = self.structure = self.shared_strings = 0
         self.wide_cells = {}
 
     def start(self, part):
@@ -400,9 +424,13 @@ class _XmlScan:
         self.path.append(name)
         if not self.data_level and name in (_ROW, _SHARED_STRING):
             self.data_level = len(self.path)
+            self.shared_strings += name == _SHARED_STRING
         self.elements += 1
         self.structure += not self.data_level
-        if (self.elements > MAX_XML_ELEMENTS or len(self.path) > MAX_XML_DEPTH
+        if self.shared_strings > self.shared_string_limit:
+            raise _refusal(f"The file has more than {self.shared_string_limit:,} different texts: split it into "
+                           "smaller files")
+        if (self.elements > self.element_limit or len(self.path) > MAX_XML_DEPTH
                 or (self.structure_limit and self.structure > self.structure_limit)):
             raise _refusal("The file is too complex to read (it holds too much formatting, or too many objects): "
                            "copy the plan into a new file, or save it as CSV, and try again")

@@ -3,8 +3,11 @@ import re
 import threading
 from pathlib import Path
 
+import pyotp
 import pytest
 from werkzeug.serving import make_server
+
+from tests.conftest import authenticator_code
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -13,13 +16,37 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 def sign_in(page, live_server, email, password):
     """Sign in through the real form, as a person would, and wait for the home page."""
-    from playwright.sync_api import expect
-
     page.goto(live_server + "/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    finish_sign_in(page, live_server, email)
+
+
+def finish_sign_in(page, live_server, email):
+    """After the password: the code from the person's app when they have two-factor sign-in, or setting it up
+    when their role needs it and they have none; then the home page."""
+    from playwright.sync_api import expect
+
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(re.compile("^(Welcome|Enter your code|Set up two-factor sign-in)"))
+    if heading.inner_text() == "Enter your code":
+        page.get_by_label("Code").fill(authenticator_code(live_server.app, email))
+        page.get_by_role("button", name="Continue").click()
+    elif heading.inner_text() == "Set up two-factor sign-in":
+        set_up_two_factor(page)
+        page.get_by_role("link", name=re.compile("continue$")).click()
     expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+
+
+def set_up_two_factor(page):
+    """Type the key shown into an authenticator (pyotp here) and its code into the page; stop at the codes."""
+    from playwright.sync_api import expect
+
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
 
 
 def sign_out(page):
@@ -44,11 +71,19 @@ def _whole_static_files(app):
     return wsgi
 
 
+class Served(str):
+    """The served app's address; `app` is the app itself, to read what a person's phone would know."""
+
+    app = None
+
+
 def _served(app):
     server = make_server("127.0.0.1", 0, _whole_static_files(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    address = Served(f"http://127.0.0.1:{server.server_port}")
+    address.app = app
+    yield address
     server.shutdown()
     thread.join()
 

@@ -2,13 +2,16 @@
 screenshot for a person to look at."""
 import re
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
 from tests.e2e.conftest import sign_in
+from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.audit.services import acting_as
 from tracker.benchmarks.models import Benchmark, Finding
+from tracker.db import utcnow
 from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
@@ -28,7 +31,15 @@ def demo(app):
         recommendation = db.session.scalar(sa.select(Recommendation).where(Recommendation.number == "3"))
         benchmark = db.session.scalar(sa.select(Benchmark))
         finding = db.session.scalar(sa.select(Finding).where(Finding.text == "Lack of a clear vision"))
-        return dict(p=partnership.id, action=action.id, agency=agency.id, review=review.id,
+        # two people who have set up two-factor sign-in: the coordinator, whose second factor the administrator
+        # can reset, and the strategic chair, who chose it and can turn it off
+        people = db.session.scalars(sa.select(User).where(
+            User.email.in_(["coordinator@demo.example", "strategic.chair@demo.example"]))).all()
+        for person in people:
+            person.totp_secret, person.totp_enabled_at = pyotp.random_base32(), utcnow()
+        db.session.commit()
+        coordinator = next(person for person in people if person.email.startswith("coordinator"))
+        return dict(coordinator=coordinator.id, p=partnership.id, action=action.id, agency=agency.id, review=review.id,
                     recommendation=recommendation.id, benchmark=benchmark.id, finding=finding.id,
                     component=finding.component_id)
 
@@ -46,7 +57,8 @@ TOURS = {
         "/reviews/{review}/edit", "/reviews/{review}/panel", "/reviews/{review}/pause",
         "/reviews/{review}/recommendations/new", "/recommendations/{recommendation}/edit",
         "/recommendations/{recommendation}/actions/new", "/reviews/{review}/import",
-        "/partnerships/{p}/import-register", "/reviews/{review}/publish", "/partnerships/{p}/sign-off",
+        "/partnerships/{p}/import-register", "/reviews/{review}/publish", "/reviews/{review}/archive",
+        "/partnerships/{p}/sign-off",
         "/partnerships/{p}/deadline-rule", "/partnerships/{p}/actions?waiting=owner",
         "/partnerships/{p}/external-recommendations", "/partnerships/{p}/themes",
         "/partnerships/{p}/benchmarks", "/benchmarks/{benchmark}", "/partnerships/{p}/benchmarks/new",
@@ -56,14 +68,17 @@ TOURS = {
         "/findings/{finding}/no-action",
         "/partnerships/{p}/reminders", "/partnerships/{p}/reminders/policy", "/account/preferences",
         "/partnerships/{p}/reports/overdue", "/partnerships/{p}/reports/progress",
-        "/partnerships/{p}/reports/learning", "/partnerships/{p}/meetings",
+        "/partnerships/{p}/reports/learning", "/partnerships/{p}/meetings", "/account/two-factor",
     ],
     "strategic.chair@demo.example": ["/", "/benchmarks/{benchmark}", "/partnerships/{p}/actions",
-                                     "/partnerships/{p}/reports/overdue", "/partnerships/{p}/reports/progress"],
+                                     "/partnerships/{p}/reports/overdue", "/partnerships/{p}/reports/progress",
+                                     "/account/two-factor", "/account/two-factor/turn-off"],
     "panel.chair@demo.example": ["/", "/reviews/{review}"],
-    "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people"],
+    "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people", "/admin/audit",
+                           "/admin/audit?partnership=none",
+                           "/admin/people/{coordinator}/two-factor"],
     "agency.lead@demo.example": ["/", "/my-actions", "/actions/{action}/update",
-                                 "/partnerships/{p}/reports/overdue"],
+                                 "/partnerships/{p}/reports/overdue", "/account/two-factor"],
 }
 
 

@@ -1,6 +1,6 @@
 from flask import current_app
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from tracker.accounts.passwords import weakness
 from tracker.forms import Form
@@ -9,6 +9,19 @@ from tracker.forms import Form
 class SignInForm(Form):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+class SignInCodeForm(Form):
+    code = StringField("Code", validators=[DataRequired("Enter the code from your app, or a recovery code"),
+                                           Length(max=40, message="Enter the 6-digit code, or a recovery code")],
+                       render_kw={"spellcheck": "false", "autocapitalize": "none"})
+
+
+class SetUpCodeForm(Form):
+    code = StringField("Code from the app", validators=[
+        DataRequired("Enter the 6-digit code the app shows"),
+        Regexp(r"^\s*(\d\s*){6}$", message="Enter the 6 digits the app shows, like 123456"),
+    ], render_kw={"inputmode": "numeric", "spellcheck": "false"})
 
 
 class ForgotPasswordForm(Form):

@@ -16,7 +16,7 @@ def new_session_token():
 
 class User(Audited, TimestampMixin, db.Model):
     __tablename__ = "user"
-    __audit_redact__ = frozenset({"password_hash", "session_token", "calendar_token_hash"})
+    __audit_redact__ = frozenset({"password_hash", "session_token", "calendar_token_hash", "totp_secret"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
@@ -42,9 +42,16 @@ class User(Audited, TimestampMixin, db.Model):
     #: the calendar feed's secret, hashed; replacing it revokes the old address
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
+    #: the authenticator app's shared secret (base32); set when two-factor sign-in is set up
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the 30-second step of the last code accepted: a code for it or an earlier step is refused, so an
+    #: overheard code cannot be used again
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
-    __audit_exclude__ = Audited.__audit_exclude__ | {"last_sign_in_at"}
+    __audit_exclude__ = Audited.__audit_exclude__ | {"last_sign_in_at", "totp_last_step"}
 
     # Flask-Login's protocol
     is_authenticated = True
@@ -55,6 +62,10 @@ class User(Audited, TimestampMixin, db.Model):
 
     def end_all_sessions(self):
         self.session_token = new_session_token()
+
+    @property
+    def has_two_factor(self):
+        return self.totp_enabled_at is not None
 
     @property
     def audit_partnership_id(self):
@@ -100,3 +111,14 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app when it is lost; only its hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,16 +4,21 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
+import pyotp
+import segno
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 
-from tracker.accounts.models import AccountToken, LoginFailure, ResetRequest, User
+from tracker.accounts.models import AccountToken, LoginFailure, RecoveryCode, ResetRequest, User
+from tracker.audit.services import REDACTED, noting, record
 from tracker.db import utcnow
 from tracker.email import queue_email
-from tracker.enums import TokenPurpose
+from tracker.enums import AuditEvent, Role, TokenPurpose
+from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.reviews.models import PanelMember
 
 
 def normalise_email(email):
@@ -126,15 +131,174 @@ def authenticate(email, password, ip_address):
     else:
         ok = _verify(user.password_hash, password)
     if not ok or not user.is_active:
-        db.session.add(LoginFailure(email=normalise_email(email)[:320], ip_address=ip_address[:64], at=now))
-        db.session.commit()
+        _count_failure(email, ip_address, now)
         return None, "invalid"
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.last_sign_in_at = now
+        db.session.commit()
+    return user, None
+
+
+def _count_failure(email, ip_address, now):
+    db.session.add(LoginFailure(email=normalise_email(email)[:320], ip_address=ip_address[:64], at=now))
+    db.session.commit()
+
+
+def record_sign_in(user):
+    """The person is in: note when, and forget their failed attempts. Called once every factor has been checked,
+    not after the password alone, or someone who knew the password could clear the count between guesses at the
+    code."""
+    user.last_sign_in_at = utcnow()
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == user.email))
     db.session.commit()
-    return user, None
+
+
+#: roles that see unpublished reviews or manage a partnership's people: their sign-in needs a second factor
+TWO_FACTOR_ROLES = frozenset({Role.COORDINATOR, Role.PANEL_MEMBER})
+RECOVERY_CODE_COUNT = 10
+#: letters and digits that cannot be mistaken for one another when copied from paper
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def two_factor_required(user):
+    """Administrators, coordinators and review panel members (by role, or by a seat on a review's panel) must
+    sign in with a second factor; anyone else may choose to."""
+    if user.is_administrator or any(m.role in TWO_FACTOR_ROLES for m in user.memberships):
+        return True
+    return bool(db.session.scalar(sa.select(sa.exists().where(PanelMember.user_id == user.id))))
+
+
+def new_totp_secret():
+    return pyotp.random_base32()
+
+
+def totp_qr_code(user, secret):
+    """The otpauth:// address an authenticator app scans, as an SVG image (data URI) made here: the secret never
+    goes to another service."""
+    address = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=current_app.config["TOTP_ISSUER"])
+    return segno.make(address, error="m").svg_data_uri(scale=5, dark="#0b0c0c", light="#ffffff")
+
+
+def _totp_step(secret, code, now):
+    """The 30-second step whose code this is: the current one, or one either side for a clock that drifts
+    (what pyotp's verify(valid_window=1) accepts); None if it is none of them."""
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if pyotp.utils.strings_equal(code, totp.generate_otp(step)):
+            return step
+    return None
+
+
+def _normalised_code(code):
+    return "".join((code or "").split()).replace("-", "").lower()
+
+
+def _is_app_code(code):
+    return len(code) == 6 and code.isdigit()
+
+
+def _recovery_hash(code):
+    # recovery codes carry 49 random bits and tries are throttled: a fast hash is enough
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _accept_code(user, code, now):
+    """Use up the app's code (its step) or a recovery code, each in one conditional update: the same code sent
+    twice, even at the same moment, is accepted once."""
+    if _is_app_code(code):
+        step = _totp_step(user.totp_secret, code, now)
+        if step is None:
+            return False
+        claimed = db.session.execute(
+            sa.update(User).where(User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step).execution_options(synchronize_session=False))
+        return claimed.rowcount == 1
+    used = db.session.execute(
+        sa.update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+                                      RecoveryCode.code_hash == _recovery_hash(code))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    return used.rowcount == 1
+
+
+def check_second_factor(user, code, ip_address):
+    """Return None when the code is right, a timedelta while attempts must wait, or "invalid".
+
+    A wrong code counts as a failed sign-in for the person's address and for the client, so codes cannot be
+    guessed faster than passwords.
+    """
+    now = utcnow()
+    wait = throttled_for(user.email, ip_address, now)
+    if wait > timedelta(0):
+        return wait
+    if user.has_two_factor and _accept_code(user, _normalised_code(code), now):
+        db.session.commit()
+        return None
+    _count_failure(user.email, ip_address, now)
+    return "invalid"
+
+
+def remaining_recovery_codes(user):
+    return db.session.scalar(sa.select(sa.func.count()).where(RecoveryCode.user_id == user.id,
+                                                              RecoveryCode.used_at.is_(None)))
+
+
+def _new_recovery_codes(user):
+    """Replace the person's recovery codes; the codes themselves are returned to be shown once, never stored."""
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(raw)))
+    return codes
+
+
+def enable_two_factor(user, secret, code):
+    """Turn two-factor sign-in on once a code shows that the person's app holds the secret; return the new
+    recovery codes. The code is used up like any other."""
+    now = utcnow()
+    step = _totp_step(secret, _normalised_code(code), now)
+    if step is None:
+        raise ValidationFailed({"code": "The code is not right. Check the app shows the tracker and enter the "
+                                        "6-digit code it shows now"})
+    with noting("Two-factor sign-in set up"):
+        user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, now, step
+        codes = _new_recovery_codes(user)
+        db.session.commit()
+    return codes
+
+
+def replace_recovery_codes(user):
+    """New recovery codes for the person; the old ones stop working."""
+    with noting("Recovery codes replaced: the old ones no longer work"):
+        codes = _new_recovery_codes(user)
+        record(user, AuditEvent.UPDATE, {"recovery_codes": [REDACTED, REDACTED]}, user.id)
+        db.session.commit()
+    return codes
+
+
+def _clear_two_factor(user):
+    # the codes go first: deleting them flushes, and the person's changes should make one audit entry
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+
+
+def turn_off_two_factor(user):
+    """For those who chose it: the caller checks two_factor_required first, as a role that needs it keeps it."""
+    with noting("Two-factor sign-in turned off by its owner"):
+        _clear_two_factor(user)
+        db.session.commit()
+
+
+def reset_two_factor(person, administrator):
+    """An administrator's answer to a lost phone and lost recovery codes: the second factor is removed and the
+    person's sessions end; at their next sign-in they set it up again (if their role needs it, before anything
+    else). The audit log names the administrator."""
+    with noting(f"Second factor reset by an administrator, {administrator.name}"):
+        _clear_two_factor(person)
+        person.end_all_sessions()
+        db.session.commit()
 
 
 def _token_hash(raw):
@@ -225,12 +389,18 @@ def send_password_reset(email, ip_address):
     return message
 
 
+def invitation_subject(partnership):
+    """One subject for an invitation to a new account and for a request to an existing one, so that the send log
+    does not tell a coordinator which addresses already have an account."""
+    return f"An invitation from {partnership.name} to the action tracker"
+
+
 def send_invitation(user, partnership, invited_by):
     raw, token = issue_token(user, TokenPurpose.INVITATION)
     message = queue_email(
         "accounts/invitation",
         to=user.email,
-        subject=f"You have been added to {partnership.name} on the action tracker",
+        subject=invitation_subject(partnership),
         dedupe_key=f"token:{token.id}",
         partnership_id=partnership.id,
         user_id=user.id,

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from tracker.accounts.models import User
-from tracker.accounts.services import session_expired
+from tracker.accounts.services import session_expired, two_factor_required
 from tracker.db import utcnow
 from tracker.extensions import db, login_manager
 
@@ -14,11 +14,14 @@ from tracker.extensions import db, login_manager
 PUBLIC_ENDPOINTS = {
     "static",
     "accounts.sign_in",
+    "accounts.sign_in_code",
     "accounts.forgot_password",
     "accounts.set_password",
     "home.accessibility",
     "reminders.calendar_feed",
 }
+#: all that a person whose role needs a second factor can reach until they have set one up
+SET_UP_ENDPOINTS = {"accounts.set_up_two_factor", "accounts.sign_out"}
 
 
 @login_manager.user_loader
@@ -47,6 +50,32 @@ def start_session(user):
     session.permanent = True
 
 
+def await_second_factor(user):
+    """The password was right and a code must follow: remember whose, for a few minutes. Nobody is signed in
+    yet, so no other page opens. The person's session token is kept rather than their id, so that a password
+    change or a reset meanwhile voids the wait."""
+    session["second_factor"] = {"token": user.session_token, "since": utcnow().timestamp()}
+
+
+def awaiting_second_factor():
+    """(the person whose code is awaited or None, whether a wait has just lapsed)."""
+    waiting = session.get("second_factor")
+    if not isinstance(waiting, dict):
+        return None, False
+    lifetime = current_app.config["TWO_FACTOR_PENDING_LIFETIME"].total_seconds()
+    if utcnow().timestamp() - waiting.get("since", 0) > lifetime:
+        session.pop("second_factor")
+        return None, True
+    return load_user(waiting.get("token")), False
+
+
+def _second_factor_first():
+    """A person whose role needs a second factor sees only the set-up page until they have one."""
+    if request.endpoint in SET_UP_ENDPOINTS or current_user.has_two_factor or not two_factor_required(current_user):
+        return None
+    return redirect(url_for("accounts.set_up_two_factor"))
+
+
 def enforce_sign_in():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -57,7 +86,7 @@ def enforce_sign_in():
             flash("You were signed out because your session timed out. Sign in again to continue.", "info")
         else:
             session["last_seen_at"] = utcnow().timestamp()
-            return None
+            return _second_factor_first()
     next_path = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("accounts.sign_in", next=next_path))
 

@@ -6,15 +6,37 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, logout_user
 
 from tracker.accounts import services
-from tracker.accounts.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm
+from tracker.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    SetPasswordForm,
+    SetUpCodeForm,
+    SignInCodeForm,
+    SignInForm,
+)
 from tracker.accounts.models import User
-from tracker.accounts.sessions import safe_next, start_session
+from tracker.accounts.sessions import await_second_factor, awaiting_second_factor, safe_next, start_session
 from tracker.enums import TokenPurpose
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
 from tracker.permissions import require
+from tracker.web import submitted
 
 bp = Blueprint("accounts", __name__)
+
+
+def _wait_message(wait):
+    minutes = math.ceil(wait / timedelta(minutes=1))
+    return (f"There have been too many attempts to sign in. Wait {minutes} minute{'s' if minutes > 1 else ''}, "
+            "then try again.")
+
+
+def _signed_in(user):
+    services.record_sign_in(user)
+    start_session(user)
+    if not user.has_two_factor and services.two_factor_required(user):
+        return redirect(url_for("accounts.set_up_two_factor"))
+    return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -25,17 +47,38 @@ def sign_in():
     if form.validate_on_submit():
         user, problem = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
         if isinstance(problem, timedelta):
-            minutes = math.ceil(problem / timedelta(minutes=1))
-            form.form_errors.append(
-                f"There have been too many attempts to sign in. Wait {minutes} minute{'s' if minutes > 1 else ''}, "
-                "then try again."
-            )
+            form.form_errors.append(_wait_message(problem))
         elif problem:
             form.email.errors.append("The email address or password is not right")
+        elif user.has_two_factor:
+            await_second_factor(user)
+            return redirect(url_for("accounts.sign_in_code", next=safe_next(request.args.get("next"))))
         else:
-            start_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return _signed_in(user)
     return render_template("accounts/sign_in.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def sign_in_code():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    user, lapsed = awaiting_second_factor()
+    if user is None:
+        if lapsed:
+            minutes = int(current_app.config["TWO_FACTOR_PENDING_LIFETIME"] / timedelta(minutes=1))
+            flash(f"More than {minutes} minutes passed before the code was entered. Sign in again.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        problem = services.check_second_factor(user, form.code.data, request.remote_addr or "")
+        if isinstance(problem, timedelta):
+            form.form_errors.append(_wait_message(problem))
+        elif problem:
+            form.code.errors.append("The code is not right, or it has been used already. Enter the code the app "
+                                    "shows now")
+        else:
+            return _signed_in(user)
+    return render_template("accounts/sign_in_code.html", form=form), 200 if not form.errors else 400
 
 
 @bp.post("/sign-out")
@@ -89,6 +132,62 @@ def change_password():
     return render_template("accounts/change_password.html", form=form)
 
 
+@bp.get("/account/two-factor")
+def two_factor():
+    user = current_user
+    return render_template("accounts/two_factor.html", is_required=services.two_factor_required(user),
+                           codes_left=services.remaining_recovery_codes(user) if user.has_two_factor else 0,
+                           form=ConfirmForm())
+
+
+@bp.route("/account/two-factor/set-up", methods=["GET", "POST"])
+def set_up_two_factor():
+    user = current_user._get_current_object()
+    if user.has_two_factor:
+        return redirect(url_for("accounts.two_factor"))
+    # kept in the (signed) session until a code confirms it, so a wrong code or a reload keeps the same secret
+    secret = session.setdefault("totp_secret", services.new_totp_secret())
+    form = SetUpCodeForm()
+
+    def recovery_codes(codes):
+        session.pop("totp_secret", None)
+        return render_template("accounts/recovery_codes.html", codes=codes)
+
+    shown = submitted(form, lambda: services.enable_two_factor(user, secret, form.code.data),
+                      "Two-factor sign-in is on. From now on you will be asked for a code when you sign in.",
+                      recovery_codes)
+    if shown is not None:
+        return shown
+    return render_template("accounts/set_up_two_factor.html", form=form, secret=secret,
+                           qr_code=services.totp_qr_code(user, secret),
+                           is_required=services.two_factor_required(user)), 200 if not form.errors else 400
+
+
+@bp.post("/account/two-factor/recovery-codes")
+def new_recovery_codes():
+    form = ConfirmForm()
+    if not form.validate_on_submit() or not current_user.has_two_factor:
+        return redirect(url_for("accounts.two_factor"))
+    codes = services.replace_recovery_codes(current_user._get_current_object())
+    flash("You have new recovery codes. The old ones no longer work.", "success")
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])
+def turn_off_two_factor():
+    if not current_user.has_two_factor:
+        return redirect(url_for("accounts.two_factor"))
+    if services.two_factor_required(current_user):
+        flash("Your role needs two-factor sign-in, so it cannot be turned off.", "error")
+        return redirect(url_for("accounts.two_factor"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.turn_off_two_factor(current_user._get_current_object())
+        flash("Two-factor sign-in is off. You will sign in with your password alone.", "success")
+        return redirect(url_for("accounts.two_factor"))
+    return render_template("accounts/turn_off_two_factor.html", form=form)
+
+
 @bp.get("/admin/people")
 def list_people():
     require("manage")
@@ -116,3 +215,22 @@ def change_access(user_id):
             flash(f"{person.name}'s account is now {'active' if person.is_active else 'deactivated'}.", "success")
         return redirect(url_for("accounts.list_people"))
     return render_template("accounts/confirm_access.html", person=person, form=form)
+
+
+@bp.route("/admin/people/<int:user_id>/two-factor", methods=["GET", "POST"])
+def reset_two_factor(user_id):
+    require("manage")
+    person = db.get_or_404(User, user_id)
+    if person.id == current_user.id:
+        flash("You cannot reset your own second factor. Ask another administrator.", "error")
+        return redirect(url_for("accounts.list_people"))
+    if not person.has_two_factor:
+        flash(f"{person.name} has not set up two-factor sign-in: there is nothing to reset.", "info")
+        return redirect(url_for("accounts.list_people"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.reset_two_factor(person, current_user._get_current_object())
+        flash(f"{person.name}'s second factor has been reset and they have been signed out. They will set up "
+              "two-factor sign-in again when they next sign in.", "success")
+        return redirect(url_for("accounts.list_people"))
+    return render_template("accounts/reset_two_factor.html", person=person, form=form)

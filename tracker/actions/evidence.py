@@ -1,9 +1,13 @@
 """Evidence files: only document and image types, checked by name and by content, within a size limit."""
+import contextlib
 import os
 
+import sqlalchemy as sa
 from flask import current_app
 
 from tracker.actions.models import EvidenceFile
+from tracker.errors import ValidationFailed, is_storage_full
+from tracker.extensions import db
 
 #: extension -> (content type, the file's first bytes must start with one of these; None: plain text)
 ALLOWED = {
@@ -22,6 +26,8 @@ ALLOWED = {
     "csv": ("text/csv", None),
 }
 ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG, text or CSV"
+STORAGE_FULL = ("The file could not be saved because the server's storage is full. Nothing was saved. Try again "
+                "later or tell your administrator.")
 
 
 def _readable_size(size):
@@ -53,3 +59,16 @@ def make_evidence(filename, data):
     extension = os.path.splitext(filename)[1].lower().lstrip(".")
     safe_name = os.path.basename(filename.replace("\\", "/"))[:255] or f"evidence.{extension}"
     return EvidenceFile(filename=safe_name, content_type=ALLOWED[extension][0], size=len(data), data=data)
+
+
+@contextlib.contextmanager
+def refused_when_storage_full():
+    """A file the database has no room for is refused beside the file field, like a file of the wrong kind. The
+    transaction is rolled back first, so neither the file nor the update it came with is kept."""
+    try:
+        yield
+    except sa.exc.OperationalError as error:
+        if not is_storage_full(error):
+            raise
+        db.session.rollback()
+        raise ValidationFailed({"evidence_file": STORAGE_FULL}) from error

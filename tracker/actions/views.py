@@ -1,3 +1,4 @@
+import contextlib
 import io
 
 from flask import (
@@ -17,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.actions import services, smart, state
+from tracker.actions.evidence import STORAGE_FULL, refused_when_storage_full
 from tracker.actions.forms import (
     COMPONENT_LABELS,
     WAITING,
@@ -227,14 +229,17 @@ def post_update(action_id):
 
     def change():
         upload = form.evidence_file.data
-        services.post_update(
-            action, current_user, note=form.note.data, status=form.status.data,
-            lead_assessment=form.lead_assessment.data, blocked_reason=form.blocked_reason.data,
-            evidence_url=form.evidence_url.data,
-            evidence_upload=(upload.filename, upload.read()) if upload and upload.filename else None,
-            completion_note=form.completion_note.data, expected_version=form.version.data)
+        evidence = (upload.filename, upload.read()) if upload and upload.filename else None
+        with refused_when_storage_full() if evidence else contextlib.nullcontext():
+            services.post_update(
+                action, current_user, note=form.note.data, status=form.status.data,
+                lead_assessment=form.lead_assessment.data, blocked_reason=form.blocked_reason.data,
+                evidence_url=form.evidence_url.data, evidence_upload=evidence,
+                completion_note=form.completion_note.data, expected_version=form.version.data)
 
-    return _act(action, form, "actions/update.html", change, "Your update has been added to the action's timeline.")
+    page = _act(action, form, "actions/update.html", change, "Your update has been added to the action's timeline.")
+    # 507 Insufficient Storage: the server refused the file, not the person's input
+    return (page, 507) if STORAGE_FULL in form.evidence_file.errors else page
 
 
 @bp.get("/actions/<int:action_id>/evidence/<int:update_id>")

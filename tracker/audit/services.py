@@ -6,7 +6,7 @@ import decimal
 import enum
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy.orm import Session
 
 from tracker.audit.models import Audited, AuditEntry
@@ -15,6 +15,8 @@ from tracker.enums import AuditEvent
 from tracker.extensions import db
 
 REDACTED = "(changed, not shown)"
+#: what the log shows where a value was removed because the record it described was anonymised
+ANONYMISED = "(anonymised)"
 _cli_actor = contextvars.ContextVar("audit_actor", default=None)
 _note = contextvars.ContextVar("audit_note", default="")
 
@@ -146,6 +148,40 @@ def record_view(obj, user):
 def record(obj, event, changes, actor_id):
     """An entry written by hand, for a change made with a plain SQL update that the flush hook cannot see."""
     db.session.execute(sa.insert(AuditEntry), [_entry(obj, event, changes, actor_id, utcnow())])
+
+
+def anonymise_entries(entity_type, ids, scrub, personal_fields=()):
+    """Make the log forget what anonymising a record removed, while keeping that it changed and who changed it:
+    `scrub(text)` applied to the label, the note and every value of the entries about those records, and the values
+    of `personal_fields` replaced whole (a month of death is personal even as a number)."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), 500):
+        entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == entity_type,
+                                                                 AuditEntry.entity_id.in_(ids[start:start + 500])))
+        for entry in entries:
+            changes = {field: [_anonymised(value, scrub, field in personal_fields) for value in values]
+                       for field, values in entry.changes.items()}
+            if changes != entry.changes:
+                entry.changes = changes
+            entry.entity_label, entry.note = scrub(entry.entity_label)[:300], scrub(entry.note)
+
+
+def _anonymised(value, scrub, is_personal):
+    if value is None:
+        return None
+    if is_personal:
+        return ANONYMISED
+    return scrub(value) if isinstance(value, str) else value
+
+
+def purge_view_entries():
+    """Forget who looked at what after AUDIT_VIEW_RETENTION_DAYS: a record of views is kept to find misuse, not for
+    ever. Changes are never purged. Returns how many entries went."""
+    cutoff = utcnow() - dt.timedelta(days=current_app.config["AUDIT_VIEW_RETENTION_DAYS"])
+    purged = db.session.execute(sa.delete(AuditEntry).where(AuditEntry.event == AuditEvent.VIEW,
+                                                            AuditEntry.at < cutoff)).rowcount
+    db.session.commit()
+    return purged
 
 
 def entries_for_partnership(partnership_id, page, per_page):

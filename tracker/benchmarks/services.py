@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from tracker.actions.models import Action
@@ -18,6 +19,7 @@ from tracker.db import length_of
 from tracker.enums import DeliveryState
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
 from tracker.spreadsheets import label_key, read_table
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -268,11 +270,11 @@ def _nesting(text):
     thousands deep is refused before the parser recurses into it."""
     depth = deepest = 0
     for match in _JSON_NESTING.finditer(text):
-        token = match.group()
-        if token in "[{":
+        bracket = match.group()
+        if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif token in "]}":
+        elif bracket in "]}":
             depth -= 1
     return deepest
 
@@ -286,15 +288,22 @@ def _object(value, name, problems):
 
 
 def _text(value, name, problems):
-    """The text at `name`, "" when it is absent; a problem when it is a number, a list or an object."""
+    """The text at `name`, "" when it is absent, with one kind of line break; a problem when it is a number, a list
+    or an object, or holds a control character (as a form refuses it)."""
     if value is None or isinstance(value, str):
-        return value or ""
+        text = one_kind_of_line_break(value or "")
+        if CONTROL_CHARACTERS.search(text):
+            problems.append(f"The file’s {name} holds an invisible control character: remove it")
+        return text
     problems.append(f"The file’s {name} must be text")
     return ""
 
 
 def import_json(partnership, raw):
     """A benchmark from a JSON file shaped like the Milton Keynes 2012 data: validated whole, saved whole."""
+    limit = current_app.config["BENCHMARK_JSON_MAX_BYTES"]
+    if len(raw) > limit:  # parsed JSON takes many times its size in memory; a benchmark takes a few KB
+        raise ValidationFailed({"file": f"The file must be smaller than {limit // 1024} KB"})
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
@@ -343,7 +352,7 @@ def import_json(partnership, raw):
         problems.append("Missing components: " + ", ".join(missing))
     overall_issues = _issues(overall.get("key_issues"), "the overall key issues", problems)
     overall_commentary = _text(overall.get("commentary"), "overall commentary", problems)
-    reviewer = _text(data.get("reviewer"), "reviewer", problems).strip()
+    reviewer = " ".join(_text(data.get("reviewer"), "reviewer", problems).split())  # a name, on one line
     if len(reviewer) > REVIEWER_LENGTH:
         problems.append(f"The reviewer must be {REVIEWER_LENGTH} characters or fewer")
     if problems:
@@ -383,6 +392,8 @@ def _issues(value, name, problems):
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(f"{name}: key issues must be a list of text")
         return []
+    if any(CONTROL_CHARACTERS.search(v) for v in value):
+        problems.append(f"{name}: a key issue holds an invisible control character: remove it")
     return [" ".join(v.split()) for v in value if v.strip()]
 
 

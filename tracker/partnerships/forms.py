@@ -1,5 +1,5 @@
 from wtforms import BooleanField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from tracker.accounts.forms import PersonFields
 from tracker.enums import Role, Sector
@@ -56,3 +56,9 @@ class MembershipForm(MembershipFields, Form):
 
 class InvitePersonForm(PersonFields, MembershipFields, Form):
     pass
+
+
+class LinkAnswerForm(Form):
+    """The person's answer to a role offered to their account: the page's two buttons send it."""
+
+    answer = StringField(validators=[AnyOf(("accept", "decline"), message="Choose to accept or to decline")])

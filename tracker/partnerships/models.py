@@ -1,8 +1,10 @@
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
-from tracker.db import TimestampMixin, enum_column
+from tracker.db import TimestampMixin, UTCDateTime, enum_column
 from tracker.enums import DeadlineApproval, Role, Sector
 from tracker.extensions import db
 
@@ -97,3 +99,46 @@ class Membership(Audited, TimestampMixin, db.Model):
         if self.agency is not None:
             label += f" ({self.agency.name})"
         return label
+
+
+class AccountLink(Audited, db.Model):
+    """A role offered to someone who already has an account. An account belongs to its owner, not to any one
+    partnership, so the role takes effect only when its owner, signed in, confirms from the emailed link."""
+
+    __tablename__ = "account_link"
+    __audit_redact__ = frozenset({"token_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    #: the name as the coordinator typed it: the account's own name is not theirs to see until it is confirmed
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False)
+    agency_id: Mapped[int | None] = mapped_column()
+    is_chair: Mapped[bool] = mapped_column(default=False, nullable=False)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    partnership = relationship("Partnership")
+    user = relationship("User", foreign_keys=[user_id])
+    invited_by = relationship("User", foreign_keys=[invited_by_id])
+    agency = relationship("Agency", foreign_keys=[agency_id], primaryjoin="AccountLink.agency_id == Agency.id")
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["agency_id", "partnership_id"],
+            ["agency.id", "agency.partnership_id"],
+            name="fk_account_link_agency_same_partnership",
+            ondelete="CASCADE",
+        ),
+    )
+
+    @property
+    def audit_label(self):
+        return f"{self.name}: {self.role_label}"
+
+    #: the role in the words a membership uses, so that the offer reads as the role will
+    role_label = Membership.role_label

@@ -3,13 +3,13 @@ from flask_login import current_user
 
 from tracker.accounts.forms import ProfileForm
 from tracker.accounts.models import User
-from tracker.accounts.services import send_invitation
+from tracker.accounts.services import normalise_email
 from tracker.email import deliver_outbox
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm, page_number
 from tracker.partnerships import services
-from tracker.partnerships.forms import AgencyForm, InvitePersonForm, MembershipForm, PartnershipForm
+from tracker.partnerships.forms import AgencyForm, InvitePersonForm, LinkAnswerForm, MembershipForm, PartnershipForm
 from tracker.partnerships.models import Agency, Membership, Partnership
 from tracker.permissions import require
 
@@ -106,7 +106,8 @@ def list_people(partnership_id):
     partnership = _partnership(partnership_id, "manage")
     page = services.people_page(partnership, page_number(request.args),
                                 current_app.config["ITEMS_PER_PAGE"])
-    return render_template("partnerships/people.html", partnership=partnership, page=page)
+    return render_template("partnerships/people.html", partnership=partnership, page=page,
+                           invitations=services.invitations_waiting(partnership))
 
 
 @bp.route("/partnerships/<int:partnership_id>/people/invite", methods=["GET", "POST"])
@@ -116,22 +117,22 @@ def invite_person(partnership_id):
     form.set_agencies(partnership.agencies)
     if form.validate_on_submit():
         try:
-            membership, is_new = services.invite_person(
+            invited, message_ids = services.invite_person(
                 partnership, form.name.data, form.email.data, form.role.data, form.agency_id.data,
-                form.is_chair.data,
+                form.is_chair.data, invited_by=current_user,
             )
         except ValidationFailed as failure:
+            db.session.rollback()
             show_on_form(form, failure)
         else:
-            person = membership.user
-            if is_new:
-                message = send_invitation(person, partnership, current_user)
-                db.session.commit()
-                deliver_outbox(ids=[message.id])
-                flash(f"{person.name} has been added and sent an invitation to set a password.", "success")
+            deliver_outbox(ids=message_ids)
+            email = normalise_email(form.email.data)
+            if invited:
+                # the same words whether or not the address had an account: the coordinator learns nothing of it
+                flash(f"We have sent an invitation to {email}. The role starts when they accept it.", "success")
             else:
-                flash(f"{person.name} already had an account; the role has been added to it.", "success")
-            return redirect(url_for("partnerships.show_person", partnership_id=partnership.id, user_id=person.id))
+                flash(f"{email} already has a role here: the new role has been added.", "success")
+            return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))
     return render_template("partnerships/invite.html", form=form, partnership=partnership)
 
 
@@ -149,29 +150,74 @@ def show_person(partnership_id, user_id):
     form = ProfileForm(obj=person)
     if form.validate_on_submit():
         try:
-            services.update_person(person, form.name.data, form.email.data, current_user)
+            services.update_person(person, partnership, form.name.data, form.email.data, current_user)
         except ValidationFailed as failure:
+            db.session.rollback()
             show_on_form(form, failure)
         else:
             flash(f"{person.name}'s details have been saved.", "success")
             return redirect(url_for("partnerships.show_person", partnership_id=partnership.id, user_id=person.id))
     return render_template("partnerships/person.html", form=form, partnership=partnership, person=person,
-                           memberships=services.memberships_of(person, partnership))
+                           memberships=services.memberships_of(person, partnership),
+                           can_edit=services.details_editable_by(person, partnership, current_user))
+
+
+def _invited(partnership, user_id):
+    person = services.invited_person(partnership, user_id)
+    if person is None:
+        abort(404)
+    return person
 
 
 @bp.post("/partnerships/<int:partnership_id>/people/<int:user_id>/invitation")
 def resend_invitation(partnership_id, user_id):
     partnership = _partnership(partnership_id, "manage")
-    person = _person(partnership, user_id)
-    if person.password_hash is not None:
-        flash(f"{person.name} has already set a password: they can reset it themselves from the sign-in page.",
-              "error")
-    elif ConfirmForm().validate_on_submit():
-        message = send_invitation(person, partnership, current_user)
-        db.session.commit()
-        deliver_outbox(ids=[message.id])
-        flash(f"A new invitation has been sent to {person.email}. Earlier links no longer work.", "success")
-    return redirect(url_for("partnerships.show_person", partnership_id=partnership.id, user_id=person.id))
+    person = _invited(partnership, user_id)
+    if ConfirmForm().validate_on_submit():
+        message_ids = services.resend_invitation(partnership, person, current_user)
+        if message_ids:
+            deliver_outbox(ids=message_ids)
+            flash(f"A new invitation has been sent to {person.email}. Earlier links no longer work.", "success")
+        else:
+            flash(f"Nothing is waiting for {person.email}: they have already joined, or they can reset their "
+                  "password themselves from the sign-in page.", "error")
+    return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/people/<int:user_id>/invitation/withdraw")
+def withdraw_invitation(partnership_id, user_id):
+    partnership = _partnership(partnership_id, "manage")
+    person = _invited(partnership, user_id)
+    if ConfirmForm().validate_on_submit():
+        if services.withdraw_invitation(partnership, person):
+            flash(f"The invitation to {person.email} has been withdrawn.", "success")
+        else:
+            flash(f"Nothing is waiting for {person.email}: they have already joined. Remove their roles from their "
+                  "page instead.", "error")
+    return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))
+
+
+# The person's side of an invitation to an account they already have
+
+
+@bp.route("/account-links/<link_token>", methods=["GET", "POST"])
+def answer_link(link_token):
+    """Signed-in people only (the sign-in check sends others to sign in and back here): the link in the email
+    never signs anyone in, and it answers "not found" to anyone but the person it was sent to."""
+    link = services.link_for(link_token, current_user)
+    if link is None:
+        return render_template("partnerships/link_invalid.html"), 404
+    form = LinkAnswerForm()
+    if form.validate_on_submit():
+        partnership = link.partnership
+        if form.answer.data == "accept":
+            services.accept_link(link)
+            flash(f"You have joined {partnership.name}.", "success")
+            return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
+        services.decline_link(link)
+        flash(f"You have declined the invitation to {partnership.name}. Nothing has changed.", "success")
+        return redirect(url_for("home.index"))
+    return render_template("partnerships/answer_link.html", link=link, form=form)
 
 
 @bp.route("/partnerships/<int:partnership_id>/people/<int:user_id>/roles/new", methods=["GET", "POST"])

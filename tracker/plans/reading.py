@@ -147,9 +147,9 @@ def read_drafts(tables, mapping, is_known, default_review=None):
         current = None
         for number, row in table.rows:
             cell = _RowReader(table.sheet, number, row, columns, problems, is_known)
-            review = cell.text("review") or (table.sheet if len(tables) > 1 and default_review is None else "") \
+            review = cell.line("review") or (table.sheet if len(tables) > 1 and default_review is None else "") \
                 or default_review or ""
-            rec_number, text = cell.text("number"), cell.text("text")
+            rec_number, text = cell.line("number"), cell.text("text")
             if "number" not in columns and (numbered := NUMBERED_TEXT.match(text)):
                 rec_number, text = numbered["plain"] or numbered["marked"], numbered["text"].strip()
             continues = current is not None and current.review == review and (
@@ -198,6 +198,11 @@ class _RowReader:
         if limit is not None and len(value) > limit:
             self.problem(key, f"This is {len(value)} characters long: shorten it to {limit} or fewer")
         return value
+
+    def line(self, key, limit=None):
+        """A cell that the tracker keeps on one line (a title goes into email subjects and calendar events): its
+        lines joined, and any run of spaces made one."""
+        return " ".join(self.text(key, limit).split())
 
     def names(self, key):
         text = self.text(key)
@@ -249,7 +254,7 @@ def _action(cell, columns):
     from tracker.accounts.models import User
     from tracker.actions.models import Action
 
-    title = cell.text("title", length_of(Action.title))
+    title = cell.line("title", length_of(Action.title))
     detail = [k for k in ("outcome", "measure", "owner_email", "milestones", "deadline", "cost", "funding",
                           "staff_time", "review_arrangement", "strategic_objective", "status", "completed_on",
                           "completion_outcome", "completion", "supporting") if cell.has(k)]
@@ -267,6 +272,8 @@ def _action(cell, columns):
         values[key] = cell.text(key, length_of(column) if column is not None else None)
     values["present"] = {k for k in cell.columns if k not in RECOMMENDATION_FIELDS}
     draft = ActionDraft(cell.sheet, cell.number, values)
+    if "\n" in cell.text("title"):
+        draft.as_written.append(f"action ‘{cell.text('title')}’ on several lines")
     values["deadline"] = cell.date("deadline")
     if values["deadline"] is not None and values["deadline"].is_month and isinstance(cell.raw("deadline"), str):
         draft.as_written.append(f"target date ‘{cell.raw('deadline')}’")

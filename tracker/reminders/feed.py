@@ -119,11 +119,13 @@ def _meetings(user):
 
 
 def _reviews(user):
-    """The reviews the person coordinates or chairs the panel of, and may open."""
+    """The reviews the person coordinates or chairs the panel of, and may open; an archived one has no dates to
+    meet."""
     coordinating = sa.select(Membership.partnership_id).where(Membership.user_id == user.id,
                                                               Membership.role == Role.COORDINATOR)
     chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
     reviews = db.session.scalars(
-        sa.select(Review).where(sa.or_(Review.partnership_id.in_(coordinating), Review.id.in_(chairing)))
+        sa.select(Review).where(sa.or_(Review.partnership_id.in_(coordinating), Review.id.in_(chairing)),
+                                Review.archived_at.is_(None))
         .options(selectinload(Review.panel), selectinload(Review.pauses), selectinload(Review.recommendations))).all()
     return [review for review in reviews if can(user, "view", review)]

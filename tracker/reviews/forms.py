@@ -63,6 +63,12 @@ class PublishForm(Form):
         description="Optional. Where the public can read the report.")
 
 
+class ArchiveForm(Form):
+    reason = TextAreaField("Reason for archiving", description="For example, the retention period agreed with the "
+                                                               "family has ended. It is kept with the review and in "
+                                                               "the audit log.")
+
+
 class PanelMemberForm(Form):
     user_id = SelectField("Person", choices=[], coerce=optional_record_id, validate_choice=False)
     is_chair = BooleanField("Chairs the panel")

@@ -1,10 +1,10 @@
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
-from tracker.db import TimestampMixin, enum_column
+from tracker.db import TimestampMixin, UTCDateTime, enum_column
 from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, Scope
 from tracker.extensions import db
 
@@ -52,8 +52,16 @@ class Review(Audited, TimestampMixin, db.Model):
     embargo_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
     #: the agreed date for submission, when another timeframe than six months from the decision was agreed
     agreed_target_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: set when a coordinator archived the review and its personal details were anonymised; it is read-only since
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    archive_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+
+    #: what could identify the victim or their family: given neutral values when the review is archived
+    PERSONAL_FIELDS = ("pseudonyms", "death_month", "death_year", "embargo_note")
 
     partnership = relationship("Partnership")
+    archived_by = relationship("User")
     panel = relationship("PanelMember", back_populates="review", cascade="all, delete-orphan")
     pauses = relationship("ReviewPause", back_populates="review", order_by="ReviewPause.started_on",
                           cascade="all, delete-orphan")
@@ -67,6 +75,17 @@ class Review(Audited, TimestampMixin, db.Model):
     @property
     def is_published(self):
         return self.status is ReviewStatus.PUBLISHED
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    def neutral_value(self, field):
+        """What a personal field holds once the review is archived: nothing, or for the pseudonym (which a review
+        must have) a name that says why."""
+        if field == "pseudonyms":
+            return f"Archived review {self.reference}"
+        return None if Review.__table__.c[field].nullable else ""
 
 
 class PanelMember(AuditedChild, db.Model):

@@ -6,10 +6,11 @@ from tracker.enums import ReviewStatus, Scope
 from tracker.extensions import db
 from tracker.forms import ConfirmForm, options
 from tracker.partnerships.models import Partnership
-from tracker.permissions import require
-from tracker.reviews import services
+from tracker.permissions import can, require
+from tracker.reviews import retention, services
 from tracker.reviews.forms import (
     MONTHS,
+    ArchiveForm,
     EndPauseForm,
     PanelMemberForm,
     PauseForm,
@@ -26,7 +27,24 @@ bp = Blueprint("reviews", __name__)
 
 
 def _review(review_id, verb="view"):
-    return require(verb, db.get_or_404(Review, review_id))
+    review = db.get_or_404(Review, review_id)
+    if verb != "view":
+        _refuse_if_archived(review)
+    return require(verb, review)
+
+
+def _recommendation(recommendation_id):
+    """A recommendation to change."""
+    recommendation = db.get_or_404(Recommendation, recommendation_id)
+    _refuse_if_archived(recommendation.review)
+    return require("edit", recommendation)
+
+
+def _refuse_if_archived(review):
+    """An archived review is kept as it was: whoever can open it is told so, rather than refused without a word."""
+    if review.is_archived and can(current_user, "view", review):
+        flash("This review is archived: it is kept as it was and can no longer be changed.", "error")
+        abort(_to_review(review))
 
 
 def _to_review(review):
@@ -135,7 +153,7 @@ def pause_review(review_id):
           endpoint="edit_recommendation")
 def new_recommendation(review_id=None, recommendation_id=None):
     if recommendation_id is not None:
-        recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+        recommendation = _recommendation(recommendation_id)
         review = recommendation.review
     else:
         recommendation = None
@@ -155,7 +173,7 @@ def new_recommendation(review_id=None, recommendation_id=None):
 
 @bp.route("/recommendations/<int:recommendation_id>/delete", methods=["GET", "POST"])
 def delete_recommendation(recommendation_id):
-    recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+    recommendation = _recommendation(recommendation_id)
     review = recommendation.review
     form = ConfirmForm()
     done = submitted(form, lambda: services.delete_recommendation(recommendation),
@@ -166,7 +184,7 @@ def delete_recommendation(recommendation_id):
 
 @bp.route("/recommendations/<int:recommendation_id>/response", methods=["GET", "POST"])
 def record_response(recommendation_id):
-    recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+    recommendation = _recommendation(recommendation_id)
     form = ResponseForm(obj=recommendation)
     if request.method == "GET" and recommendation.assessment:
         form.assessment.data = recommendation.assessment.value
@@ -204,3 +222,14 @@ def remove_theme(partnership_id, theme_id):
     done = submitted(form, lambda: services.remove_theme(theme), f"‘{theme.name}’ has been removed from the list.",
                   lambda _: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
     return done or render_template("reviews/remove_theme.html", form=form, partnership=partnership, theme=theme)
+
+
+@bp.route("/reviews/<int:review_id>/archive", methods=["GET", "POST"])
+def archive_review(review_id):
+    """Says what anonymising removes and what it keeps before a coordinator archives the review, for a reason."""
+    review = _review(review_id, "archive")
+    form = ArchiveForm()
+    done = submitted(form, lambda: retention.archive_review(review, current_user, form.reason.data),
+                     f"{review.reference} is archived and its personal details have been anonymised.",
+                     lambda _: _to_review(review))
+    return done or render_template("reviews/archive.html", form=form, review=review, months=MONTHS)
