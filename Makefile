@@ -23,10 +23,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/activate
 
 install: $(VENV)/.installed
 
-## Pin every dependency of pyproject.toml (with the test tools) and its hashes in requirements.lock
+## Pin every dependency of pyproject.toml (with its extras: production, test) and its hashes in requirements.lock
 lock: | $(BIN)/activate
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --generate-hashes --all-extras --strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 # Browser tests: Debian's Chromium (never a downloaded browser) and axe-core from the npm registry.

@@ -1,5 +1,6 @@
 """Production: everything secret or site-specific comes from the environment. tracker.check_secrets refuses to start
-without a secret key of our own or without the public address that links in emails are built from."""
+without a secret key of our own, without the public address that links in emails are built from, or without
+DATABASE_URL."""
 import os
 
 SECRET_KEY = os.environ.get("SECRET_KEY")

@@ -49,6 +49,12 @@ def test_production_refuses_to_start_without_its_public_address(production, addr
         create_app()
 
 
+def test_production_refuses_to_start_without_its_database(production):
+    production.delenv("DATABASE_URL")
+    with pytest.raises(RuntimeError, match="DATABASE_URL is not set"):
+        create_app()
+
+
 def test_production_refuses_the_public_development_key(production):
     production.setenv("SECRET_KEY", "development-only-not-secret")
     with pytest.raises(RuntimeError, match="SECRET_KEY is the public development key"):

@@ -26,7 +26,8 @@ def _locked():
 
 def _wanted():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    return [Requirement(r) for r in project["dependencies"] + extras]
 
 
 def test_every_dependency_is_locked_at_a_release_it_accepts():

@@ -50,8 +50,9 @@ def load_config(app, overrides):
 
 
 def check_secrets(app, is_production):
-    """Refuse to start production with a missing or publicly known secret key, or without the address that links in
-    emails are built from; elsewhere, say in one line that the public development key is in use."""
+    """Refuse to start production with a missing or publicly known secret key, without the address that links in
+    emails are built from, or without its shared database; elsewhere, say in one line that the public development
+    key is in use."""
     from urllib.parse import urlsplit
 
     if not app.config.get("SECRET_KEY"):
@@ -65,6 +66,9 @@ def check_secrets(app, is_production):
             raise RuntimeError("TRACKER_BASE_URL is not set to the site's public address (e.g. "
                                "https://tracker.example.gov.uk): refusing to start without it, as every link in an "
                                "email is built from it.")
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("DATABASE_URL is not set: refusing to start production on a database of its own "
+                               "under instance/, which no other app process or scheduler would share.")
     elif is_public_key and not app.testing:
         app.logger.warning("Running with the public development SECRET_KEY: anyone can forge a session. Set "
                            "SECRET_KEY for any use beyond your own machine.")

@@ -74,21 +74,38 @@ def remind(day, dry_run):
     if dry_run:
         click.echo(f"Dry run for {day}: {plan.message_count} email(s) would be sent; nothing was recorded.")
         return
-    click.echo(f"Run for {day}: {len(plan.logs)} reminder decision(s) recorded, {plan.message_count} email(s) "
-               f"queued, {run.packs} meeting pack(s), {run.morning_emails} morning email(s) of hand-offs; "
-               f"{run.sent} sent, {run.failed} failed (failures are retried).")
+    click.echo(_summary(day, run))
+
+
+def _summary(day, run):
+    plan = run.reminders
+    return (f"Run for {day}: {len(plan.logs)} reminder decision(s) recorded, {plan.message_count} email(s) "
+            f"queued, {run.packs} meeting pack(s), {run.morning_emails} morning email(s) of hand-offs; "
+            f"{run.sent} sent, {run.failed} failed (failures are retried).")
 
 
 @tracker_cli.command("scheduler")
-def run_scheduler():
+@click.option("--run-now", is_flag=True, help="Do the morning's work as it starts, if it leads (a restart at "
+              "07:00 would otherwise leave it to the next working day), then carry on on schedule.")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="With --run-now: the day that run is for (default today).")
+def run_scheduler(run_now, day):
     """Run the scheduler (reminders at 07:00 on working days, delivery every minute) until stopped."""
     from flask import current_app
 
-    from tracker.scheduler import build
+    from tracker.actions.state import london_today
+    from tracker.scheduler import build, reminder_job
 
-    scheduler, leadership = build(current_app._get_current_object())
-    click.echo("Scheduler running (Europe/London). Press Ctrl+C to stop.")
+    if day and not run_now:
+        raise click.UsageError("--date is the day of the run at start: give --run-now with it.")
+    app = current_app._get_current_object()
+    scheduler, leadership = build(app)
     try:
+        if run_now:
+            day = day.date() if day else london_today()
+            run = reminder_job(app, leadership, day)
+            click.echo(_summary(day, run) if run else "Another scheduler leads: it does the morning's work.")
+        click.echo("Scheduler running (Europe/London). Press Ctrl+C to stop.")
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass

@@ -148,10 +148,12 @@ def visible_actions(user, by_email=False):
     if _is_admin(user) and not by_email:
         return sa.true()
     of_open_reviews = sa.select(Recommendation.id).join(Review).where(visible_reviews(user, by_email))
-    opened = sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.in_(of_open_reviews))
     if _is_admin(user):
-        return opened
+        return sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.in_(of_open_reviews))
     mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
+    # an action is only ever seen in the person's own partnerships: so are the recommendations worth reading
+    of_open_reviews = of_open_reviews.where(Review.partnership_id.in_(mine))
+    opened = sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.in_(of_open_reviews))
     if by_email:
         return sa.and_(Action.partnership_id.in_(mine), opened)
     coordinating = mine.where(Membership.role == Role.COORDINATOR)

@@ -90,15 +90,17 @@ def daily_run(today, dry_run=False):
     return DailyRun(plan, packs, morning_emails, sent, failed, purge_view_entries())
 
 
-def reminder_job(app, leadership):
-    """07:00 on weekdays: the daily run, by the leader only."""
+def reminder_job(app, leadership, today=None):
+    """07:00 on weekdays: the daily run, by the leader only. Returns what it did, or None when another scheduler
+    leads."""
     from tracker.actions.state import london_today
 
     with app.app_context():
         if not leadership.is_leader():
-            return
-        daily_run(london_today())
+            return None
+        run = daily_run(today or london_today())
         db.session.remove()
+    return run
 
 
 def delivery_job(app, leadership):

@@ -24,13 +24,13 @@ class Action(Audited, TimestampMixin, db.Model):
     __tablename__ = "action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False, index=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False)
     source: Mapped[ActionSource] = mapped_column(enum_column(ActionSource), nullable=False,
                                                  default=ActionSource.STRATEGY)
     #: the DHR recommendation this action answers (source DHR)
     recommendation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recommendation.id"), index=True)
     #: the benchmark finding (key issue) this action answers (source benchmark)
-    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"))
     #: what: the specific act, starting with a verb
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     outcome: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
@@ -91,6 +91,13 @@ class Action(Audited, TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __audit_exclude__ = Audited.__audit_exclude__ | {"next_reminder_on"}
+    #: each page reads one partnership's actions: by deadline (overdue, lists), by status (queues, counts), and
+    #: a benchmark finding's within it; the partnership leads or follows so that no query walks the country's
+    __table_args__ = (
+        sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
+        sa.Index("ix_action_partnership_id_status", "partnership_id", "status"),
+        sa.Index("ix_action_finding_id_partnership_id", "finding_id", "partnership_id"),
+    )
 
     def __str__(self):
         return self.title

@@ -12,7 +12,6 @@ from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.enums import OPEN_STATUSES, Role, Scope
 from tracker.extensions import db
-from tracker.partnerships.models import Membership
 from tracker.permissions import can
 from tracker.reminders.services import shown_title
 from tracker.reports.models import Meeting
@@ -100,20 +99,24 @@ def calendar_for(user):
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 
 
+def _partnerships(user, *roles):
+    """The partnerships where the person holds one of the roles (any role when none are named), as values from
+    their memberships: each query below then reads only those rows, and nothing at all for someone without."""
+    return sorted({m.partnership_id for m in user.memberships if not roles or m.role in roles})
+
+
 def _actions(user):
     """Open actions the person owns where they still hold a role (a leaver's are nobody's), or their agency leads."""
-    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
-    led = sa.select(Membership.agency_id).where(Membership.user_id == user.id, Membership.role == Role.AGENCY_LEAD)
+    led = sorted(m.agency_id for m in user.memberships if m.role is Role.AGENCY_LEAD)
+    owned = sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(_partnerships(user)))
     return db.session.scalars(
-        sa.select(Action).where(sa.or_(sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(mine)),
-                                       Action.lead_agency_id.in_(led)),
+        sa.select(Action).where(sa.or_(owned, *([Action.lead_agency_id.in_(led)] if led else [])),
                                 Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
         .options(joinedload(Action.recommendation).joinedload(Recommendation.review))).unique().all()
 
 
 def _meetings(user):
-    groups = sa.select(Membership.partnership_id).where(
-        Membership.user_id == user.id, Membership.role.in_((Role.STRATEGIC_MEMBER, Role.COORDINATOR)))
+    groups = _partnerships(user, Role.STRATEGIC_MEMBER, Role.COORDINATOR)
     return db.session.scalars(sa.select(Meeting).where(Meeting.partnership_id.in_(groups))
                               .options(joinedload(Meeting.partnership))).all()
 
@@ -121,11 +124,9 @@ def _meetings(user):
 def _reviews(user):
     """The reviews the person coordinates or chairs the panel of, and may open; an archived one has no dates to
     meet."""
-    coordinating = sa.select(Membership.partnership_id).where(Membership.user_id == user.id,
-                                                              Membership.role == Role.COORDINATOR)
+    coordinating = sa.select(Review.id).where(Review.partnership_id.in_(_partnerships(user, Role.COORDINATOR)))
     chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
     reviews = db.session.scalars(
-        sa.select(Review).where(sa.or_(Review.partnership_id.in_(coordinating), Review.id.in_(chairing)),
-                                Review.archived_at.is_(None))
+        sa.select(Review).where(Review.id.in_(sa.union(coordinating, chairing)), Review.archived_at.is_(None))
         .options(selectinload(Review.panel), selectinload(Review.pauses), selectinload(Review.recommendations))).all()
     return [review for review in reviews if can(user, "view", review)]

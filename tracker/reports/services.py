@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.actions import state
@@ -99,24 +99,17 @@ def scope_for(user, partnership, is_for_email=False):
                                                     and m.role is Role.AGENCY_LEAD), is_for_email)
 
 
-def _source_columns(scope):
-    review, benchmark = aliased(Review), aliased(Benchmark)
-    recommendation, finding = aliased(Recommendation), aliased(Finding)
-    label = sa.case(
-        (Action.source == ActionSource.DHR,
-         sa.case((review.id.in_(sa.select(Review.id).where(scope.opens_reviews())), review.reference),
-                 else_=sa.literal(UNPUBLISHED_SOURCE))),
-        (Action.source == ActionSource.BENCHMARK, sa.literal("Benchmark ") + sa.cast(benchmark.started_on,
-                                                                                       sa.String)),
-        else_=sa.literal(ActionSource.STRATEGY.label))
-
-    def joins(query):
-        return (query.outerjoin(recommendation, recommendation.id == Action.recommendation_id)
-                .outerjoin(review, review.id == recommendation.review_id)
-                .outerjoin(finding, finding.id == Action.finding_id)
-                .outerjoin(benchmark, benchmark.id == finding.benchmark_id))
-
-    return label.label("source_label"), joins
+def _source_label(scope):
+    """Where each action comes from, looked up row by row (the review's reference only where the reader may open
+    it), so that a report of a few actions reads a few reviews and benchmarks, not the country's."""
+    reference = sa.select(Review.reference).join(Recommendation, Recommendation.review_id == Review.id).where(
+        Recommendation.id == Action.recommendation_id, scope.opens_reviews()).correlate(Action).scalar_subquery()
+    started_on = sa.select(Benchmark.started_on).join(Finding, Finding.benchmark_id == Benchmark.id).where(
+        Finding.id == Action.finding_id).correlate(Action).scalar_subquery()
+    return sa.case(
+        (Action.source == ActionSource.DHR, sa.func.coalesce(reference, sa.literal(UNPUBLISHED_SOURCE))),
+        (Action.source == ActionSource.BENCHMARK, sa.literal("Benchmark ") + sa.cast(started_on, sa.String)),
+        else_=sa.literal(ActionSource.STRATEGY.label)).label("source_label")
 
 
 # Overdue
@@ -179,7 +172,6 @@ def _escalation_words(logged):
 
 def overdue_report(scope, today, agency_id=None, source=None, component=None):
     """Overdue actions with owner, days overdue, last update and escalation, grouped by agency and by source."""
-    source_label, join_sources = _source_columns(scope)
     last_at = sa.select(sa.func.max(ProgressUpdate.at)).where(ProgressUpdate.action_id == Action.id) \
         .correlate(Action).scalar_subquery()
     last_note = sa.select(ProgressUpdate.note).where(ProgressUpdate.action_id == Action.id) \
@@ -188,11 +180,12 @@ def overdue_report(scope, today, agency_id=None, source=None, component=None):
         ReminderLog.action_id == Action.id, ReminderLog.deadline == Action.deadline,
         ReminderLog.kind.like("escalate:%")).order_by(ReminderLog.kind.desc()).limit(1) \
         .correlate(Action).scalar_subquery()  # "escalate:strategic" sorts after "escalate:lead"
-    query = join_sources(
-        sa.select(Action.id, Action.title, source_label, Agency.name, User.name, Action.deadline,
-                  state.days_overdue(today), last_at, last_note, escalation)
-        .select_from(Action).outerjoin(Agency, Agency.id == Action.lead_agency_id)
-        .outerjoin(User, User.id == Action.owner_id))
+    # the names too are looked up row by row: joined, the database may hash every agency and person there is
+    agency_name = sa.select(Agency.name).where(Agency.id == Action.lead_agency_id).correlate(Action) \
+        .scalar_subquery()
+    owner_name = sa.select(User.name).where(User.id == Action.owner_id).correlate(Action).scalar_subquery()
+    query = sa.select(Action.id, Action.title, _source_label(scope), agency_name, owner_name, Action.deadline,
+                      state.days_overdue(today), last_at, last_note, escalation)
     criteria = [state.is_overdue(today)]
     if agency_id:
         criteria.append(Action.lead_agency_id == agency_id)
@@ -202,7 +195,7 @@ def overdue_report(scope, today, agency_id=None, source=None, component=None):
         criteria.append(Action.component == component)
     rows = []
     for (action_id, title, label, agency, owner, deadline, days, at, note, kind) in db.session.execute(
-            query.where(*scope.clauses(), *criteria).order_by(Agency.name.is_(None), Agency.name, Action.deadline,
+            query.where(*scope.clauses(), *criteria).order_by(agency_name.is_(None), agency_name, Action.deadline,
                                                                Action.id)):
         rows.append(OverdueRow(action_id, title, label, agency or "No lead agency",
                                owner or "No owner", deadline, days, state.london_today(_aware(at)) if at else None,
@@ -363,11 +356,15 @@ def progress_report(scope, today):
 
 
 def _review_plans(scope):
+    """The recommendations are those of the partnership's reviews before they are counted, so the aggregate
+    reads one partnership's recommendations, not the country's."""
     per_recommendation = (
         sa.select(Recommendation.id, Recommendation.review_id,
                   sa.func.count(Action.id).label("actions"),
                   sa.func.count(Action.id).filter(Action.status == ActionStatus.CLOSED).label("closed"))
         .outerjoin(Action, sa.and_(Action.recommendation_id == Recommendation.id, *scope.clauses()))
+        .where(Recommendation.review_id.in_(sa.select(Review.id)
+                                           .where(Review.partnership_id == scope.partnership.id)))
         .group_by(Recommendation.id, Recommendation.review_id).subquery())
     rows = db.session.execute(
         sa.select(Review.reference, sa.func.count(per_recommendation.c.id),
