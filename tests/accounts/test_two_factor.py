@@ -75,9 +75,12 @@ def test_a_coordinator_without_a_second_factor_sees_only_the_set_up_page_until_t
     html = page.get_data(as_text=True)
     assert '<img src="data:image/svg+xml' in html  # the QR code, drawn by the tracker itself
     assert "style=" not in html and "<script>" not in html  # nothing the Content-Security-Policy would block
+    # the header offers only what works: signing out, not links that lead back here
+    assert 'href="/my-actions"' not in html and ">Sign out</button>" in html
 
     browser.set_up_two_factor()
-    assert "Welcome" in text(browser.get("/"))
+    home = browser.get("/")
+    assert "Welcome" in text(home) and 'href="/my-actions"' in home.get_data(as_text=True)
     assert browser.get(f"/partnerships/{p.id}").status_code == 200
 
 

@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from tracker.accounts.models import User
@@ -70,8 +70,12 @@ def awaiting_second_factor():
 
 
 def _second_factor_first():
-    """A person whose role needs a second factor sees only the set-up page until they have one."""
-    if request.endpoint in SET_UP_ENDPOINTS or current_user.has_two_factor or not two_factor_required(current_user):
+    """A person whose role needs a second factor sees only the set-up page until they have one (and a header
+    without the links that would only lead back to it)."""
+    if current_user.has_two_factor or not two_factor_required(current_user):
+        return None
+    g.second_factor_missing = True
+    if request.endpoint in SET_UP_ENDPOINTS:
         return None
     return redirect(url_for("accounts.set_up_two_factor"))
 
