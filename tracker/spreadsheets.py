@@ -11,6 +11,7 @@ from xml.parsers import expat
 
 from tracker.errors import ValidationFailed
 from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
+from tracker.uploads import readable_size
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice or Google Sheets
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -135,7 +136,7 @@ def read_sheets(filename, data, max_bytes, max_rows=5000, max_cols=60):
     if not data:
         raise _refusal("The selected file is empty")
     if len(data) > max_bytes:
-        raise _refusal(f"The file must be smaller than {max_bytes // (1024 * 1024)} MB")
+        raise _refusal(f"The file must be smaller than {readable_size(max_bytes)}")
     name = os.path.splitext(os.path.basename(filename))[0]
     sheets = _READERS[extension](name, data, _RowCounter(max_rows, max_cols))
     return [sheet for sheet in sheets if sheet.rows]

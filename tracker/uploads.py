@@ -15,6 +15,11 @@ UPLOADS = {
 FORM_BYTES_BESIDE_A_FILE = 64 * 1024
 
 
+def readable_size(size):
+    """A limit in the words of every refusal: "10 MB", "512 KB"."""
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
 def init_app(app):
     app.request_class = BoundedRequest
     app.register_error_handler(413, _too_large)
@@ -53,6 +58,6 @@ def _too_large(_error):
         return render_template("errors/error.html", status=413, title="What was sent is too large",
                                message="This page does not take files, and what was sent is larger than any of its "
                                        "forms needs. Go back and try again."), 413
-    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
     return render_template("errors/error.html", status=413, title="The file is too large",
-                           message=f"The file must be smaller than {size}. Go back and choose a smaller file."), 413
+                           message=f"The file must be smaller than {readable_size(limit)}. Go back and choose a "
+                                   "smaller file."), 413

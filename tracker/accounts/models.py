@@ -75,26 +75,26 @@ class User(Audited, TimestampMixin, db.Model):
         return self.name
 
 
-class LoginFailure(db.Model):
-    """Failed sign-ins, kept in the database so throttling holds across workers and instances."""
+class _CountedAttempt:
+    """An attempt counted per address and per client, kept in the database so that the limit on it holds across
+    workers and instances."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), nullable=False, index=True)
+    ip_address: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class LoginFailure(_CountedAttempt, db.Model):
+    """Failed sign-ins (wrong passwords and wrong codes), for the sign-in delays."""
 
     __tablename__ = "login_failure"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(320), nullable=False, index=True)
-    ip_address: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
-
-class ResetRequest(db.Model):
-    """Requests for a reset link, kept in the database so the limit on them holds across workers and instances."""
+class ResetRequest(_CountedAttempt, db.Model):
+    """Requests for a reset link, for the limit on them."""
 
     __tablename__ = "reset_request"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(320), nullable=False, index=True)
-    ip_address: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
 class AccountToken(db.Model):

@@ -8,6 +8,7 @@ from flask import current_app
 from tracker.actions.models import EvidenceFile
 from tracker.errors import ValidationFailed, is_storage_full
 from tracker.extensions import db
+from tracker.uploads import readable_size
 
 #: extension -> (content type, the file's first bytes must start with one of these; None: plain text)
 ALLOWED = {
@@ -30,10 +31,6 @@ STORAGE_FULL = ("The file could not be saved because the server's storage is ful
                 "later or tell your administrator.")
 
 
-def _readable_size(size):
-    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
-
-
 def evidence_problem(filename, data):
     """Why this upload is refused, or None."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
@@ -43,7 +40,7 @@ def evidence_problem(filename, data):
     if len(data) == 0:
         return "The selected file is empty"
     if len(data) > limit:
-        return f"The file must be smaller than {_readable_size(limit)}"
+        return f"The file must be smaller than {readable_size(limit)}"
     _content_type, signatures = ALLOWED[extension]
     if signatures is None:
         try:

@@ -21,6 +21,7 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
 from tracker.spreadsheets import label_key, read_table
+from tracker.uploads import readable_size
 
 DATA = Path(__file__).resolve().parent / "data"
 REFERENCE_CSV = DATA / "isoe-2013-anonymised-partnership-scores.csv"
@@ -303,7 +304,7 @@ def import_json(partnership, raw):
     """A benchmark from a JSON file shaped like the Milton Keynes 2012 data: validated whole, saved whole."""
     limit = current_app.config["BENCHMARK_JSON_MAX_BYTES"]
     if len(raw) > limit:  # parsed JSON takes many times its size in memory; a benchmark takes a few KB
-        raise ValidationFailed({"file": f"The file must be smaller than {limit // 1024} KB"})
+        raise ValidationFailed({"file": f"The file must be smaller than {readable_size(limit)}"})
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
