@@ -74,11 +74,14 @@ class Relay:
         self.controller.stop()
 
 
-def fresh_app(url, **config):
+def fresh_app(url, migrate=True, **config):
+    """The application on an emptied, migrated database (or, with migrate=False, on the database as it is)."""
     from flask_migrate import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_SUPPRESS_SEND": True, "ARGON2_MEMORY_COST": 1024,
                       "ARGON2_TIME_COST": 1, "ARGON2_PARALLELISM": 1, **config})
+    if not migrate:
+        return app
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:

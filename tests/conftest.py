@@ -86,6 +86,7 @@ def _empty_tables(request):
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables)]
+        analysed = []
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 names = ", ".join(f'"{t.name}"' for t in tables)
@@ -93,6 +94,13 @@ def _empty_tables(request):
             else:
                 for table in tables:
                     connection.execute(table.delete())
+                # the morning run's statistics describe the rows just deleted: the next test starts without them
+                analysed = connection.execute(sa.text(
+                    "SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'")).scalars().all()
+                for name in analysed:
+                    connection.execute(sa.text(f"DROP TABLE {name}"))
+        if analysed:  # a connection forgets statistics it has loaded only when it opens afresh
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -25,3 +25,25 @@ def test_the_same_seed_gives_the_same_data(ctx):
     generate(Scale(partnerships=2, reviews=2, actions=50, updates=0, seed=7), today, prefix="Second")
     rows = db.session.execute(sa.select(Action.title, Action.deadline, Action.status).order_by(Action.id)).all()
     assert rows[:50] == rows[50:]
+
+
+def test_the_largest_partnership_chairs_and_benchmarks(ctx):
+    """What the page benchmark signs in as and opens: a strategic chair in each partnership, a benchmark whose
+    findings some actions answer, and one partnership holding `largest` actions more than the others."""
+    from tracker.benchmarks.models import Benchmark, Finding
+    from tracker.enums import ActionSource, Role
+    from tracker.partnerships.models import Membership
+
+    generate(Scale(partnerships=3, reviews=6, actions=300, updates=100, largest=500, findings=4), london_today())
+    held = dict(db.session.execute(sa.select(Action.partnership_id, sa.func.count()).group_by(
+        Action.partnership_id).order_by(Action.partnership_id)).all())
+    assert list(held.values()) == [600, 100, 100]
+    chairs = db.session.scalars(sa.select(Membership.partnership_id).where(
+        Membership.role == Role.STRATEGIC_MEMBER, Membership.is_chair.is_(True))).all()
+    assert sorted(chairs) == sorted(held)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Benchmark)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 12
+    answering = db.session.execute(sa.select(Action.partnership_id, Benchmark.partnership_id).join(
+        Finding, Finding.id == Action.finding_id).join(Benchmark).where(
+        Action.source == ActionSource.BENCHMARK)).all()
+    assert answering and all(own == theirs for own, theirs in answering)

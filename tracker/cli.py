@@ -120,16 +120,20 @@ def run_scheduler(run_now, day):
 @click.option("--updates", default=600_000, show_default=True)
 @click.option("--overdue-share", default=0.05, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
+@click.option("--largest", default=0, show_default=True, help="Actions the first partnership holds beyond its share.")
+@click.option("--findings", default=0, show_default=True, help="Benchmark key issues in each partnership.")
 @click.option("--commit", is_flag=True, help="Write the data (without it, only say what would be written).")
-def synth(partnerships, reviews, actions, updates, overdue_share, seed, commit):
+def synth(partnerships, reviews, actions, updates, overdue_share, seed, largest, findings, commit):
     """Generate deterministic synthetic data at national scale, for the benchmarks. Use an empty database."""
+    from tracker.db import refresh_statistics
     from tracker.synth import Scale, generate
 
-    scale = Scale(partnerships, reviews, actions, updates, overdue_share, seed)
+    scale = Scale(partnerships, reviews, actions, updates, overdue_share, seed, largest, findings)
     if not commit:
         click.echo(f"Would generate {scale}; add --commit to write it.")
         return
     click.echo(f"Generated {generate(scale)}")
+    refresh_statistics()
 
 
 @tracker_cli.command("demo")

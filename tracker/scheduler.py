@@ -72,9 +72,10 @@ def daily_run(today, dry_run=False):
     """The morning's work, one function for the 07:00 job and `flask tracker remind` so that they cannot drift apart:
     remind and escalate (nothing on a bank holiday; the next working day catches up), send the packs of meetings now
     close enough, flag responses due from bodies outside the partnership, send the morning email of hand-offs, then
-    deliver; and forget views older than the audit log keeps them. A dry run plans the reminders only: it records
-    and sends nothing."""
+    deliver; forget views older than the audit log keeps them; and refresh the planner's statistics. A dry run plans
+    the reminders only: it records and sends nothing."""
     from tracker.audit.services import purge_view_entries
+    from tracker.db import refresh_statistics
     from tracker.email import deliver_outbox
     from tracker.notifications.services import check_responses, send_morning_emails
     from tracker.reminders.services import run_reminders
@@ -87,7 +88,9 @@ def daily_run(today, dry_run=False):
     check_responses(today)
     morning_emails = send_morning_emails()
     sent, failed = deliver_outbox()
-    return DailyRun(plan, packs, morning_emails, sent, failed, purge_view_entries())
+    run = DailyRun(plan, packs, morning_emails, sent, failed, purge_view_entries())
+    refresh_statistics()
+    return run
 
 
 def reminder_job(app, leadership, today=None):

@@ -3,6 +3,7 @@ reviews and recommendations, actions (with about the given share overdue) and th
 
 Rows are written with bulk inserts, so that national scale (350 partnerships, 120,000 actions) takes seconds.
 """
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,8 @@ import sqlalchemy as sa
 from tracker.accounts.services import hash_password
 from tracker.actions.models import Action, ProgressUpdate
 from tracker.actions.state import london_today
+from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
+from tracker.benchmarks.services import load_frameworks
 from tracker.enums import DEFAULT_THEMES, ActionSource, ActionStatus, Role, Scope, Sector
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
@@ -24,6 +27,8 @@ VERBS = ["Publish", "Train", "Audit", "Introduce", "Agree", "Commission", "Revie
 OBJECTS = ["a MARAC information-sharing protocol", "front-line staff in coercive control", "routine enquiry in A&E",
            "a housing domestic abuse policy", "a perpetrator programme", "the safeguarding referral pathway"]
 BATCH = 5000
+#: the largest partnership's extra reviews: one per this many of its extra actions
+ACTIONS_PER_REVIEW = 20
 
 
 @dataclass
@@ -34,15 +39,32 @@ class Scale:
     updates: int = 600_000
     overdue_share: float = 0.05
     seed: int = 2026
+    #: actions held by the first partnership on top of its share, to measure the largest partnership's pages
+    largest: int = 0
+    #: benchmark findings per partnership; every fourth action not from a review answers one of them
+    findings: int = 0
 
 
 def _insert(model, rows):
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(model), rows[start:start + BATCH])
+    """Inserts in batches; `rows` may be a generator, so that ten times national scale need not be held whole."""
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, BATCH)):
+        db.session.execute(sa.insert(model), batch)
 
 
 def _ids(model, where):
     return db.session.scalars(sa.select(model.id).where(where).order_by(model.id)).all()
+
+
+def _review(n, partnership_id, rng, prefix, today, now):
+    """A review in progress, or approved or published: those were submitted for quality assurance six months on."""
+    status = rng.choice(["in_progress", "approved", "published", "published"])
+    decided = today - timedelta(days=rng.randint(60, 1500))
+    submitted = decided + timedelta(days=182) if status != "in_progress" and decided + timedelta(days=182) < today \
+        else None
+    return dict(partnership_id=partnership_id, reference=f"{prefix} DHR {n:05d}", review_type="dhr",
+                pseudonyms=f"Adult {n}", independent_chair="Independent chair", status=status, decision_on=decided,
+                submitted_on=submitted, publication_url="", created_at=now, updated_at=now)
 
 
 def generate(scale, today=None, prefix="Synthetic"):
@@ -70,6 +92,7 @@ def generate(scale, today=None, prefix="Synthetic"):
     users = []
     for p in partnership_ids:
         users.append(dict(name=f"Coordinator {p}", email=f"coordinator.{p}@{prefix.lower()}.example"))
+        users.append(dict(name=f"Chair {p}", email=f"chair.{p}@{prefix.lower()}.example"))
         users += [dict(name=f"Lead {a}", email=f"lead.{a}@{prefix.lower()}.example") for a in agencies[p]]
     _insert(User, [dict(u, password_hash=password, is_active=True, is_administrator=False,
                         session_token=f"{prefix}-{n}", created_at=now, updated_at=now, upcoming_frequency="daily")
@@ -80,17 +103,18 @@ def generate(scale, today=None, prefix="Synthetic"):
     for p in partnership_ids:
         memberships.append(dict(user_id=ids_by_email[f"coordinator.{p}@{prefix.lower()}.example"], partnership_id=p,
                                 role=Role.COORDINATOR, is_chair=False))
+        memberships.append(dict(user_id=ids_by_email[f"chair.{p}@{prefix.lower()}.example"], partnership_id=p,
+                                role=Role.STRATEGIC_MEMBER, is_chair=True))
         for a in agencies[p]:
             lead_of[a] = ids_by_email[f"lead.{a}@{prefix.lower()}.example"]
             memberships.append(dict(user_id=lead_of[a], partnership_id=p, role=Role.AGENCY_LEAD, agency_id=a,
                                     is_chair=False))
     _insert(Membership, [dict(m, created_at=now, updated_at=now) for m in memberships])
 
-    _insert(Review, [dict(partnership_id=rng.choice(partnership_ids), reference=f"{prefix} DHR {n:05d}",
-                          review_type="dhr", pseudonyms=f"Adult {n}", independent_chair="Independent chair",
-                          status=rng.choice(["in_progress", "approved", "published", "published"]),
-                          decision_on=today - timedelta(days=rng.randint(60, 1500)), publication_url="",
-                          created_at=now, updated_at=now) for n in range(scale.reviews)])
+    # the largest partnership has reviews in proportion to its actions, so its plans are no larger than others'
+    _insert(Review, [_review(n, rng.choice(partnership_ids) if n < scale.reviews else partnership_ids[0], rng,
+                             prefix, today, now)
+                     for n in range(scale.reviews + scale.largest // ACTIONS_PER_REVIEW)])
     reviews = db.session.execute(sa.select(Review.id, Review.partnership_id).where(
         Review.reference.like(f"{prefix} DHR %"))).all()
     _insert(Recommendation, [dict(review_id=r, number=str(k), text=f"Recommendation {k} of review {r}",
@@ -111,10 +135,11 @@ def generate(scale, today=None, prefix="Synthetic"):
         dict(recommendation_id=rec, theme_id=theme) for p, recs in recommendations.items() for rec in recs
         for theme in rng.sample(themes[p], 2)])
 
+    findings = _benchmarks(partnership_ids, scale.findings, today, now) if scale.findings else {}
     policy = schedule.Policy()
     actions = []
-    for n in range(scale.actions):
-        p = partnership_ids[n % len(partnership_ids)]
+    for n in range(scale.actions + scale.largest):
+        p = partnership_ids[n % len(partnership_ids) if n < scale.actions else 0]
         agency = rng.choice(agencies[p])
         roll = rng.random()
         if roll < scale.overdue_share:
@@ -128,9 +153,13 @@ def generate(scale, today=None, prefix="Synthetic"):
             status, deadline = rng.choice([ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]), \
                 today + timedelta(days=rng.randint(0, 500))
         rec = rng.choice(recommendations[p]) if recommendations.get(p) and rng.random() < 0.6 else None
+        # a key issue is answered by a few actions: the largest partnership's extra actions answer few of them
+        finding = findings[p][n % len(findings[p])] if findings and rec is None and n % 4 == 0 and (
+            n < scale.actions or n % 1000 == 0) else None
+        source = ActionSource.DHR if rec else ActionSource.BENCHMARK if finding else ActionSource.STRATEGY
         is_open = status in (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
         actions.append(dict(
-            partnership_id=p, source=ActionSource.DHR if rec else ActionSource.STRATEGY, recommendation_id=rec,
+            partnership_id=p, source=source, recommendation_id=rec, finding_id=finding,
             title=f"{rng.choice(VERBS)} {rng.choice(OBJECTS)} ({n})", outcome="Safer responses",
             measure="Delivered and audited", lead_agency_id=agency, owner_id=lead_of[agency], deadline=deadline,
             original_deadline=deadline, status=status, blocked_reason="Waiting" if status is ActionStatus.BLOCKED
@@ -145,10 +174,35 @@ def generate(scale, today=None, prefix="Synthetic"):
     _insert(Action, actions)
     first_action = db.session.scalar(sa.select(sa.func.min(Action.id)).where(
         Action.partnership_id.in_(partnership_ids)))
-    updates = [dict(action_id=first_action + rng.randrange(scale.actions), author_id=lead_of[
-        rng.choice(agencies[partnership_ids[0]])], at=now - timedelta(days=rng.randint(0, 700)),
+    _insert(ProgressUpdate, (dict(
+        action_id=first_action + rng.randrange(len(actions)), author_id=lead_of[
+            rng.choice(agencies[partnership_ids[0]])], at=now - timedelta(days=rng.randint(0, 700)),
         note="Progress reported at the delivery group", status=ActionStatus.IN_PROGRESS, evidence_url="")
-        for _ in range(scale.updates)]
-    _insert(ProgressUpdate, updates)
+        for _ in range(scale.updates)))
     db.session.commit()
-    return dict(partnerships=len(partnership_ids), reviews=len(reviews), actions=len(actions), updates=len(updates))
+    return dict(partnerships=len(partnership_ids), reviews=len(reviews), actions=len(actions), updates=scale.updates)
+
+
+def _benchmarks(partnership_ids, per_partnership, today, now):
+    """One benchmark against the first framework for each partnership, scored, with its findings; returns each
+    partnership's finding ids."""
+    load_frameworks()
+    components = db.session.scalars(sa.select(Component).order_by(Component.framework_id, Component.number)).all()
+    framework_id = components[0].framework_id
+    components = [c.id for c in components if c.framework_id == framework_id]
+    _insert(Benchmark, [dict(partnership_id=p, framework_id=framework_id, started_on=today - timedelta(days=200),
+                             reviewer="Synthetic reviewer", overall_commentary="", created_at=now, updated_at=now)
+                        for p in partnership_ids])
+    benchmarks = db.session.execute(sa.select(Benchmark.id, Benchmark.partnership_id).where(
+        Benchmark.partnership_id.in_(partnership_ids))).all()
+    _insert(ComponentScore, [dict(benchmark_id=b, component_id=c, score=1 + (b + c) % 4, commentary="")
+                             for b, _p in benchmarks for c in components])
+    _insert(Finding, [dict(benchmark_id=b, component_id=components[k % len(components)], position=k,
+                           text=f"Finding {k + 1} of the benchmark", is_no_action_needed=False, no_action_reason="")
+                      for b, _p in benchmarks for k in range(per_partnership)])
+    findings = {}
+    for finding_id, partnership_id in db.session.execute(
+            sa.select(Finding.id, Benchmark.partnership_id).join(Benchmark).where(
+                Benchmark.partnership_id.in_(partnership_ids)).order_by(Finding.id)):
+        findings.setdefault(partnership_id, []).append(finding_id)
+    return findings

@@ -244,3 +244,34 @@ def test_the_coordinator_sets_the_rule_and_a_bad_number_is_refused_beside_it(app
         partnership = db.session.get(Partnership, team["p"].id)
         assert (partnership.deadline_approval.value, partnership.deadline_approval_days) == ("longer", 14)
     assert team["as_"]("lead").get(url).status_code == 403
+
+
+def test_who_decides_a_closure_is_the_same_rule_in_sql_as_on_the_page(app, make, ctx):
+    """The home page counts a person's closures to decide with the SQL twin of the sign-off rule: it must agree
+    with the rule the sign-off page applies, action by action, for every kind of person."""
+    from tracker.accounts.models import User
+    from tracker.permissions import can, signs_off
+
+    p, elsewhere = make.partnership(), make.partnership()
+    police = make.agency(p)
+    people = [make.member(p, role, agency=police if role == "agency_lead" else None, is_chair=chair)
+              for role, chair in (("coordinator", False), ("strategic_member", True), ("strategic_member", False),
+                                  ("agency_lead", False), ("panel_member", False), ("viewer", False))]
+    people += [make.member(elsewhere, "coordinator"), make.user(is_administrator=True, two_factor=True)]
+    panel_chair, panel_member = people[4], make.member(p, "panel_member")
+    chaired = make.review(p, status="published", panel=[(panel_chair, True), (panel_member, False)])
+    other = make.review(p, status="published")
+    done = dict(status="completed", lead_agency=police, deadline=london_today())
+    actions = [make.action(p, **done), make.action(p, **done),
+               make.action(p, recommendation_id=make.recommendation(chaired).id, source="dhr", **done),
+               make.action(p, recommendation_id=make.recommendation(other).id, source="dhr", **done)]
+    people.append(panel_member)
+    decided_somewhere = set()
+    for person in people:
+        user = db.session.get(User, person.id)
+        by_rule = {a.id for a in actions if can(user, "sign_off", db.session.get(Action, a.id))}
+        by_sql = set(db.session.scalars(sa.select(Action.id).where(Action.id.in_([a.id for a in actions]),
+                                                                   signs_off(user))))
+        assert by_sql == by_rule, user.name
+        decided_somewhere |= by_rule
+    assert decided_somewhere == {a.id for a in actions}

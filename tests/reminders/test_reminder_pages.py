@@ -73,6 +73,21 @@ def test_the_page_shows_who_the_next_run_will_remind(app, setting, make):
     assert "No emails have been sent yet." in page
 
 
+def test_a_long_email_is_counted_and_its_soonest_listed(app, setting, make):
+    """A large partnership's owner may have hundreds due: the page counts them and lists the soonest, as the
+    email's first lines, rather than every one."""
+    from tracker.reminders.views import LISTED
+
+    for n in range(LISTED + 3):
+        make.action(setting["p"], title=f"Deliver output {n:02d}", lead_agency=setting["agency"],
+                    owner=setting["owner"], deadline=london_today() - timedelta(days=30 - n))
+    page = text(setting["coordinator"].get(f"/partnerships/{setting['p'].id}/reminders"))
+    assert f"Olu Owner Reminder {LISTED + 3} actions; the soonest {LISTED}:" in page
+    assert "Deliver output 00" in page and f"Deliver output {LISTED - 1:02d}" in page
+    assert f"Deliver output {LISTED:02d}" not in page
+    assert "and 3 more in the same email." in page
+
+
 def test_the_page_plans_its_own_partnership_only(app, setting, make):
     """Reminders due elsewhere in the country add no work to this partnership's page, and none of them shows."""
     make.action(setting["p"], title="Publish the protocol", lead_agency=setting["agency"], owner=setting["owner"],

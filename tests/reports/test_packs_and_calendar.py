@@ -71,9 +71,39 @@ def test_the_second_pack_reports_what_changed_since_the_first(app, group, make):
         reader = db.session.get(User, group["members"][0].id)
         changes = services.changes_since(services.scope_for(reader, db.session.get(Partnership, group["p"].id)),
                                          TODAY + timedelta(days=23), db.session.get(Meeting, first.id))
-    assert [(c["title"], c["before"].value, c["after"].value) for c in changes.rag_changes] == [
+    assert [(c["title"], c["before"].value, c["after"].value) for c in changes.rag_changes.rows] == [
         ("Refresh the strategy", "green", "red")]
+    assert {(before.value, after.value): n for (before, after), n in changes.rag_moves.items()} == {
+        ("green", "red"): 1}
     assert changes.since == TODAY
+
+
+def test_the_pack_opens_with_the_figures_at_a_glance(app, group, as_user):
+    member = as_user(group["members"][0])
+    pack = member.get(f"/partnerships/{group['p'].id}/reports/pack.pdf")
+    content = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pack.data)).pages).split())
+    glance = content.split("At a glance")[1].split("Changes since the last meeting")[0]
+    assert "Actions 2 (red 1, amber 0, green 1, closed 0)" in glance
+    assert "Overdue 1 (the longest 5 days late)" in glance
+    assert "Completed, for the strategic group to decide on 1" in glance
+    assert "RAG changed since the last meeting First pack: no comparison yet" in glance
+
+
+def test_each_list_of_changes_is_counted_in_full_and_read_in_part(app, group, make):
+    from tracker.accounts.models import User
+    from tracker.partnerships.models import Partnership
+    from tracker.reports import services
+
+    make.action(group["p"], title="Audit MARAC referrals", lead_agency=group["police"], owner=group["tom"],
+                deadline=TODAY - timedelta(days=9))
+    with app.app_context():
+        scope = services.scope_for(db.session.get(User, group["members"][0].id),
+                                   db.session.get(Partnership, group["p"].id))
+        changes = services.changes_since(scope, TODAY, None, listed=1)
+    assert [r["title"] for r in changes.newly_overdue.rows] == ["Audit MARAC referrals"]  # the most overdue
+    assert (changes.newly_overdue.total, changes.newly_overdue.more) == (2, 1)
+    assert [r["title"] for r in changes.awaiting_sign_off.rows] == ["Refresh the strategy"]
+    assert changes.awaiting_sign_off.more == 0
 
 
 def test_the_coordinator_sets_monthly_meetings(app, make, group):

@@ -58,8 +58,9 @@ def scope(user, world):
 def test_overdue_report_groups_counts_and_withholds_what_the_reader_cannot_open(ctx, world):
     report = services.overdue_report(scope(world["chair"], world), TODAY)
     assert report.total == 2 and report.longest == 40 and report.average == 25
-    assert {agency: [r.days_overdue for r in rows] for agency, rows in report.by_agency.items()} == {
-        "Thames Valley Police": [40, 10]}  # the unpublished review's action, and the agency it tasks, are left out
+    assert {agency: (g.count, g.longest, g.average) for agency, g in report.by_agency.items()} == {
+        "Thames Valley Police": (2, 40, 25)}  # the unpublished review's action, and the agency it tasks, are left out
+    assert [r.days_overdue for r in report.rows] == [40, 10]  # most overdue first
     assert set(report.by_source) == {"DHR 2024-01", "Partnership strategy action plan"}
     late = next(r for r in report.rows if r.days_overdue == 10)
     assert (late.owner, late.last_update, late.escalation) == ("Tom Reid", "Draft with the LMC", "Not yet escalated")
@@ -144,7 +145,8 @@ def test_the_overdue_report_as_pdf_xlsx_and_csv(app, make, world):
     browser = _sign_in(make, app, world, world["chair"])
     base = f"/partnerships/{world['p'].id}/reports/overdue"
     page = text(browser.get(base))
-    assert "2 overdue actions" in page and "Thames Valley Police: 2 overdue" in page
+    assert "2 overdue actions" in page and "Thames Valley Police 2 40 days 25 days" in page
+    assert page.index("Train response officers") < page.index("Publish MARAC protocol")  # most overdue first
     assert "1 overdue action from a review not yet published is not shown." in page
 
     pdf = browser.get(base + ".pdf")
@@ -194,3 +196,33 @@ def test_the_action_list_streams_as_csv(app, make, world):
     assert lines[0].startswith("Action,Source,Lead agency")
     assert len(lines) == 1 + 2  # the chair does not get the confidential review's action in a raw export
     assert any(re.match(r"Publish MARAC protocol,", line) for line in lines)
+
+
+def test_a_long_overdue_list_is_counted_in_full_and_listed_in_part(ctx, world):
+    report = services.overdue_report(scope(world["chair"], world), TODAY, listed=1)
+    assert [r.title for r in report.rows] == ["Train response officers"] and (report.total, report.more) == (2, 1)
+    assert report.longest == 40 and report.by_agency["Thames Valley Police"].count == 2
+    second = services.overdue_report(scope(world["chair"], world), TODAY, listed=1, offset=1)
+    assert [r.title for r in second.rows] == ["Publish MARAC protocol"]
+    assert [r.title for r in services.overdue_register(scope(world["chair"], world), TODAY)] == [
+        "Train response officers", "Publish MARAC protocol"]
+
+
+def test_the_pdf_lists_the_most_overdue_and_names_the_spreadsheet_with_them_all(app, make, world):
+    for n in range(services.LISTED + 3):
+        make.action(world["p"], title=f"Late action {n}", lead_agency=world["housing"], owner=world["ann"],
+                    deadline=TODAY - timedelta(days=100 + n))
+    browser = _sign_in(make, app, world, world["chair"])
+    base = f"/partnerships/{world['p'].id}/reports/overdue"
+    content = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(browser.get(base + ".pdf").data))
+                                .pages).split())
+    total = services.LISTED + 5
+    assert f"{total} overdue actions; on average" in content and "MK Housing 28" in content
+    assert f"The {services.LISTED} most overdue" in content and f"Late action {services.LISTED + 2}" in content
+    assert "Publish MARAC protocol" not in content  # the least overdue of all
+    assert (f"5 more not listed here: every overdue action is in the overdue report's spreadsheet, "
+            f"Milton-Keynes-overdue-actions-{TODAY:%Y-%m-%d}.xlsx") in content
+    sheet = load_workbook(io.BytesIO(browser.get(base + ".xlsx").data)).active
+    assert sheet.max_row == 1 + total  # the spreadsheet holds them all
+    second = text(browser.get(base + "?page=2"))
+    assert "Publish MARAC protocol" in second and "Showing 26 to 30 of 30" in second

@@ -2,7 +2,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
@@ -22,8 +22,11 @@ class User(Audited, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     #: stored lower-cased, so the unique key is case-insensitive on every database
     email: Mapped[str] = mapped_column(sa.String(320), unique=True, nullable=False)
-    #: empty until an invited person sets a password
-    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: empty until an invited person sets a password. Read only by signing in and setting a password: loaded when
+    #: asked for, not with every person a page lists (and its old value before a change, for the audit log)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255), deferred=True, active_history=True)
+    #: whether they have set a password (an invited person has not), without loading the hash
+    has_password: Mapped[bool] = column_property(password_hash.is_not(None))
     is_active: Mapped[bool] = mapped_column(default=True, nullable=False)
     is_administrator: Mapped[bool] = mapped_column(default=False, nullable=False)
     #: Flask-Login's id: replacing it ends every session signed in with the old one
@@ -51,7 +54,7 @@ class User(Audited, TimestampMixin, db.Model):
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
-    __audit_exclude__ = Audited.__audit_exclude__ | {"last_sign_in_at", "totp_last_step"}
+    __audit_exclude__ = Audited.__audit_exclude__ | {"last_sign_in_at", "totp_last_step", "has_password"}
 
     # Flask-Login's protocol
     is_authenticated = True

@@ -72,8 +72,9 @@ def my_actions():
 
 def _filters_from(partnership, args):
     form = FilterForm(args)
-    form.agency.choices = [("", "Any agency"), *[(a.id, a.name) for a in partnership.agencies]]
-    form.owner.choices = [("", "Anyone"), *[(u.id, u.name) for u in services.owners_in(partnership)]]
+    agencies, owners = services.filter_options(partnership)
+    form.agency.choices = [("", "Any agency"), *agencies]
+    form.owner.choices = [("", "Anyone"), *owners]
     form.validate()
     filters = services.ActionFilters(
         agency_id=form.agency.data, owner_id=form.owner.data,

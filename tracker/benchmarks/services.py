@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from tracker.actions.models import Action
 from tracker.actions.services import delivery_state
@@ -20,6 +20,7 @@ from tracker.enums import DeliveryState
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
+from tracker.partnerships.models import Agency
 from tracker.spreadsheets import label_key, read_table
 from tracker.uploads import readable_size
 
@@ -614,10 +615,14 @@ class PictureRow:
 
 
 def load_benchmark(benchmark_id):
+    """The benchmark with its scores and findings; of the actions answering a finding, only what the page shows
+    and the finding's state needs (title, status, the lead agency's name), not their plans' texts."""
     return db.session.scalar(
         sa.select(Benchmark).where(Benchmark.id == benchmark_id)
         .options(selectinload(Benchmark.scores).selectinload(ComponentScore.component),
-                 selectinload(Benchmark.findings).selectinload(Finding.actions).selectinload(Action.lead_agency),
+                 selectinload(Benchmark.findings).selectinload(Finding.actions).options(
+                     load_only(Action.title, Action.status, Action.lead_agency_id),
+                     selectinload(Action.lead_agency).load_only(Agency.name)),
                  selectinload(Benchmark.framework).selectinload(Framework.components)))
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import url_for
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actions.models import Action, DeadlineChange
 from tracker.actions.services import is_unowned
@@ -15,7 +16,7 @@ from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, Role
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.partnerships.models import Partnership
-from tracker.permissions import can, visible_actions
+from tracker.permissions import can, signs_off, visible_actions
 from tracker.reports.models import Meeting
 from tracker.reports.services import overdue_responses
 from tracker.reviews.models import PanelMember, Recommendation, Review
@@ -63,6 +64,16 @@ def queues_for(user, today):
 def _awaiting_sign_off(partnership_id, user):
     return sa.select(Action.id).where(Action.partnership_id == partnership_id,
                                       Action.status == ActionStatus.COMPLETED, visible_actions(user))
+
+
+def _to_sign_off(partnership_id, user):
+    """The completed actions this person can open, with what the sign-off rule and the queue read of each (its
+    review's panel, its lead agency) loaded with them: a few queries however many there are."""
+    return db.session.scalars(
+        sa.select(Action).where(Action.id.in_(_awaiting_sign_off(partnership_id, user)))
+        .options(joinedload(Action.lead_agency),
+                 selectinload(Action.recommendation).selectinload(Recommendation.review).selectinload(Review.panel))
+        .order_by(Action.completed_on, Action.id)).all()
 
 
 def _coordinator(user, membership, today):
@@ -139,12 +150,10 @@ def _strategic(user, membership, today):
     if not membership.is_chair:
         return "", []
     pid = membership.partnership_id
-    decisions = [a for a in db.session.scalars(sa.select(Action).where(
-        Action.id.in_(_awaiting_sign_off(pid, user)))) if can(user, "sign_off", a)]
+    count = _count(_awaiting_sign_off(pid, user).where(signs_off(user)))
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.partnership_id == pid, Meeting.meets_on >= today)
                                 .order_by(Meeting.meets_on).limit(1))
     when = f" for the meeting on {meeting.meets_on:%-d %B %Y}" if meeting else ""
-    count = len(decisions)
     return "Waiting for you as strategic group chair", [
         Item(count, _plural(count, f"action to decide on{when}: signed off or not",
                             f"actions to decide on{when}: signed off or not"),
@@ -157,7 +166,5 @@ BUILDERS = {Role.COORDINATOR: _coordinator, Role.AGENCY_LEAD: _agency_lead, Role
 
 def sign_off_queue(user, partnership):
     """Completed actions awaiting sign-off that this person can open, each with whether they may sign it off."""
-    actions = db.session.scalars(sa.select(Action).where(Action.id.in_(_awaiting_sign_off(partnership.id, user)))
-                                 .order_by(Action.completed_on, Action.id)).all()
-    return [(action, can(user, "sign_off", action)) for action in actions]
+    return [(action, can(user, "sign_off", action)) for action in _to_sign_off(partnership.id, user)]
 

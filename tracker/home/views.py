@@ -27,9 +27,7 @@ def index():
         held = {m.role for m in roles.get(partnership.id, [])}
         if held & {Role.STRATEGIC_MEMBER, Role.COORDINATOR}:
             scope = reports.scope_for(current_user, partnership)
-            overdue = reports.overdue_report(scope, today)
-            progress = reports.progress_report(scope, today)
-            watching.append(dict(partnership=partnership, overdue=overdue, progress=progress,
+            watching.append(dict(partnership=partnership, glance=reports.glance(scope, today),
                                  responses=reports.overdue_responses(scope, partnership, today)))
     return render_template("home/index.html", partnerships=partnerships, roles=roles,
                            counts=my_action_counts(current_user, today), watching=watching,

@@ -8,6 +8,7 @@ from tracker.actions.models import Action
 from tracker.actions.state import london_today
 from tracker.enums import ActionStatus, Scope
 from tracker.extensions import db
+from tracker.partnerships.models import Agency
 from tracker.plans.columns import BY_KEY, EXPORTED
 from tracker.plans.documents import Table, plan_docx, workbook
 from tracker.reviews.models import Recommendation, Review
@@ -23,11 +24,15 @@ HOME_OFFICE_HEADER = ["Recommendation", "Scope of recommendation", "Action to ta
 
 
 def _recommendations(reviews):
+    # a supporting agency is always one of the partnership's: saying so lets the database read the agencies
+    # through the partnership's index rather than the country's
+    partnership_ids = {r.partnership_id for r in reviews}
     rows = db.session.scalars(
         sa.select(Recommendation).where(Recommendation.review_id.in_([r.id for r in reviews]))
         .options(selectinload(Recommendation.agencies), selectinload(Recommendation.themes),
                  selectinload(Recommendation.actions).selectinload(Action.lead_agency),
-                 selectinload(Recommendation.actions).selectinload(Action.supporting_agencies),
+                 selectinload(Recommendation.actions).selectinload(
+                     Action.supporting_agencies.and_(Agency.partnership_id.in_(partnership_ids))),
                  selectinload(Recommendation.actions).selectinload(Action.owner))).all()
     by_review = {}
     for recommendation in rows:

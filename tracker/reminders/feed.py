@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, subqueryload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
@@ -85,8 +85,7 @@ def calendar_for(user):
         events += [(f"recommendation-{r.id}-response", r.response_due_on,
                     "A confidential review's recommendation: response due" if not review.is_published
                     else f"Response due: {review.reference} recommendation {r.number}", f"/reviews/{review.id}")
-                   for r in review.recommendations if r.scope is not Scope.LOCAL and r.response_due_on
-                   and r.response_received_on is None and r.assessment is None]
+                   for r in review.recommendations]
     host = base.split("://")[-1].split("/")[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Action tracker//Deadlines//EN", "CALSCALE:GREGORIAN",
@@ -122,11 +121,18 @@ def _meetings(user):
 
 
 def _reviews(user):
-    """The reviews the person coordinates or chairs the panel of, and may open; an archived one has no dates to
-    meet."""
+    """The reviews the person coordinates or chairs the panel of, and may open, that still have a date to meet:
+    not yet submitted, or with responses awaited from bodies outside the partnership (only those recommendations
+    are loaded). An archived review has none."""
     coordinating = sa.select(Review.id).where(Review.partnership_id.in_(_partnerships(user, Role.COORDINATOR)))
     chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
+    awaited = sa.and_(Recommendation.scope != Scope.LOCAL, Recommendation.response_due_on.is_not(None),
+                      Recommendation.response_received_on.is_(None), Recommendation.assessment.is_(None))
     reviews = db.session.scalars(
-        sa.select(Review).where(Review.id.in_(sa.union(coordinating, chairing)), Review.archived_at.is_(None))
-        .options(selectinload(Review.panel), selectinload(Review.pauses), selectinload(Review.recommendations))).all()
+        sa.select(Review).where(Review.id.in_(sa.union(coordinating, chairing)), Review.archived_at.is_(None),
+                                sa.or_(Review.submitted_on.is_(None),
+                                       sa.exists().where(Recommendation.review_id == Review.id, awaited)))
+        # a subquery load is one statement however many reviews: a coordinator may have hundreds in hand
+        .options(subqueryload(Review.panel), subqueryload(Review.pauses),
+                 subqueryload(Review.recommendations.and_(awaited)))).all()
     return [review for review in reviews if can(user, "view", review)]

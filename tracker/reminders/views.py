@@ -15,6 +15,8 @@ from tracker.reminders.forms import PolicyForm, PreferencesForm
 from tracker.reminders.schedule import escalation_label, kind_label
 
 bp = Blueprint("reminders", __name__)
+#: reminders shown of each person's next email; the rest are counted
+LISTED = 10
 
 #: what a second press of "Try again" (or a form sent twice) is told: the first press already acted
 ALREADY = {OutboxStatus.SENT: "This email was already sent.",
@@ -34,7 +36,7 @@ def overview(partnership_id):
     return render_template("reminders/overview.html", partnership=partnership, run_on=run_on, digests=digests,
                            escalations=escalations, page=page, policy=services.policy_for(partnership.id),
                            carried=services.escalations_carried(partnership, page.items), label=kind_label,
-                           escalated=escalation_label, now=utcnow(), form=ConfirmForm())
+                           escalated=escalation_label, now=utcnow(), form=ConfirmForm(), listed=LISTED)
 
 
 @bp.route("/partnerships/<int:partnership_id>/reminders/policy", methods=["GET", "POST"])

@@ -102,17 +102,23 @@ def remove_meeting(partnership, meeting_id):
 
 
 def build_pack(partnership, reader, meeting, today, is_for_email=False):
-    """The meeting pack: what changed since the last meeting first, then the overdue actions and responses and
-    the progress report. An emailed pack carries nothing of a review that is not yet published, whoever receives
-    it."""
+    """The meeting pack: the figures at a glance, what changed since the last meeting, the overdue actions and
+    responses, then progress. It summarises at any size: a list that can run to thousands is counted in full and
+    only its first rows shown (services.LISTED), with a line saying where they all are. An emailed pack carries
+    nothing of a review that is not yet published, whoever receives it."""
     scope = services.scope_for(reader, partnership, is_for_email)
     previous = services.previous_meeting(meeting) if meeting else None
     title = f"Pack for the strategic group meeting of {meeting.meets_on:%-d %B %Y}" if meeting else "Meeting pack"
     document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], today)
-    pdf.add_changes(document, services.changes_since(scope, today, previous))
-    pdf.add_overdue(document, services.overdue_report(scope, today))
-    pdf.add_responses(document, services.overdue_responses(scope, partnership, today))
-    pdf.add_progress(document, services.progress_report(scope, today))
+    changes = services.changes_since(scope, today, previous)
+    overdue = services.overdue_report(scope, today)
+    responses = services.overdue_responses(scope, partnership, today)
+    progress = services.progress_report(scope, today)
+    pdf.add_glance(document, progress, overdue, changes, responses)
+    pdf.add_changes(document, changes)
+    pdf.add_overdue(document, overdue)
+    pdf.add_responses(document, responses)
+    pdf.add_progress(document, progress)
     return document.render()
 
 
@@ -146,8 +152,9 @@ def send_due_packs(today):
             record(meeting, AuditEvent.UPDATE, {"pack_sent_at": [None, sent_at.isoformat()]}, None)
         partnership = db.session.get(Partnership, meeting.partnership_id)
         members = strategic_group(partnership.id)
+        # by email a pack holds only what every member may open (published reviews): one pack serves them all
+        attachment = build_pack(partnership, members[0], meeting, today, is_for_email=True) if members else None
         for member in members:
-            attachment = build_pack(partnership, member, meeting, today, is_for_email=True)
             message = queue_email(
                 "reports/pack", to=member.email, dedupe_key=f"pack:{meeting.id}:{member.id}",
                 subject=f"Strategic group pack for {meeting.meets_on:%-d %B %Y}: {partnership.name}",

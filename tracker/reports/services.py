@@ -5,18 +5,18 @@ the one rule for confidential reviews); what it leaves out it states in one line
 same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.actions import state
 from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
-from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag, Role, Scope
+from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, MoveStatus, Rag, Role, Scope
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
 from tracker.permissions import (
@@ -31,6 +31,9 @@ from tracker.reminders.schedule import escalation_label
 from tracker.reviews.models import Recommendation, Review, Theme, recommendation_agency, recommendation_theme
 
 DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
+#: how many rows a PDF lists in full of a list that can run to thousands (overdue actions, changes since the last
+#: meeting): it counts the rest and says where they all are
+LISTED = 25
 #: the source of an action the reader may open (their agency delivers it) from a review they may not
 UNPUBLISHED_SOURCE = "Review not yet published"
 
@@ -43,6 +46,12 @@ def withheld_note(count, noun):
     one = count == 1
     return (f"{count} {noun}{'' if one else 's'} from {'a review' if one else 'reviews'} not yet published "
             f"{'is' if one else 'are'} not shown.")
+
+
+def download_name(partnership_name, report, day, kind):
+    """The file name a report's download gets, e.g. "Milton-Keynes-overdue-actions-2027-03-12.xlsx"; the pack
+    names the spreadsheet that holds what it leaves out."""
+    return f"{partnership_name} {report} {day:%Y-%m-%d}.{kind}".replace(" ", "-").replace("/", "-")
 
 
 def _count_outside(clause):
@@ -69,23 +78,20 @@ class ReportScope:
         """SQL on Review: the reviews this reader may open."""
         return visible_reviews(self.user, self.is_for_email)
 
-    def _bounds(self):
+    def bounds(self):
+        """SQL: the actions in scope, whether or not the reader may open them."""
         bounds = [Action.partnership_id == self.partnership.id]
         if self.agency_ids is not None:
             bounds.append(Action.lead_agency_id.in_(self.agency_ids))
         return bounds
 
-    def _opens_actions(self):
+    def opens_actions(self):
+        """SQL: the actions the reader may open."""
         return visible_actions(self.user, self.is_for_email)
 
     def clauses(self):
         """SQL: the actions a report counts and lists."""
-        return [*self._bounds(), self._opens_actions()]
-
-    def withheld(self, *criteria):
-        """How many actions in scope that meet the criteria the reader may not open."""
-        return db.session.scalar(sa.select(_count_outside(self._opens_actions())).select_from(Action)
-                                 .where(*self._bounds(), *criteria))
+        return [*self.bounds(), self.opens_actions()]
 
 
 def scope_for(user, partnership, is_for_email=False):
@@ -99,16 +105,19 @@ def scope_for(user, partnership, is_for_email=False):
                                                     and m.role is Role.AGENCY_LEAD), is_for_email)
 
 
-def _source_label(scope):
+def _source_label(scope, of=None):
     """Where each action comes from, looked up row by row (the review's reference only where the reader may open
-    it), so that a report of a few actions reads a few reviews and benchmarks, not the country's."""
+    it), so that a report of a few actions reads a few reviews and benchmarks, not the country's. `of`, a
+    subquery with the actions' source, recommendation_id and finding_id, labels its rows instead: groups of
+    actions, each looked up once."""
+    outer, columns = (Action, Action) if of is None else (of, of.c)
     reference = sa.select(Review.reference).join(Recommendation, Recommendation.review_id == Review.id).where(
-        Recommendation.id == Action.recommendation_id, scope.opens_reviews()).correlate(Action).scalar_subquery()
+        Recommendation.id == columns.recommendation_id, scope.opens_reviews()).correlate(outer).scalar_subquery()
     started_on = sa.select(Benchmark.started_on).join(Finding, Finding.benchmark_id == Benchmark.id).where(
-        Finding.id == Action.finding_id).correlate(Action).scalar_subquery()
+        Finding.id == columns.finding_id).correlate(outer).scalar_subquery()
     return sa.case(
-        (Action.source == ActionSource.DHR, sa.func.coalesce(reference, sa.literal(UNPUBLISHED_SOURCE))),
-        (Action.source == ActionSource.BENCHMARK, sa.literal("Benchmark ") + sa.cast(started_on, sa.String)),
+        (columns.source == ActionSource.DHR, sa.func.coalesce(reference, sa.literal(UNPUBLISHED_SOURCE))),
+        (columns.source == ActionSource.BENCHMARK, sa.literal("Benchmark ") + sa.cast(started_on, sa.String)),
         else_=sa.literal(ActionSource.STRATEGY.label)).label("source_label")
 
 
@@ -130,17 +139,43 @@ class OverdueRow:
 
 
 @dataclass
+class OverdueGroup:
+    """The overdue actions of one lead agency or one source, counted."""
+
+    name: str
+    count: int = 0
+    longest: int = 0
+    days: int = 0
+    #: for a link to the report filtered by the agency
+    agency_id: int | None = None
+
+    @property
+    def average(self):
+        return round(self.days / self.count) if self.count else 0
+
+    def add(self, count, longest, days):
+        self.count, self.longest, self.days = self.count + count, max(self.longest, longest), self.days + days
+
+
+@dataclass
 class OverdueReport:
+    """Every overdue action counted, by lead agency and by source; some of them listed in full (`rows`)."""
+
     rows: list
     today: date
+    by_agency: dict
+    by_source: dict
     #: overdue actions the reader may not open
     withheld: int = 0
-    by_agency: OrderedDict = field(default_factory=OrderedDict)
-    by_source: OrderedDict = field(default_factory=OrderedDict)
 
     @property
     def total(self):
-        return len(self.rows)
+        return sum(g.count for g in self.by_agency.values())
+
+    @property
+    def more(self):
+        """Overdue actions counted but not listed."""
+        return self.total - len(self.rows)
 
     @property
     def withheld_note(self):
@@ -148,18 +183,21 @@ class OverdueReport:
 
     @property
     def longest(self):
-        return max((r.days_overdue for r in self.rows), default=0)
+        return max((g.longest for g in self.by_agency.values()), default=0)
 
     @property
     def average(self):
-        return round(sum(r.days_overdue for r in self.rows) / len(self.rows)) if self.rows else 0
+        return round(sum(g.days for g in self.by_agency.values()) / self.total) if self.total else 0
 
-    HEADER = ["Lead agency", "Source", "Action", "Owner", "Deadline", "Days overdue", "Last update",
-              "Last update note", "Escalation"]
 
-    def table(self):
-        return self.HEADER, [[r.agency, r.source, r.title, r.owner, r.deadline, r.days_overdue,
-                              r.last_update_on or "", r.last_update, r.escalation] for r in self.rows]
+OVERDUE_HEADER = ["Lead agency", "Source", "Action", "Owner", "Deadline", "Days overdue", "Last update",
+                  "Last update note", "Escalation"]
+
+
+def overdue_table(rows):
+    """The overdue actions as a spreadsheet's header and rows."""
+    return OVERDUE_HEADER, [[r.agency, r.source, r.title, r.owner, r.deadline, r.days_overdue,
+                             r.last_update_on or "", r.last_update, r.escalation] for r in rows]
 
 
 def _escalation_words(logged):
@@ -170,8 +208,25 @@ def _escalation_words(logged):
     return escalation_label(kind, fell_back_to or None)
 
 
-def overdue_report(scope, today, agency_id=None, source=None, component=None):
-    """Overdue actions with owner, days overdue, last update and escalation, grouped by agency and by source."""
+def _agency_name():
+    # looked up row by row: joined, the database may hash every agency there is
+    return sa.select(Agency.name).where(Agency.id == Action.lead_agency_id).correlate(Action).scalar_subquery()
+
+
+def _overdue_criteria(today, agency_id=None, source=None, component=None):
+    criteria = [state.is_overdue(today)]
+    if agency_id:
+        criteria.append(Action.lead_agency_id == agency_id)
+    if source:
+        criteria.append(Action.source == source)
+    if component:
+        criteria.append(Action.component == component)
+    return criteria
+
+
+def _overdue_rows(scope, today, criteria, listed=None, offset=0):
+    """Overdue actions in full: owner, days overdue, last update and escalation. `listed` of them, most overdue
+    first (the deadline index gives them in that order), or all of them by lead agency."""
     last_at = sa.select(sa.func.max(ProgressUpdate.at)).where(ProgressUpdate.action_id == Action.id) \
         .correlate(Action).scalar_subquery()
     last_note = sa.select(ProgressUpdate.note).where(ProgressUpdate.action_id == Action.id) \
@@ -180,32 +235,102 @@ def overdue_report(scope, today, agency_id=None, source=None, component=None):
         ReminderLog.action_id == Action.id, ReminderLog.deadline == Action.deadline,
         ReminderLog.kind.like("escalate:%")).order_by(ReminderLog.kind.desc()).limit(1) \
         .correlate(Action).scalar_subquery()  # "escalate:strategic" sorts after "escalate:lead"
-    # the names too are looked up row by row: joined, the database may hash every agency and person there is
-    agency_name = sa.select(Agency.name).where(Agency.id == Action.lead_agency_id).correlate(Action) \
-        .scalar_subquery()
+    agency_name = _agency_name()
     owner_name = sa.select(User.name).where(User.id == Action.owner_id).correlate(Action).scalar_subquery()
     query = sa.select(Action.id, Action.title, _source_label(scope), agency_name, owner_name, Action.deadline,
-                      state.days_overdue(today), last_at, last_note, escalation)
-    criteria = [state.is_overdue(today)]
-    if agency_id:
-        criteria.append(Action.lead_agency_id == agency_id)
-    if source:
-        criteria.append(Action.source == source)
-    if component:
-        criteria.append(Action.component == component)
-    rows = []
-    for (action_id, title, label, agency, owner, deadline, days, at, note, kind) in db.session.execute(
-            query.where(*scope.clauses(), *criteria).order_by(agency_name.is_(None), agency_name, Action.deadline,
-                                                               Action.id)):
-        rows.append(OverdueRow(action_id, title, label, agency or "No lead agency",
-                               owner or "No owner", deadline, days, state.london_today(_aware(at)) if at else None,
-                               note or "", _escalation_words(kind)))
-    report = OverdueReport(rows, today, scope.withheld(*criteria))
-    for row in rows:
-        report.by_agency.setdefault(row.agency, []).append(row)
-    for row in sorted(rows, key=lambda r: r.source):
-        report.by_source.setdefault(row.source, []).append(row)
-    return report
+                      state.days_overdue(today), last_at, last_note, escalation).where(*scope.clauses(), *criteria)
+    if listed is None:
+        query = query.order_by(agency_name.is_(None), agency_name, Action.deadline, Action.id)
+    else:
+        query = query.order_by(Action.deadline, Action.id).limit(listed).offset(offset)
+    return [OverdueRow(action_id, title, label, agency or "No lead agency", owner or "No owner", deadline, days,
+                       state.london_today(_aware(at)) if at else None, note or "", _escalation_words(kind))
+            for (action_id, title, label, agency, owner, deadline, days, at, note, kind)
+            in db.session.execute(query)]
+
+
+def _overdue_groups(scope, today, criteria):
+    """(by lead agency, by source, how many the reader may not open): each group an OverdueGroup, in name order.
+    Counted in two aggregate queries, the source of each recommendation or finding looked up once, not per
+    action."""
+    days = state.days_between(sa.literal(today, sa.Date), Action.deadline)
+    counts = (sa.func.count().label("count"), sa.func.max(days).label("longest"), sa.func.sum(days).label("days"))
+    is_open = sa.case((scope.opens_actions(), 1), else_=0)  # NULL, like false, withholds
+    agencies = sa.select(Action.lead_agency_id.label("agency_id"), is_open.label("is_open"), *counts) \
+        .where(*scope.bounds(), *criteria).group_by(Action.lead_agency_id, is_open).subquery()
+    by_agency, withheld = {}, 0
+    for agency_id, opened, count, longest, total_days, name in db.session.execute(
+            sa.select(agencies, Agency.name).outerjoin(Agency, Agency.id == agencies.c.agency_id)
+            .order_by(Agency.name.is_(None), Agency.name)):
+        if not opened:
+            withheld += count
+            continue
+        name = name or "No lead agency"
+        by_agency.setdefault(name, OverdueGroup(name, agency_id=agency_id)).add(count, longest, int(total_days))
+    sources = sa.select(Action.source, Action.recommendation_id, Action.finding_id, *counts) \
+        .where(*scope.clauses(), *criteria) \
+        .group_by(Action.source, Action.recommendation_id, Action.finding_id).subquery()
+    by_source = {}
+    for label, count, longest, total_days in db.session.execute(
+            sa.select(_source_label(scope, sources), sources.c.count, sources.c.longest, sources.c.days)):
+        by_source.setdefault(label, OverdueGroup(label)).add(count, longest, int(total_days))
+    return by_agency, dict(sorted(by_source.items())), withheld
+
+
+def overdue_report(scope, today, agency_id=None, source=None, component=None, listed=LISTED, offset=0):
+    """Overdue actions counted by lead agency and by source, with days overdue; `listed` of them in full from
+    `offset`, most overdue first. A fixed number of queries however many are overdue."""
+    criteria = _overdue_criteria(today, agency_id, source, component)
+    by_agency, by_source, withheld = _overdue_groups(scope, today, criteria)
+    return OverdueReport(_overdue_rows(scope, today, criteria, listed, offset), today, by_agency, by_source,
+                         withheld)
+
+
+def overdue_register(scope, today, agency_id=None, source=None, component=None):
+    """Every overdue action in full, by lead agency: the register the spreadsheet exports carry."""
+    return _overdue_rows(scope, today, _overdue_criteria(today, agency_id, source, component))
+
+
+@dataclass
+class Glance:
+    """A partnership's delivery in four figures and its longest overdue actions, for the home page."""
+
+    total: int
+    done: int
+    awaiting_sign_off: int
+    overdue: int
+    longest: list
+
+    @property
+    def completion_rate(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def glance(scope, today, longest=5):
+    """What the home page shows of a partnership: one count over the actions the reader may open and the
+    `longest` overdue, without building the progress and overdue reports (two queries however large)."""
+    overdue = state.is_overdue(today)
+    total, done, completed, late = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(Action.status.in_(DONE)),
+                  sa.func.count().filter(Action.status == ActionStatus.COMPLETED), sa.func.count().filter(overdue))
+        .where(*scope.clauses())).one()
+    return Glance(total, done, completed, late, _overdue_rows(scope, today, [overdue], longest) if late else [])
+
+
+class _ReadPage(Pagination):
+    """A page of rows a report has read and counted itself, for the pagination macro."""
+
+    def _query_items(self):
+        return self._query_args["items"]
+
+    def _query_count(self):
+        return self._query_args["total"]
+
+
+def page_of(report, page, per_page):
+    """The report's listed rows as page `page` of its overdue actions."""
+    return _ReadPage(page=page, per_page=per_page, max_per_page=None, error_out=False, items=report.rows,
+                     total=report.total)
 
 
 def _aware(moment):
@@ -280,6 +405,7 @@ class ProgressReport:
     late: int
     moved: int
     not_smart: int
+    agencies: list
     reviews: list
     components: list
     benchmark: Benchmark | None
@@ -308,6 +434,10 @@ class ProgressReport:
                 ["Completion rate (%)", self.completion_rate], ["Completed on time", self.on_time],
                 ["Completed late", self.late], ["Deadline moved at least once", self.moved],
                 ["Open actions that are not SMART", self.not_smart]]),
+            ("By lead agency", ["Lead agency", "Actions", "Open", "Overdue", "Awaiting sign-off", "Closed",
+                                "Completion (%)"],
+             [[a["agency"], a["actions"], a["open"], a["overdue"], a["completed"], a["closed"], a["completion"]]
+              for a in self.agencies]),
             ("Review action plans", ["Review", "Recommendations", "Without any action", "Actions",
                                      "Actions closed", "Completion (%)"],
              [[r["reference"], r["recommendations"], r["without_action"], r["actions"], r["closed"],
@@ -331,47 +461,67 @@ def _month_ends(today, months=12):
 
 
 def progress_report(scope, today):
-    clauses = scope.clauses()
-    by_status = {s: 0 for s in ActionStatus}
-    for status, number in db.session.execute(sa.select(Action.status, sa.func.count()).where(*clauses)
-                                             .group_by(Action.status)):
-        by_status[status] = number
+    """Counts by status, RAG and lead agency, delivery on time, and the twelve months' trend, from one pass over
+    the partnership's actions (grouped, so what comes back is a few hundred rows at most); then the review plans
+    and benchmark components."""
     reason = state.rag_reason(today)
-    by_rag = {r: 0 for r in Rag}
-    for code, number in db.session.execute(
-            sa.select(reason, sa.func.count()).select_from(Action)
-            .join(Partnership, Partnership.id == Action.partnership_id).where(*clauses).group_by(reason)):
-        by_rag[state.REASONS[code][0]] += number
+    is_overdue = sa.case((state.is_overdue(today), 1), else_=0)
+    is_open = sa.case((scope.opens_actions(), 1), else_=0)  # NULL, like false, withholds
     finished = Action.completed_on.is_not(None)
-    on_time, late, moved, not_smart = db.session.execute(sa.select(
-        sa.func.count().filter(finished, Action.completed_on <= Action.deadline),
-        sa.func.count().filter(finished, Action.completed_on > Action.deadline),
-        sa.func.count().filter(Action.original_deadline != Action.deadline),
-        sa.func.count().filter(Action.smart_gaps != "", Action.status.not_in(DONE)),
-    ).where(*clauses)).one()
-    total = sum(by_status.values())
-    return ProgressReport(today, total, by_status, by_rag, by_status[ActionStatus.COMPLETED] +
-                          by_status[ActionStatus.CLOSED], on_time, late, moved, not_smart,
-                          _review_plans(scope), *_components(scope), _trend(scope, today), scope.withheld())
+    ends, trend = _trend_columns(today)
+    groups = (
+        sa.select(Action.lead_agency_id.label("agency_id"), Action.status.label("status"), reason.label("reason"),
+                  is_overdue.label("is_overdue"), is_open.label("is_open"), sa.func.count().label("actions"),
+                  sa.func.count().filter(finished, Action.completed_on <= Action.deadline).label("on_time"),
+                  sa.func.count().filter(finished, Action.completed_on > Action.deadline).label("late"),
+                  sa.func.count().filter(Action.original_deadline != Action.deadline).label("moved"),
+                  sa.func.count().filter(Action.smart_gaps != "", Action.status.not_in(DONE)).label("not_smart"),
+                  *trend)
+        .select_from(Action).join(Partnership, Partnership.id == Action.partnership_id).where(*scope.bounds())
+        .group_by(Action.lead_agency_id, Action.status, reason, is_overdue, is_open).subquery())
+    by_status, by_rag, agencies = {s: 0 for s in ActionStatus}, {r: 0 for r in Rag}, {}
+    delivery, months, withheld = [0, 0, 0, 0], [0] * len(trend), 0
+    for row in db.session.execute(sa.select(Agency.name, groups).outerjoin(Agency, Agency.id == groups.c.agency_id)):
+        name, _agency_id, status, code, overdue, opened, actions, *counts = row
+        if not opened:
+            withheld += actions
+            continue
+        by_status[status] += actions
+        by_rag[state.REASONS[code][0]] += actions
+        delivery = [a + b for a, b in zip(delivery, counts[:4], strict=True)]
+        months = [a + b for a, b in zip(months, counts[4:], strict=True)]
+        agency = agencies.setdefault(name, dict(agency=name or "No lead agency", actions=0, open=0, overdue=0,
+                                                completed=0, closed=0))
+        agency["actions"] += actions
+        agency["overdue"] += actions * overdue
+        agency["open" if status in OPEN_STATUSES else status.value] += actions  # or "completed", "closed"
+    for agency in agencies.values():
+        agency["completion"] = round(100 * (agency["completed"] + agency["closed"]) / agency["actions"])
+    on_time, late, moved, not_smart = delivery
+    return ProgressReport(today, sum(by_status.values()), by_status, by_rag,
+                          by_status[ActionStatus.COMPLETED] + by_status[ActionStatus.CLOSED], on_time, late, moved,
+                          not_smart, [agencies[name] for name in sorted(agencies, key=lambda n: (n is None, n or ""))],
+                          _review_plans(scope), *_components(scope),
+                          [dict(month=f"{end:%b %Y}", open=months[3 * n], overdue=months[3 * n + 1],
+                                closed=months[3 * n + 2]) for n, end in enumerate(ends)], withheld)
 
 
 def _review_plans(scope):
-    """The recommendations are those of the partnership's reviews before they are counted, so the aggregate
-    reads one partnership's recommendations, not the country's."""
+    """Each review's recommendations with their actions counted: the partnership's actions are counted once by
+    recommendation, then put beside the recommendations of its reviews, so neither side is read twice."""
     per_recommendation = (
-        sa.select(Recommendation.id, Recommendation.review_id,
-                  sa.func.count(Action.id).label("actions"),
-                  sa.func.count(Action.id).filter(Action.status == ActionStatus.CLOSED).label("closed"))
-        .outerjoin(Action, sa.and_(Action.recommendation_id == Recommendation.id, *scope.clauses()))
-        .where(Recommendation.review_id.in_(sa.select(Review.id)
-                                           .where(Review.partnership_id == scope.partnership.id)))
-        .group_by(Recommendation.id, Recommendation.review_id).subquery())
+        sa.select(Action.recommendation_id, sa.func.count().label("actions"),
+                  sa.func.count().filter(Action.status == ActionStatus.CLOSED).label("closed"))
+        .where(*scope.clauses(), Action.recommendation_id.is_not(None))
+        .group_by(Action.recommendation_id).subquery())
+    actions = sa.func.coalesce(per_recommendation.c.actions, 0)
     rows = db.session.execute(
-        sa.select(Review.reference, sa.func.count(per_recommendation.c.id),
-                  sa.func.count().filter(per_recommendation.c.actions == 0),
-                  sa.func.coalesce(sa.func.sum(per_recommendation.c.actions), 0),
+        sa.select(Review.reference, sa.func.count(Recommendation.id),
+                  sa.func.count(Recommendation.id).filter(per_recommendation.c.actions.is_(None)),
+                  sa.func.coalesce(sa.func.sum(actions), 0),
                   sa.func.coalesce(sa.func.sum(per_recommendation.c.closed), 0))
-        .join(per_recommendation, per_recommendation.c.review_id == Review.id)
+        .join(Recommendation, Recommendation.review_id == Review.id)
+        .outerjoin(per_recommendation, per_recommendation.c.recommendation_id == Recommendation.id)
         .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
         .group_by(Review.id, Review.reference).order_by(Review.reference)).all()
     return [dict(reference=ref, recommendations=recs, without_action=none, actions=int(actions),
@@ -406,8 +556,9 @@ def _components(scope):
             for _n, title, score, findings, unaddressed, actions, done in rows], benchmark
 
 
-def _trend(scope, today):
-    """Open, overdue and closed actions at each month's end, worked out from the dates actions carry."""
+def _trend_columns(today):
+    """(month ends, SQL counts): open, overdue and closed at each of the last twelve months' ends, worked out from
+    the dates actions carry."""
     columns = []
     ends = _month_ends(today)
     for end in ends:
@@ -421,9 +572,7 @@ def _trend(scope, today):
                                    sa.or_(Action.completed_on.is_(None), Action.completed_on > end)),
             sa.func.count().filter(Action.closed_on >= start, Action.closed_on <= end),
         ]
-    values = db.session.execute(sa.select(*columns).where(*scope.clauses())).one()
-    return [dict(month=f"{end:%b %Y}", open=values[3 * n], overdue=values[3 * n + 1], closed=values[3 * n + 2])
-            for n, end in enumerate(ends)]
+    return ends, columns
 
 
 # Learning across reviews
@@ -494,67 +643,100 @@ def learning_table(report):
 
 
 @dataclass
+class Listed:
+    """The first rows of a list that can run to thousands, and how many there are in all."""
+
+    rows: list
+    total: int
+
+    @property
+    def more(self):
+        return self.total - len(self.rows)
+
+
+@dataclass
 class Changes:
     since: date | None
-    newly_overdue: list
-    rag_changes: list
-    awaiting_sign_off: list
-    deadlines_moved: list
+    newly_overdue: Listed
+    #: the actions whose RAG changed, those turned red first
+    rag_changes: Listed
+    #: (RAG at the last pack, RAG now): how many actions moved so
+    rag_moves: dict
+    awaiting_sign_off: Listed
+    #: the latest first
+    deadlines_moved: Listed
 
 
-def changes_since(scope, today, previous_meeting):
+def _rag_of(reason):
+    """SQL: the RAG a reason code (state.rag_reason) gives."""
+    return sa.case({code: rag.value for code, (rag, _label) in state.REASONS.items()}, value=reason)
+
+
+def changes_since(scope, today, previous_meeting, listed=LISTED):
     """What the meeting must know first: what went late, what changed colour, what waits for its sign-off (only
-    what the strategic group closes), and which deadlines moved and why, since the previous meeting's pack."""
+    what the strategic group closes), and which deadlines moved and why, since the previous meeting's pack. Each
+    list is counted in full and `listed` of it read, so a pack of 100,000 actions costs what one of 1,000 does."""
     from tracker.reports.models import RagSnapshot
 
     since = previous_meeting.meets_on if previous_meeting else None
-    base = sa.select(Action.id, Action.title, Agency.name, Action.deadline) \
-        .outerjoin(Agency, Agency.id == Action.lead_agency_id).where(*scope.clauses())
+    base = sa.select(Action.id, Action.title, _agency_name(), Action.deadline).where(*scope.clauses())
 
-    def rows(query):
-        return [dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d)
-                for i, t, a, d in db.session.execute(query.order_by(Action.deadline, Action.id))]
+    def counted(*criteria):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Action).where(*scope.clauses(), *criteria))
 
-    newly = base.where(state.is_overdue(today))
-    if since:
-        newly = newly.where(Action.deadline >= since)
-    awaiting = base.where(Action.status == ActionStatus.COMPLETED, signed_off_by_strategic_group())
-    rag_changes = []
+    def first(*criteria):  # the earliest deadlines first: for overdue actions, the most overdue
+        return Listed([dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d) for i, t, a, d in
+                       db.session.execute(base.where(*criteria).order_by(Action.deadline, Action.id).limit(listed))],
+                      counted(*criteria))
+
+    newly = [state.is_overdue(today)] + ([Action.deadline >= since] if since else [])
+    rag_changes, rag_moves = Listed([], 0), {}
     if previous_meeting is not None:
         reason = state.rag_reason(today)
-        for i, t, a, d, before, code in db.session.execute(
-                base.add_columns(RagSnapshot.rag, reason)
-                .join(RagSnapshot, sa.and_(RagSnapshot.action_id == Action.id,
-                                           RagSnapshot.meeting_id == previous_meeting.id))
-                .join(Partnership, Partnership.id == Action.partnership_id).order_by(Action.id)):
+        snapshot = sa.and_(RagSnapshot.action_id == Action.id, RagSnapshot.meeting_id == previous_meeting.id)
+        for before, code, number in db.session.execute(
+                sa.select(RagSnapshot.rag, reason, sa.func.count()).select_from(Action).join(RagSnapshot, snapshot)
+                .join(Partnership, Partnership.id == Action.partnership_id).where(*scope.clauses())
+                .group_by(RagSnapshot.rag, reason)):
             now = state.REASONS[code][0]
             if now is not before:
-                rag_changes.append(dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d,
-                                        before=before, after=now))
-    moved_query = sa.select(DeadlineChange.action_id, Action.title, DeadlineChange.from_date,
-                            DeadlineChange.to_date, DeadlineChange.reason).join(
-        Action, Action.id == DeadlineChange.action_id).where(*scope.clauses(), DeadlineChange.from_date.is_not(None),
-                                                             DeadlineChange.status == MoveStatus.APPROVED)
+                rag_moves[before, now] = rag_moves.get((before, now), 0) + number
+        changed = _rag_of(reason) != RagSnapshot.rag
+        turned_red = sa.case((reason.in_(state.reasons_for(Rag.RED)), 0), else_=1)
+        rag_changes = Listed([dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d, before=before,
+                                   after=state.REASONS[code][0])
+                              for i, t, a, d, before, code in db.session.execute(
+                                  base.add_columns(RagSnapshot.rag, reason).join(RagSnapshot, snapshot)
+                                  .join(Partnership, Partnership.id == Action.partnership_id).where(changed)
+                                  .order_by(turned_red, Action.deadline, Action.id).limit(listed))],
+                             sum(rag_moves.values()))
+    moved = [DeadlineChange.from_date.is_not(None), DeadlineChange.status == MoveStatus.APPROVED]
     if since:
         moved_on = sa.func.coalesce(DeadlineChange.decided_at, DeadlineChange.at)  # when the move took effect
-        moved_query = moved_query.where(moved_on >= datetime.combine(since, time.min, tzinfo=UTC))
-    moved = [dict(action_id=i, title=t, before=f, after=to, reason=r)
-             for i, t, f, to, r in db.session.execute(moved_query.order_by(DeadlineChange.at))]
-    return Changes(since, rows(newly), rag_changes, rows(awaiting), moved)
+        moved.append(moved_on >= datetime.combine(since, time.min, tzinfo=UTC))
+    moves = sa.select(DeadlineChange.action_id, Action.title, DeadlineChange.from_date, DeadlineChange.to_date,
+                      DeadlineChange.reason).join(Action, Action.id == DeadlineChange.action_id) \
+        .where(*scope.clauses(), *moved).order_by(DeadlineChange.at.desc(), DeadlineChange.id.desc()).limit(listed)
+    deadlines_moved = Listed(
+        [dict(action_id=i, title=t, before=f, after=to, reason=r) for i, t, f, to, r in db.session.execute(moves)],
+        db.session.scalar(sa.select(sa.func.count()).select_from(DeadlineChange)
+                          .join(Action, Action.id == DeadlineChange.action_id).where(*scope.clauses(), *moved)))
+    return Changes(since, first(*newly), rag_changes, rag_moves,
+                   first(Action.status == ActionStatus.COMPLETED, signed_off_by_strategic_group()), deadlines_moved)
 
 
 def take_snapshot(meeting, today):
-    """Remember each open action's RAG as the pack is made, for the next pack's comparison."""
+    """Remember each action's RAG as the pack is made, for the next pack's comparison: one statement, in the
+    database, however many actions there are."""
     from tracker.reports.models import RagSnapshot
 
-    reason = state.rag_reason(today)
-    rows = db.session.execute(sa.select(Action.id, reason).join(Partnership, Partnership.id == Action.partnership_id)
-                              .where(Action.partnership_id == meeting.partnership_id)).all()
     db.session.execute(sa.delete(RagSnapshot).where(RagSnapshot.meeting_id == meeting.id))
-    if rows:
-        db.session.execute(sa.insert(RagSnapshot), [dict(meeting_id=meeting.id, action_id=i,
-                                                         rag=state.REASONS[code][0], taken_at=datetime.now(UTC))
-                                                    for i, code in rows])
+    db.session.execute(sa.insert(RagSnapshot).from_select(
+        ["meeting_id", "action_id", "rag", "taken_at"],
+        sa.select(sa.literal(meeting.id), Action.id, _rag_of(state.rag_reason(today)),
+                  sa.literal(datetime.now(UTC), RagSnapshot.taken_at.type))
+        .join(Partnership, Partnership.id == Action.partnership_id)
+        .where(Action.partnership_id == meeting.partnership_id)))
 
 
 def previous_meeting(meeting):

@@ -6,7 +6,7 @@ from tracker.db import utcnow
 from tracker.enums import ActionSource
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, page_number
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reports import pdf, services
@@ -36,22 +36,22 @@ def _document(partnership, title):
     return pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], london_today())
 
 
-def _download(kind, name, partnership, document, tables):
-    filename = f"{partnership.name} {name} {london_today():%Y-%m-%d}".replace(" ", "-").replace("/", "-")
-    if kind == "pdf":
-        body, mimetype = document.render(), "application/pdf"
-    elif kind == "xlsx":
-        body, mimetype = workbook_bytes(tables), XLSX
-    else:
-        if len(tables) == 1:
-            _title, header, rows = tables[0]
-        else:  # several tables in one file: each row names its table, and each table starts with its header
-            header = ["Table", "Values"]
-            rows = [[title, *row] for title, table_header, table_rows in tables for row in [table_header,
-                                                                                           *table_rows]]
-        body, mimetype = csv_bytes(header, rows), "text/csv"
+def _download(kind, name, partnership, body):
+    mimetype = {"pdf": "application/pdf", "xlsx": XLSX, "csv": "text/csv"}[kind]
     return Response(body, mimetype=mimetype,
-                    headers=attachment(f"{filename}.{kind}"))
+                    headers=attachment(services.download_name(partnership.name, name, london_today(), kind)))
+
+
+def _spreadsheet(kind, tables):
+    """The tables as an XLSX workbook (a sheet each) or one CSV file."""
+    if kind == "xlsx":
+        return workbook_bytes(tables)
+    if len(tables) == 1:
+        _title, header, rows = tables[0]
+    else:  # several tables in one file: each row names its table, and each table starts with its header
+        header = ["Table", "Values"]
+        rows = [[title, *row] for title, table_header, table_rows in tables for row in [table_header, *table_rows]]
+    return csv_bytes(header, rows)
 
 
 #: the overdue report's query parameters: only these go into its links (another, like `kind`, would clash)
@@ -70,20 +70,28 @@ def _overdue_filters(partnership):
 @bp.get("/partnerships/<int:partnership_id>/reports/overdue")
 @bp.get(f"/partnerships/<int:partnership_id>/reports/overdue.{FORMATS}")
 def overdue(partnership_id, kind=None):
+    """Overdue actions counted by agency and by source, a page of them in full; the spreadsheets hold them all."""
     partnership = _partnership(partnership_id)
     scope = services.scope_for(_user(), partnership)
     today = london_today()
-    report = services.overdue_report(scope, today, **_overdue_filters(partnership))
+    filters = _overdue_filters(partnership)
     responses = services.overdue_responses(scope, partnership, today)
-    if kind is None:
-        return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
-                               responses=responses, components=COMPONENT_LABELS, sources=ActionSource,
-                               args={k: request.args[k] for k in OVERDUE_FILTERS if request.args.get(k)})
-    document = _document(partnership, "Overdue actions")
-    pdf.add_overdue(document, report)
-    pdf.add_responses(document, responses)
-    return _download(kind, "overdue-actions", partnership, document,
-                     [("Overdue actions", *report.table()), ("Overdue responses", *responses.table())])
+    if kind in ("csv", "xlsx"):
+        rows = services.overdue_register(scope, today, **filters)
+        return _download(kind, "overdue-actions", partnership, _spreadsheet(kind, [
+            ("Overdue actions", *services.overdue_table(rows)), ("Overdue responses", *responses.table())]))
+    if kind == "pdf":
+        document = _document(partnership, "Overdue actions")
+        pdf.add_overdue(document, services.overdue_report(scope, today, **filters))
+        pdf.add_responses(document, responses)
+        return _download(kind, "overdue-actions", partnership, document.render())
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    page = page_number(request.args)
+    report = services.overdue_report(scope, today, **filters, listed=per_page, offset=(page - 1) * per_page)
+    return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
+                           page=services.page_of(report, page, per_page), responses=responses,
+                           components=COMPONENT_LABELS, sources=ActionSource,
+                           args={k: request.args[k] for k in OVERDUE_FILTERS if request.args.get(k)})
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/progress")
@@ -94,9 +102,11 @@ def progress(partnership_id, kind=None):
     report = services.progress_report(scope, london_today())
     if kind is None:
         return render_template("reports/progress.html", partnership=partnership, report=report, scope=scope)
-    document = _document(partnership, "Progress report")
-    pdf.add_progress(document, report)
-    return _download(kind, "progress", partnership, document, report.tables())
+    if kind == "pdf":
+        document = _document(partnership, "Progress report")
+        pdf.add_progress(document, report)
+        return _download(kind, "progress", partnership, document.render())
+    return _download(kind, "progress", partnership, _spreadsheet(kind, report.tables()))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/learning")
@@ -107,10 +117,12 @@ def learning(partnership_id, kind=None):
     report = services.learning_report(scope, london_today())
     if kind is None:
         return render_template("reports/learning.html", partnership=partnership, report=report)
-    document = _document(partnership, "Learning across reviews")
-    pdf.add_learning(document, report)
-    return _download(kind, "learning-across-reviews", partnership, document,
-                     [("Themes", *services.learning_table(report))])
+    if kind == "pdf":
+        document = _document(partnership, "Learning across reviews")
+        pdf.add_learning(document, report)
+        return _download(kind, "learning-across-reviews", partnership, document.render())
+    return _download(kind, "learning-across-reviews", partnership,
+                     _spreadsheet(kind, [("Themes", *services.learning_table(report))]))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/pack.pdf")

@@ -1,0 +1,139 @@
+"""The baselines bench/pages.py compares each page with: serving the page's bytes through the same request
+machinery; the one hand-written SQL statement for the rows the page shows, on a raw connection; and rendering,
+which is the page's own template or file writer (PDF, CSV, XLSX) as timed inside its requests, or for the
+calendar feed writing the hand-written rows as events."""
+import statistics
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Response
+from flask_login import current_user
+
+from tracker.actions.state import london_today
+
+BODIES = {}
+OPEN = "('not_started', 'in_progress', 'blocked')"
+
+#: for each page, the statement for what it shows; :p the partnership, :u the person, :g their agency (or none)
+SQL = {
+    "home": f"""
+        SELECT sum(CASE WHEN owner_id = :u AND status IN {OPEN} THEN 1 ELSE 0 END),
+               sum(CASE WHEN owner_id = :u AND status IN {OPEN} AND deadline < :today THEN 1 ELSE 0 END),
+               sum(CASE WHEN :watch = 1 AND status IN {OPEN} AND deadline < :today THEN 1 ELSE 0 END),
+               sum(CASE WHEN :watch = 1 THEN 1 ELSE 0 END), sum(CASE WHEN :watch = 1 AND status = 'closed'
+               THEN 1 ELSE 0 END)
+        FROM action WHERE partnership_id = :p""",
+    "my actions": f"""
+        SELECT a.id, a.title, a.deadline, a.status, p.name, count(*) OVER ()
+        FROM action a JOIN partnership p ON p.id = a.partnership_id
+        WHERE a.owner_id = :u AND a.status IN {OPEN} ORDER BY a.deadline, a.id LIMIT 25""",
+    "action list": """
+        SELECT a.id, a.title, a.deadline, a.status, a.source, g.name, u.name,
+               (SELECT count(*) FROM action WHERE partnership_id = :p)
+        FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
+        WHERE a.partnership_id = :p ORDER BY a.deadline, a.id LIMIT 25""",
+    "action list, deep page": """
+        SELECT a.id, a.title, a.deadline, a.status, a.source, g.name, u.name,
+               (SELECT count(*) FROM action WHERE partnership_id = :p)
+        FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
+        WHERE a.partnership_id = :p ORDER BY a.deadline, a.id LIMIT 25 OFFSET :offset""",
+    "one action": """
+        SELECT a.title, a.outcome, a.measure, a.deadline, a.status, g.name, o.name, pu.at, pu.note, pu.status,
+               w.name
+        FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" o ON o.id = a.owner_id
+        LEFT JOIN progress_update pu ON pu.action_id = a.id LEFT JOIN "user" w ON w.id = pu.author_id
+        WHERE a.id = :a ORDER BY pu.at DESC""",
+    "review list": """
+        SELECT r.id, r.reference, r.status, r.decision_on, count(c.id)
+        FROM review r LEFT JOIN recommendation c ON c.review_id = r.id
+        WHERE r.partnership_id = :p GROUP BY r.id, r.reference, r.status, r.decision_on ORDER BY r.reference""",
+    "review with plan": """
+        SELECT c.id, c.number, c.text, a.id, a.title, a.status, a.deadline, g.name
+        FROM recommendation c LEFT JOIN action a ON a.recommendation_id = c.id
+        LEFT JOIN agency g ON g.id = a.lead_agency_id
+        WHERE c.review_id = :r ORDER BY c.id, a.deadline, a.id""",
+    "overdue report": f"""
+        SELECT a.id, a.title, a.deadline, a.status, g.name, u.name, a.last_progress_at
+        FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
+        WHERE a.partnership_id = :p AND a.status IN {OPEN} AND a.deadline < :today
+          AND (:g IS NULL OR a.lead_agency_id = :g)
+        ORDER BY g.name, a.deadline, a.id""",
+    "progress report": """
+        SELECT a.source, a.lead_agency_id, a.status, a.deadline < :today, a.deadline < :soon, count(*)
+        FROM action a WHERE a.partnership_id = :p
+        GROUP BY a.source, a.lead_agency_id, a.status, a.deadline < :today, a.deadline < :soon""",
+    "learning report": """
+        SELECT t.name, count(DISTINCT r.id), count(*)
+        FROM theme t JOIN recommendation_theme rt ON rt.theme_id = t.id
+        JOIN recommendation c ON c.id = rt.recommendation_id JOIN review r ON r.id = c.review_id
+        WHERE t.partnership_id = :p AND r.partnership_id = :p GROUP BY t.name ORDER BY t.name""",
+    "benchmark": """
+        SELECT k.number, k.title, s.score, f.id, f.text, a.id, a.title, a.status, a.deadline
+        FROM component_score s JOIN component k ON k.id = s.component_id
+        LEFT JOIN finding f ON f.benchmark_id = s.benchmark_id AND f.component_id = s.component_id
+        LEFT JOIN action a ON a.finding_id = f.id AND a.partnership_id = :p
+        WHERE s.benchmark_id = :b ORDER BY k.number, f.position, a.deadline""",
+    "reminders": f"""
+        SELECT a.id, a.title, a.deadline, a.next_reminder_on, u.name, u.email
+        FROM action a JOIN "user" u ON u.id = a.owner_id
+        WHERE a.partnership_id = :p AND a.status IN {OPEN} AND a.next_reminder_on <= :today
+        ORDER BY u.name, a.deadline""",
+    "calendar feed": f"""
+        SELECT a.id, a.title, a.deadline, p.name FROM action a JOIN partnership p ON p.id = a.partnership_id
+        WHERE a.owner_id = :u AND a.status IN {OPEN} ORDER BY a.deadline, a.id""",
+}
+SQL["overdue report (CSV)"] = SQL["overdue report (XLSX)"] = SQL["meeting pack (PDF)"] = SQL["overdue report"]
+
+
+def floor_view(slot):
+    """The page's own bytes, served through every before- and after-request step, for the signed-in person."""
+    assert current_user.is_authenticated
+    body, mimetype = BODIES[slot]
+    return Response(body, mimetype=mimetype)
+
+
+def floor_times(client, body, mimetype, requests):
+    BODIES[0] = (body, mimetype)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get("/_bench/floor/0")
+        assert response.get_data() == body
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _calendar(rows):
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN"]
+    for action_id, title, deadline, partnership in rows:
+        day = str(deadline).replace("-", "")
+        lines += ["BEGIN:VEVENT", f"UID:action-{action_id}@bench", f"DTSTART;VALUE=DATE:{day}",
+                  f"SUMMARY:Deadline: {title} ({partnership})", "END:VEVENT"]
+    return "\r\n".join(lines + ["END:VCALENDAR", ""]).encode()
+
+
+def measure(name, engine, person, marks, requests):
+    """Median seconds of the hand-written statement (and of writing its rows, for a file), and its row count."""
+    today = london_today()
+    parameters = dict(p=person["partnership_id"], u=person["user_id"], a=marks["action"], r=marks["review"],
+                      b=marks["benchmark"], today=today, soon=today + timedelta(days=28),
+                      offset=(marks["deep"] - 1) * 25,
+                      g=person["agency_id"] if person["who"] == "agency lead" else None,
+                      watch=0 if person["who"] == "agency lead" else 1)
+    statement = sa.text(SQL[name])
+    used = {k: v for k, v in parameters.items() if f":{k}" in SQL[name]}
+    reading, writing = [], []
+    with engine.connect() as connection:
+        for _ in range(requests):
+            started = time.perf_counter()
+            rows = connection.execute(statement, used).all()
+            reading.append(time.perf_counter() - started)
+            if name == "calendar feed":
+                started = time.perf_counter()
+                _calendar(rows)
+                writing.append(time.perf_counter() - started)
+    result = dict(sql=statistics.median(reading), rows=len(rows))
+    if writing:
+        result["write"] = statistics.median(writing)
+    return result
