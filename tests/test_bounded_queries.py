@@ -286,7 +286,7 @@ def test_review_plans_count_only_the_partnerships_recommendations(app, make, as_
 
 def test_the_daily_run_tells_the_planner_how_actions_are_spread(app, make, ctx):
     """Without statistics SQLite reaches a coordinator's own few actions by walking their partnership's by
-    deadline; after the morning run it goes through the owner's index. PostgreSQL records when it last analysed."""
+    deadline; after the morning run it goes through the owner's index (PostgreSQL's autovacuum keeps its own)."""
     from tracker.reminders.feed import _actions
     from tracker.scheduler import daily_run
 
@@ -314,11 +314,10 @@ def test_the_daily_run_tells_the_planner_how_actions_are_spread(app, make, ctx):
             sa.event.remove(db.engine, "before_cursor_execute", capture)
         [(text, parameters)] = [c for c in captured if "FROM action" in c[0]]
         with db.engine.connect() as connection:
-            return " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + text, parameters))
+            if connection.dialect.name == "sqlite":
+                return " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + text,
+                                                                              parameters))
+            return " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + text, parameters))
 
     daily_run(today)
-    if db.engine.dialect.name == "sqlite":
-        assert "ix_action_owner_id" in plan()
-    else:
-        analysed = db.session.scalar(sa.text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'action'"))
-        assert analysed is not None
+    assert "ix_action_owner_id" in plan()

@@ -134,3 +134,22 @@ def test_a_panel_seat_ends_with_the_persons_last_role_here(app, world, as_user):
                                  .where(PanelMember.user_id == chair.id)) == 0
     assert browser.get(f"/reviews/{world['review'].id}").status_code == 403
     assert browser.get(f"/reviews/{world['review'].id}/action-plan.csv").status_code == 403
+
+
+def test_a_long_review_list_pages_and_keeps_confidential_reviews_out(app, make, as_user):
+    """A partnership with many reviews lists them a page at a time, newest first, each page holding only reviews
+    the reader may open: a page is never short because confidential ones were filtered out after reading it."""
+    from datetime import date, timedelta
+
+    p = make.partnership()
+    viewer = as_user(make.member(p, "viewer"))
+    start = date(2024, 1, 1)
+    for n in range(30):
+        make.review(p, reference=f"DHR {n:02d}", status="published", decision_on=start + timedelta(days=n))
+        make.review(p, reference=f"Confidential {n:02d}", status="in_progress",
+                    decision_on=start + timedelta(days=n))
+    first = text(viewer.get(f"/partnerships/{p.id}/reviews"))
+    second = text(viewer.get(f"/partnerships/{p.id}/reviews?page=2"))
+    assert "DHR 29" in first and "DHR 05" in first and "DHR 04" not in first
+    assert "DHR 04" in second and "DHR 00" in second and "DHR 05" not in second
+    assert "Showing 1 to 25 of 30" in first and "Confidential" not in first + second

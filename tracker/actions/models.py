@@ -95,7 +95,7 @@ class Action(Audited, TimestampMixin, db.Model):
     #: a benchmark finding's within it; the partnership leads or follows so that no query walks the country's
     __table_args__ = (
         sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
-        sa.Index("ix_action_partnership_id_status", "partnership_id", "status"),
+        sa.Index("ix_action_partnership_id_status_deadline", "partnership_id", "status", "deadline"),
         sa.Index("ix_action_finding_id_partnership_id", "finding_id", "partnership_id"),
     )
 

@@ -511,9 +511,14 @@ def _filtered(query, filters, today):
     return query
 
 
-def is_unowned():
+def is_unowned(partnership_id=None):
     """An action nobody owns: no owner, or one whose account is closed or who holds no role in its partnership.
-    Leaving keeps the name on the action (its history) but not the reminders, the feed or the queue."""
+    Leaving keeps the name on the action (its history) but not the reminders, the feed or the queue. Given the
+    partnership, its active members are read once rather than looked up for each of its actions."""
+    if partnership_id is not None:
+        return sa.or_(Action.owner_id.is_(None), Action.owner_id.not_in(
+            sa.select(Membership.user_id).join(User, User.id == Membership.user_id)
+            .where(Membership.partnership_id == partnership_id, User.is_active.is_(True))))
     return ~(sa.select(Membership.id).join(User, User.id == Membership.user_id)
              .where(Membership.user_id == Action.owner_id, Membership.partnership_id == Action.partnership_id,
                     User.is_active.is_(True))
@@ -537,7 +542,7 @@ def action_page(user, partnership, filters, today, page, per_page):
     """One page of the partnership's actions this person may see, with their derived state: a fixed number of
     queries however long the page."""
     query = state.with_state(sa.select(Action), today).where(Action.partnership_id == partnership.id,
-                                                              visible_actions(user))
+                                                              visible_actions(user, within=partnership.id))
     query = _filtered(query, filters, today).options(*_as_listed()).order_by(*SORTS.get(filters.sort,
                                                                                          SORTS["deadline"]))
     return _rows(paginate_rows(query, page, per_page))
@@ -559,7 +564,7 @@ def export_rows(user, partnership, filters, today, batch=1000):
                                    Action.within_existing_resources, Action.component, Action.theme,
                                    Action.smart_gaps, Action.completed_on), today)
         .outerjoin(agency, agency.id == Action.lead_agency_id).outerjoin(owner, owner.id == Action.owner_id)
-        .where(Action.partnership_id == partnership.id, visible_actions(user)), filters, today
+        .where(Action.partnership_id == partnership.id, visible_actions(user, within=partnership.id)), filters, today
     ).order_by(*SORTS["deadline"]).execution_options(yield_per=batch)
     for (title, source, agency_name, owner_name, deadline, original, status, outcome, measure, cost, funding,
          staff, within, component, theme, gaps, completed_on, reason, overdue) in db.session.execute(query):
@@ -615,12 +620,15 @@ def owners_in(partnership):
 
 
 def filter_options(partnership):
-    """The partnership's agencies and the people who own its actions, as (id, name) pairs, for the action list's
-    filters: both in one query of the columns shown."""
+    """The partnership's agencies and its members who own any of its actions, as (id, name) pairs, for the action
+    list's filters: both in one query of the columns shown. Each member is checked through the owner's index, not
+    by reading every owner of a large partnership's actions; a leaver's actions are those "waiting for an owner"."""
     agencies = sa.select(sa.literal_column("'agency'").label("kind"), Agency.id, Agency.name,
                          Agency.name.label("sort_key")).where(Agency.partnership_id == partnership.id)
+    owns = sa.select(Action.id).where(Action.owner_id == User.id, Action.partnership_id == partnership.id) \
+        .correlate(User).exists()
     owners = sa.select(sa.literal_column("'owner'"), User.id, User.name, sa.func.lower(User.name)).where(
-        User.id.in_(_owner_ids(partnership)))
+        User.id.in_(sa.select(Membership.user_id).where(Membership.partnership_id == partnership.id)), owns)
     both = sa.union_all(agencies, owners)
     options = {"agency": [], "owner": []}
     for kind, record_id, name, _sort_key in db.session.execute(

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.actions import services, smart, state
@@ -180,9 +181,16 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
                            component_labels=COMPONENT_LABELS)
 
 
+#: what the action's page shows of the records around it, loaded with it: the same statements for an action of a
+#: review, of a benchmark or of the strategy
+SHOWN = (joinedload(Action.partnership), joinedload(Action.lead_agency), joinedload(Action.owner),
+         joinedload(Action.closed_by), joinedload(Action.recommendation).joinedload(Recommendation.review),
+         joinedload(Action.finding).joinedload(Finding.component), selectinload(Action.supporting_agencies))
+
+
 @bp.get("/actions/<int:action_id>")
 def show_action(action_id):
-    action = _action(action_id)
+    action = require("view", db.get_or_404(Action, action_id, options=SHOWN))
     today = state.london_today()
     return render_template(
         "actions/show.html", action=action, derived=state.state_of(action, today),

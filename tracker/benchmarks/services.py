@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from tracker.actions.models import Action
 from tracker.actions.services import delivery_state
@@ -622,7 +622,7 @@ def load_benchmark(benchmark_id):
         .options(selectinload(Benchmark.scores).selectinload(ComponentScore.component),
                  selectinload(Benchmark.findings).selectinload(Finding.actions).options(
                      load_only(Action.title, Action.status, Action.lead_agency_id),
-                     selectinload(Action.lead_agency).load_only(Agency.name)),
+                     joinedload(Action.lead_agency).load_only(Agency.name)),
                  selectinload(Benchmark.framework).selectinload(Framework.components)))
 
 

@@ -63,7 +63,8 @@ def queues_for(user, today):
 
 def _awaiting_sign_off(partnership_id, user):
     return sa.select(Action.id).where(Action.partnership_id == partnership_id,
-                                      Action.status == ActionStatus.COMPLETED, visible_actions(user))
+                                      Action.status == ActionStatus.COMPLETED,
+                                      visible_actions(user, within=partnership_id))
 
 
 def _to_sign_off(partnership_id, user):
@@ -84,7 +85,7 @@ def _coordinator(user, membership, today):
     failed = delivery_health(partnership).failed
     responses = overdue_responses(user, partnership, today).total
     unowned = _count(sa.select(Action.id).where(Action.partnership_id == pid, Action.status.in_(OPEN_STATUSES),
-                                                is_unowned()))
+                                                is_unowned(pid)))
     closures = _count(_awaiting_sign_off(pid, user))
     return "Waiting for you as coordinator", [
         Item(closures, _plural(closures, "closure to sign off", "closures to sign off"),

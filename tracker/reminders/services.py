@@ -251,7 +251,7 @@ def unowned_actions(partnership):
     account is closed. Their reminders go to the coordinator until someone takes them on."""
     return db.session.scalars(
         sa.select(Action)
-        .where(Action.partnership_id == partnership.id, Action.status.in_(OPEN_STATUSES), is_unowned())
+        .where(Action.partnership_id == partnership.id, Action.status.in_(OPEN_STATUSES), is_unowned(partnership.id))
         .options(joinedload(Action.owner), joinedload(Action.lead_agency))
         .order_by(Action.deadline.is_(None), Action.deadline, Action.id)).all()
 
@@ -343,14 +343,15 @@ def plan_run(today, partnership_id=None):
 
 
 def _assurance_due(today, ours):
-    """Closed actions whose assurance check has come, not yet confirmed and not yet reminded."""
+    """Closed actions whose assurance check has come, not yet confirmed and not yet reminded, the longest due
+    first."""
     reminded = sa.select(ReminderLog.id).where(ReminderLog.action_id == Action.id, ReminderLog.kind == "assurance",
                                                ReminderLog.deadline == Action.assurance_check_on)
     return db.session.scalars(
         sa.select(Action).where(Action.status == ActionStatus.CLOSED, Action.assurance_check_on <= today,
                                 Action.assurance_confirmed_on.is_(None), ~reminded.exists(), ours)
         .options(joinedload(Action.partnership), joinedload(Action.recommendation).joinedload(Recommendation.review))
-        .order_by(Action.id)).unique().all()
+        .order_by(Action.assurance_check_on, Action.id)).unique().all()
 
 
 def run_reminders(today, dry_run=False):

@@ -87,7 +87,7 @@ class ReportScope:
 
     def opens_actions(self):
         """SQL: the actions the reader may open."""
-        return visible_actions(self.user, self.is_for_email)
+        return visible_actions(self.user, self.is_for_email, within=self.partnership.id)
 
     def clauses(self):
         """SQL: the actions a report counts and lists."""

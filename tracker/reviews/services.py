@@ -220,15 +220,16 @@ def end_pause(review, ended_on):
     db.session.commit()
 
 
-def reviews_for(user, partnership):
-    """The reviews this person may see, newest first."""
-    from tracker.permissions import can
+def reviews_for(user, partnership, page, per_page):
+    """A page of the reviews this person may see, newest first, chosen by the SQL twin of the rule: a
+    partnership with thousands of reviews reads one page of them."""
+    from tracker.permissions import visible_reviews
 
-    reviews = db.session.scalars(
-        sa.select(Review).where(Review.partnership_id == partnership.id)
+    return db.paginate(
+        sa.select(Review).where(Review.partnership_id == partnership.id, visible_reviews(user))
         .options(selectinload(Review.panel), selectinload(Review.pauses))
-        .order_by(Review.decision_on.desc().nulls_last(), Review.id.desc())).all()
-    return [r for r in reviews if can(user, "view", r)]
+        .order_by(Review.decision_on.desc().nulls_last(), Review.id.desc()), page=page, per_page=per_page,
+        error_out=False)
 
 
 def log_view(review, user):

@@ -1,10 +1,10 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.actions.state import london_today
 from tracker.enums import ReviewStatus, Scope
 from tracker.extensions import db
-from tracker.forms import ConfirmForm, options
+from tracker.forms import ConfirmForm, options, page_number
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
 from tracker.reviews import retention, services
@@ -54,10 +54,11 @@ def _to_review(review):
 @bp.get("/partnerships/<int:partnership_id>/reviews")
 def list_reviews(partnership_id):
     partnership = require("view", db.get_or_404(Partnership, partnership_id))
-    reviews = services.reviews_for(current_user, partnership)
+    page = services.reviews_for(current_user, partnership, page_number(request.args),
+                                current_app.config["ITEMS_PER_PAGE"])
     today = london_today()
-    return render_template("reviews/list.html", partnership=partnership,
-                           reviews=[(r, services.timeliness(r, today)) for r in reviews])
+    return render_template("reviews/list.html", partnership=partnership, page=page,
+                           reviews=[(r, services.timeliness(r, today)) for r in page.items])
 
 
 @bp.route("/partnerships/<int:partnership_id>/reviews/new", methods=["GET", "POST"])
