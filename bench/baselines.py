@@ -57,7 +57,7 @@ SQL = {
         SELECT a.id, a.title, a.deadline, a.status, g.name, u.name, a.last_progress_at
         FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
         WHERE a.partnership_id = :p AND a.status IN {OPEN} AND a.deadline < :today
-          AND (:g IS NULL OR a.lead_agency_id = :g)
+          AND (CAST(:g AS INTEGER) IS NULL OR a.lead_agency_id = :g)
         ORDER BY g.name, a.deadline, a.id""",
     "progress report": """
         SELECT a.source, a.lead_agency_id, a.status, a.deadline < :today, a.deadline < :soon, count(*)

@@ -319,24 +319,34 @@ def _ms(seconds):
     return f"{seconds * 1000:.1f}"
 
 
-def report(scale_name, counts, generated, results, database):
-    print(f"\n### {database}, {scale_name}: {counts['partnerships']:,} partnerships, {counts['actions']:,} actions, "
-          f"{counts['updates']:,} updates (generated in {generated:.0f} s)\n")
-    print("| partnership | person | page | queries | p50 ms | p95 ms | baseline ms (floor + SQL + render) | ratio |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
-    for r in results:
-        if "page" not in r:
-            continue
-        base = (f"{_ms(r['baseline'])} ({_ms(r['floor'])} + {_ms(r['sql'])} + {_ms(r['write'])})"
-                if "baseline" in r else "")
-        ratio = f"{r['ratio']:.2f}" if "ratio" in r else ""
-        queries = "/".join(str(s) for s in r["statements"])
-        print(f"| {r['partnership']} | {r['who']} | {r['page']} | {queries} | {_ms(r['p50'])} | {_ms(r['p95'])} | "
-              f"{base} | {ratio} |")
-    for r in results:
-        if "memory" in r:
-            extra = f", {r['seconds']:.2f} s, {r['bytes'] / 1024:.0f} KB" if "seconds" in r else ""
-            print(f"\nMemory {r['memory']}: RSS {r['rss']:.0f} MB, peak {r['peak']:.0f} MB{extra}")
+def summary(database, runs):
+    """One table for the database: each page for each person, its statements and times at every scale, and its
+    ratio to the baseline at each scale."""
+    names = list(runs)
+    print(f"\n### {database}\n")
+    for name, (made, generated, _results) in runs.items():
+        print(f"- {name}: {made['partnerships']:,} partnerships, {made['actions']:,} actions, {made['updates']:,} "
+              f"updates, generated in {generated:.0f} s")
+    print("\n| partnership | person | page | queries | " + " | ".join(f"{n}: p50 / p95 ms" for n in names)
+          + " | " + " | ".join(f"{n}: × baseline" for n in names) + " |")
+    print("|---|---|---|---:|" + "---:|" * (2 * len(names)))
+    rows = {}
+    for name, (_made, _generated, results) in runs.items():
+        for r in results:
+            if "page" in r:
+                rows.setdefault((r["partnership"], r["who"], r["page"]), {})[name] = r
+    for (partnership, who, page), by_scale in rows.items():
+        queries = sorted({q for r in by_scale.values() for q in r["statements"]})
+        times = " | ".join(f"{_ms(by_scale[n]['p50'])} / {_ms(by_scale[n]['p95'])}" if n in by_scale else ""
+                           for n in names)
+        ratios = " | ".join(f"{by_scale[n]['ratio']:.2f}" if n in by_scale else "" for n in names)
+        print(f"| {partnership} | {who} | {page} | {'/'.join(map(str, queries))} | {times} | {ratios} |")
+    print()
+    for name, (_made, _generated, results) in runs.items():
+        for r in results:
+            if "memory" in r:
+                extra = f" ({r['seconds']:.2f} s, {r['bytes'] / 1024:.0f} KB)" if "seconds" in r else ""
+                print(f"- {name}, memory {r['memory']}{extra}: RSS {r['rss']:.0f} MB, peak {r['peak']:.0f} MB")
 
 
 def main():
@@ -356,6 +366,7 @@ def main():
     folder = tempfile.mkdtemp(prefix="bench-pages-")
     database = "SQLite"
     counts = {}  # (person, page): {(partnership, scale): statements}
+    runs = {}  # scale: (counts made, seconds to generate, results)
     for scale_name in args.scales.split(","):
         scale_url = url or f"sqlite:///{folder}/{scale_name}.sqlite3"
         made, generated = build(scale_url, SCALES[scale_name])
@@ -365,10 +376,11 @@ def main():
         results = _child("--measure", scale_url, "--requests", str(args.requests), "--pages", args.pages)
         if scale_name != "small":
             results += _child("--pack", scale_url)
-        report(scale_name, made, generated, results, database)
+        runs[scale_name] = (made, generated, results)
         for r in results:
             if "page" in r:
                 counts.setdefault((r["who"], r["page"]), {})[f"{r['partnership']}, {scale_name}"] = r["statements"]
+    summary(database, runs)
     changed = {key: seen for key, seen in counts.items() if len({tuple(v) for v in seen.values()}) > 1}
     for (who, page), seen in changed.items():
         print(f"Statement count depends on the data: {page} for a {who}: "

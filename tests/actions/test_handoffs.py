@@ -207,6 +207,23 @@ def test_the_strategic_chair_signs_off_several_closures_with_one_minute(app, mak
                            "closed_on": "1/11/2026"}).status_code == 200, "an agency lead signs nothing off"
 
 
+def test_a_long_sign_off_queue_pages_and_signs_off_what_its_page_shows(app, make, team):
+    """A large partnership may have hundreds of closures waiting: a page at a time, earliest completed first,
+    counted in full; what is signed off from page 2 is what page 2 listed."""
+    waiting = [make.action(team["p"], title=f"Deliver output {n:02d}", lead_agency=team["police"],
+                           status="completed", completed_on=date(2026, 10, 1) + timedelta(days=n)) for n in range(27)]
+    chair = team["as_"]("chair")
+    url = f"/partnerships/{team['p'].id}/sign-off"
+    first, second = text(chair.get(url)), text(chair.get(url + "?page=2"))
+    assert "27 actions marked completed are awaiting sign-off" in first
+    assert "Deliver output 24" in first and "Deliver output 25" not in first
+    assert "Deliver output 25" in second and "Deliver output 26" in second and "Deliver output 00" not in second
+    done = chair.post(url + "?page=2", {"action_ids": [str(waiting[25].id), str(waiting[0].id)],
+                                        "reference": "SG 12 Nov 2026, minute 5", "closed_on": "12/11/2026"})
+    assert done.status_code == 302 and _action(app, waiting[25]).status.value == "closed"
+    assert _action(app, waiting[0]).status.value == "completed", "page 2 did not list it: it is not signed off"
+
+
 def test_the_coordinators_queue_links_each_hand_off(app, make, team):
     leaver = make.member(team["p"], "agency_lead", agency=team["police"], name="Lee Leaver")
     make.action(team["p"], title="Left behind", lead_agency=team["police"], owner=leaver,

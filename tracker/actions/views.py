@@ -285,8 +285,8 @@ def sign_off_queue(partnership_id):
 
     partnership = require("view", db.get_or_404(Partnership, partnership_id))
     form = SignOffManyForm()
-    rows = queue(current_user, partnership)
-    mine = {action.id: action for action, may in rows if may}
+    page = queue(current_user, partnership, page_number(request.args), _per_page())
+    mine = {action.id: action for action, may in page.rows if may}
     form.action_ids.choices = [(action_id, "") for action_id in mine]
     if request.method == "GET":
         form.closed_on.data = state.london_today()
@@ -295,7 +295,7 @@ def sign_off_queue(partnership_id):
         closed_on=form.closed_on.data),
         "The chosen actions have been signed off and closed; their owners and agency leads are told.",
         lambda _: redirect(url_for("actions.sign_off_queue", partnership_id=partnership.id)))
-    return done or render_template("actions/sign_off_queue.html", form=form, partnership=partnership, rows=rows)
+    return done or render_template("actions/sign_off_queue.html", form=form, partnership=partnership, page=page)
 
 
 @bp.route("/partnerships/<int:partnership_id>/deadline-rule", methods=["GET", "POST"])

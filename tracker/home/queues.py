@@ -70,11 +70,11 @@ def _awaiting_sign_off(partnership_id, user):
 def _to_sign_off(partnership_id, user):
     """The completed actions this person can open, with what the sign-off rule and the queue read of each (its
     review's panel, its lead agency) loaded with them: a few queries however many there are."""
-    return db.session.scalars(
-        sa.select(Action).where(Action.id.in_(_awaiting_sign_off(partnership_id, user)))
-        .options(joinedload(Action.lead_agency),
-                 selectinload(Action.recommendation).selectinload(Recommendation.review).selectinload(Review.panel))
-        .order_by(Action.completed_on, Action.id)).all()
+    return (sa.select(Action).where(Action.id.in_(_awaiting_sign_off(partnership_id, user)))
+            .options(joinedload(Action.lead_agency),
+                     selectinload(Action.recommendation).selectinload(Recommendation.review)
+                     .selectinload(Review.panel))
+            .order_by(Action.completed_on, Action.id))
 
 
 def _coordinator(user, membership, today):
@@ -165,7 +165,11 @@ BUILDERS = {Role.COORDINATOR: _coordinator, Role.AGENCY_LEAD: _agency_lead, Role
             Role.STRATEGIC_MEMBER: _strategic}
 
 
-def sign_off_queue(user, partnership):
-    """Completed actions awaiting sign-off that this person can open, each with whether they may sign it off."""
-    return [(action, can(user, "sign_off", action)) for action in _to_sign_off(partnership.id, user)]
+def sign_off_queue(user, partnership, page, per_page):
+    """A page of the completed actions awaiting sign-off that this person can open, earliest completed first:
+    `rows` pairs each with whether they may sign it off, `theirs` counts all those they may."""
+    listed = db.paginate(_to_sign_off(partnership.id, user), page=page, per_page=per_page, error_out=False)
+    listed.rows = [(action, can(user, "sign_off", action)) for action in listed.items]
+    listed.theirs = _count(_awaiting_sign_off(partnership.id, user).where(signs_off(user)))
+    return listed
 
