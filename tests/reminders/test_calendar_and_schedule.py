@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from tracker.reminders.schedule import Policy, decide, first_reminder_on, next_reminder_on
+from tracker.reminders.schedule import Policy, decide, first_reminder_on, kind_label, next_reminder_on
 
 DEADLINE = date(2027, 3, 31)
 POLICY = Policy()
@@ -64,3 +64,14 @@ def test_the_weekly_digest_day_is_the_first_working_day_of_the_week():
     assert not is_digest_day(date(2027, 3, 16))
     assert not is_digest_day(date(2027, 3, 29))  # Easter Monday
     assert is_digest_day(date(2027, 3, 30))  # so the Tuesday after it
+
+
+@pytest.mark.parametrize("kind, deadline, words", [
+    ("before:7", date(2026, 12, 7), "due in 7 days"),
+    ("before:1", date(2026, 12, 1), "due in 1 day"),
+    ("due", date(2026, 11, 30), "due today"),
+    ("before:7", date(2026, 11, 29), "overdue by 1 day"),  # sent late, after a missed run: never "due in -1 days"
+    ("overdue", date(2026, 11, 16), "overdue by 14 days"),
+])
+def test_a_reminder_says_what_is_true_on_the_day_it_goes(kind, deadline, words):
+    assert kind_label(kind, deadline, date(2026, 11, 30)) == words

@@ -115,7 +115,8 @@ def kind_label(kind, deadline, today):
     if kind == "assurance":
         return "closed: the assurance check is due, to confirm the change has stuck"
     days = (deadline - today).days
-    if kind.startswith("before:") or (kind == "due" and days >= 0):
+    # a reminder before the deadline that goes out late (a missed run caught up) says what is true on the day
+    if days >= 0 and (kind.startswith("before:") or kind == "due"):
         return "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
     late = -days
     return f"overdue by {late} day{'s' if late != 1 else ''}"
