@@ -27,7 +27,6 @@ import gc
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -173,8 +172,8 @@ def people(app):
 
 
 def landmarks(app, partnership_id, user_id):
-    """The records a page of this partnership is about: an action of the person's with its updates, the
-    published review with the most recommendations, the benchmark, a calendar address, a deep page number."""
+    """The records a page of this partnership is about: the action of a published review with the most updates,
+    the published review with the most recommendations, the benchmark, a calendar address, a deep page number."""
     from tracker.accounts.models import User
     from tracker.actions.models import Action, ProgressUpdate
     from tracker.benchmarks.models import Benchmark
@@ -183,11 +182,11 @@ def landmarks(app, partnership_id, user_id):
     from tracker.reviews.models import Recommendation, Review
 
     with app.app_context():
-        action = db.session.scalar(
+        action = db.session.scalar(  # one every member may open, from a published review, with its history
             sa.select(Action.id).join(ProgressUpdate, ProgressUpdate.action_id == Action.id)
-            .where(Action.partnership_id == partnership_id, Action.owner_id == user_id)
-            .group_by(Action.id).order_by(sa.func.count().desc(), Action.id).limit(1)) or db.session.scalar(
-            sa.select(Action.id).where(Action.partnership_id == partnership_id).order_by(Action.id).limit(1))
+            .join(Recommendation, Recommendation.id == Action.recommendation_id).join(Review)
+            .where(Action.partnership_id == partnership_id, Review.status == "published")
+            .group_by(Action.id).order_by(sa.func.count().desc(), Action.id).limit(1))
         review = db.session.scalar(
             sa.select(Review.id).join(Recommendation).where(Review.partnership_id == partnership_id,
                                                             Review.status == "published")
@@ -236,7 +235,10 @@ def rss_mb():
 
 
 def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own high-water mark (VmHWM): getrusage's maxrss survives exec, so in a child it would report
+    the parent's generating the data."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def measure(url, requests, only=None):

@@ -44,7 +44,7 @@ from tracker.extensions import db
 from tracker.forms import page_number, record_ids
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
-from tracker.reviews.models import Recommendation
+from tracker.reviews.models import Recommendation, Review
 from tracker.reviews.services import review_action_values
 from tracker.spreadsheets import csv_lines
 from tracker.web import attachment, submitted
@@ -184,7 +184,8 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
 #: what the action's page shows of the records around it, loaded with it: the same statements for an action of a
 #: review, of a benchmark or of the strategy
 SHOWN = (joinedload(Action.partnership), joinedload(Action.lead_agency), joinedload(Action.owner),
-         joinedload(Action.closed_by), joinedload(Action.recommendation).joinedload(Recommendation.review),
+         joinedload(Action.closed_by),
+         joinedload(Action.recommendation).joinedload(Recommendation.review).joinedload(Review.panel),
          joinedload(Action.finding).joinedload(Finding.component), selectinload(Action.supporting_agencies))
 
 
