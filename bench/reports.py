@@ -66,18 +66,21 @@ def csv_memory(url, today):
     app = fresh_app(url)
     with app.app_context():
         generate(Scale(partnerships=1, reviews=50, actions=100_000, updates=0), today)
-        partnership = db.session.scalar(sa.select(Partnership))
-        coordinator = db.session.scalar(sa.select(User).where(User.email.like("coordinator.%")))
+        partnership_id = db.session.scalar(sa.select(Partnership.id))
+        coordinator_id = db.session.scalar(sa.select(User.id).where(User.email.like("coordinator.%")))
+
+        def rows():  # as the request would, with the signed-in person and the partnership in its session
+            return export_rows(db.session.get(User, coordinator_id), db.session.get(Partnership, partnership_id),
+                               ActionFilters(), today)
 
         def stream():
             size = 0
-            for line in csv_lines(EXPORT_HEADER, export_rows(coordinator, partnership, ActionFilters(), today)):
+            for line in csv_lines(EXPORT_HEADER, rows()):
                 size += len(line)
             return size
 
         def whole():
-            return len("".join(list(csv_lines(EXPORT_HEADER, list(
-                export_rows(coordinator, partnership, ActionFilters(), today))))))
+            return len("".join(list(csv_lines(EXPORT_HEADER, list(rows())))))
 
         figures = []
         for name, run in (("streamed", stream), ("built whole (baseline)", whole)):
