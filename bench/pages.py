@@ -11,12 +11,12 @@ database, p50 and p95, and the ratio to its baseline:
 
     baseline = serving the page's bytes through the same request machinery (session, signed-in person, headers)
              + the one hand-written SQL statement for the rows the page shows, on a raw connection
-             + rendering the page's own template, as timed inside the page's requests (HTML pages), or writing the
-               hand-written rows with the same writer (CSV, XLSX, calendar, PDF)
+             + rendering: the page's own template or file writer (PDF, CSV, XLSX), as timed inside its requests,
+               or, for the calendar feed, writing the hand-written rows as events
 
 It prints the process's memory after the pages and after the largest partnership's meeting pack, each in a
-process of its own, and exits non-zero if a page's statement count for a role differs between scales or between
-the typical and the largest partnership.
+process of its own, and exits non-zero if a page's statement count
+for a person differs between scales or between the typical and the largest partnership.
 
     .venv/bin/python bench/pages.py                       # SQLite files in a temporary folder
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/pages.py
