@@ -12,8 +12,15 @@ def roles_in(user, partnership_id):
     return {m.role for m in user.memberships if m.partnership_id == partnership_id}
 
 
-def partnership_ids(user):
-    return {m.partnership_id for m in user.memberships}
+def partnership_ids(user, *roles):
+    """The partnerships where the person holds one of the roles (any role when none are named), in order, as values
+    from the memberships already loaded: a query then reads only those rows, and nothing for someone without."""
+    return sorted({m.partnership_id for m in user.memberships if not roles or m.role in roles})
+
+
+def led_agency_ids(user):
+    """The agencies the person leads, as values from the memberships already loaded."""
+    return sorted(m.agency_id for m in user.memberships if m.role is Role.AGENCY_LEAD)
 
 
 def _is_admin(user):
@@ -180,12 +187,11 @@ def signs_off(user):
     from tracker.actions.models import Action
     from tracker.reviews.models import PanelMember, Recommendation
 
-    strategic = sorted(m.partnership_id for m in user.memberships if m.role is Role.STRATEGIC_MEMBER)
-    coordinating = sa.true() if _is_admin(user) else Action.partnership_id.in_(
-        sorted(m.partnership_id for m in user.memberships if m.role is Role.COORDINATOR))
+    strategic = partnership_ids(user, Role.STRATEGIC_MEMBER)
+    coordinating = sa.true() if _is_admin(user) else Action.partnership_id.in_(partnership_ids(user, Role.COORDINATOR))
     chaired = sa.select(Recommendation.id).join(PanelMember, PanelMember.review_id == Recommendation.review_id) \
         .where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
-    as_chair = sa.and_(Action.partnership_id.in_(sorted(partnership_ids(user))), Action.recommendation_id.in_(chaired))
+    as_chair = sa.and_(Action.partnership_id.in_(partnership_ids(user)), Action.recommendation_id.in_(chaired))
     return sa.or_(sa.and_(Action.recommendation_id.is_(None), Action.partnership_id.in_(strategic)),
                   sa.and_(Action.recommendation_id.is_not(None), sa.or_(coordinating, as_chair)))
 

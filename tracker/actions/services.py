@@ -23,12 +23,11 @@ from tracker.enums import (
     LeadAssessment,
     MoveStatus,
     Rag,
-    Role,
 )
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
-from tracker.permissions import visible_actions
+from tracker.permissions import led_agency_ids, visible_actions
 
 #: fields a coordinator sets on the action form (the deadline, once set, moves only with a reason)
 PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "milestones", "estimated_cost",
@@ -578,7 +577,7 @@ def export_rows(user, partnership, filters, today, batch=1000):
 def _mine(user):
     """The agencies led come from the memberships already loaded, as values rather than a subquery: so the
     database reads the person's actions through the owner and lead-agency indexes, not the whole country's."""
-    led = sorted(m.agency_id for m in user.memberships if m.role is Role.AGENCY_LEAD)
+    led = led_agency_ids(user)
     return sa.and_(sa.or_(Action.owner_id == user.id, *([Action.lead_agency_id.in_(led)] if led else [])),
                    Action.status != ActionStatus.CLOSED, visible_actions(user))
 
@@ -609,13 +608,10 @@ def my_actions(user, today, page, per_page):
     return _rows(paginate_rows(query, page, per_page))
 
 
-def _owner_ids(partnership):
-    return sa.select(Action.owner_id).where(Action.partnership_id == partnership.id)
-
-
 def owners_in(partnership):
     """People who own at least one action here, as (id, name), for reassignment."""
-    return db.session.execute(sa.select(User.id, User.name).where(User.id.in_(_owner_ids(partnership)))
+    owners = sa.select(Action.owner_id).where(Action.partnership_id == partnership.id)
+    return db.session.execute(sa.select(User.id, User.name).where(User.id.in_(owners))
                               .order_by(sa.func.lower(User.name), User.id)).all()
 
 

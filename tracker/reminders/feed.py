@@ -12,7 +12,7 @@ from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.enums import OPEN_STATUSES, Role, Scope
 from tracker.extensions import db
-from tracker.permissions import can
+from tracker.permissions import can, led_agency_ids, partnership_ids
 from tracker.reminders.services import shown_title
 from tracker.reports.models import Meeting
 from tracker.reviews.models import PanelMember, Recommendation, Review
@@ -98,16 +98,10 @@ def calendar_for(user):
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 
 
-def _partnerships(user, *roles):
-    """The partnerships where the person holds one of the roles (any role when none are named), as values from
-    their memberships: each query below then reads only those rows, and nothing at all for someone without."""
-    return sorted({m.partnership_id for m in user.memberships if not roles or m.role in roles})
-
-
 def _actions(user):
     """Open actions the person owns where they still hold a role (a leaver's are nobody's), or their agency leads."""
-    led = sorted(m.agency_id for m in user.memberships if m.role is Role.AGENCY_LEAD)
-    owned = sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(_partnerships(user)))
+    led = led_agency_ids(user)
+    owned = sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(partnership_ids(user)))
     return db.session.scalars(
         sa.select(Action).where(sa.or_(owned, *([Action.lead_agency_id.in_(led)] if led else [])),
                                 Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
@@ -115,7 +109,7 @@ def _actions(user):
 
 
 def _meetings(user):
-    groups = _partnerships(user, Role.STRATEGIC_MEMBER, Role.COORDINATOR)
+    groups = partnership_ids(user, Role.STRATEGIC_MEMBER, Role.COORDINATOR)
     return db.session.scalars(sa.select(Meeting).where(Meeting.partnership_id.in_(groups))
                               .options(joinedload(Meeting.partnership))).all()
 
@@ -124,7 +118,7 @@ def _reviews(user):
     """The reviews the person coordinates or chairs the panel of, and may open, that still have a date to meet:
     not yet submitted, or with responses awaited from bodies outside the partnership (only those recommendations
     are loaded). An archived review has none."""
-    coordinating = sa.select(Review.id).where(Review.partnership_id.in_(_partnerships(user, Role.COORDINATOR)))
+    coordinating = sa.select(Review.id).where(Review.partnership_id.in_(partnership_ids(user, Role.COORDINATOR)))
     chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
     awaited = sa.and_(Recommendation.scope != Scope.LOCAL, Recommendation.response_due_on.is_not(None),
                       Recommendation.response_received_on.is_(None), Recommendation.assessment.is_(None))
