@@ -21,6 +21,11 @@ def submitted(form, save, success, target):
     return target(result)
 
 
+def hyphenated(name):
+    """A download's file name from words: spaces and slashes become hyphens, e.g. "Milton-Keynes-actions"."""
+    return name.replace(" ", "-").replace("/", "-")
+
+
 def attachment(filename):
     """A Content-Disposition header that survives any name: an ASCII fallback and the UTF-8 name (RFC 6266)."""
     from urllib.parse import quote

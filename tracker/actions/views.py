@@ -47,7 +47,7 @@ from tracker.permissions import can, require
 from tracker.reviews.models import Recommendation, Review
 from tracker.reviews.services import review_action_values
 from tracker.spreadsheets import csv_lines
-from tracker.web import attachment, submitted
+from tracker.web import attachment, hyphenated, submitted
 
 bp = Blueprint("actions", __name__)
 
@@ -97,7 +97,7 @@ def export_actions(partnership_id):
     _form, filters = _filters_from(partnership, request.args)
     user, today = current_user._get_current_object(), state.london_today()
     lines = csv_lines(services.EXPORT_HEADER, services.export_rows(user, partnership, filters, today))
-    filename = f"{partnership.name} actions {today:%Y-%m-%d}".replace(" ", "-").replace("/", "-")
+    filename = hyphenated(f"{partnership.name} actions {today:%Y-%m-%d}")
     return Response(stream_with_context(lines), mimetype="text/csv",
                     headers=attachment(f"{filename}.csv"))
 

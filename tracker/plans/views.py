@@ -13,7 +13,7 @@ from tracker.plans.columns import EXPORTED, FIELDS, choices
 from tracker.reviews.models import Review
 from tracker.reviews.services import log_view
 from tracker.spreadsheets import csv_bytes
-from tracker.web import attachment
+from tracker.web import attachment, hyphenated
 
 bp = Blueprint("plans", __name__)
 
@@ -142,15 +142,11 @@ def _download(data, mimetype, filename):
     return Response(data, mimetype=mimetype, headers=attachment(filename))
 
 
-def _safe_name(text):
-    return text.replace(" ", "-").replace("/", "-")
-
-
 @bp.get("/reviews/<int:review_id>/action-plan.<any(csv, xlsx, docx):kind>")
 def export_plan(review_id, kind):
     review = require("view", db.get_or_404(Review, review_id))
     log_view(review, current_user)
-    name = _safe_name(f"{review.reference} action plan")
+    name = hyphenated(f"{review.reference} action plan")
     if kind == "docx":
         return _download(exports.word(review), exports.DOCX, f"{name}.docx")
     data, mimetype = exports.spreadsheet(review.partnership, [review], kind)
@@ -165,7 +161,7 @@ def export_register(partnership_id, kind):
     for review in reviews:
         log_view(review, current_user)
     data, mimetype = exports.spreadsheet(partnership, reviews, kind, with_review=True, title="Register")
-    return _download(data, mimetype, f"{_safe_name(partnership.name)}-review-register.{kind}")
+    return _download(data, mimetype, f"{hyphenated(partnership.name)}-review-register.{kind}")
 
 
 @bp.get("/reviews/action-plan-template.csv")

@@ -29,6 +29,7 @@ from tracker.permissions import (
 from tracker.reminders.models import ReminderLog
 from tracker.reminders.schedule import escalation_label
 from tracker.reviews.models import Recommendation, Review, Theme, recommendation_agency, recommendation_theme
+from tracker.web import hyphenated
 
 DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 #: how many rows a PDF lists in full of a list that can run to thousands (overdue actions, changes since the last
@@ -36,6 +37,11 @@ DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 LISTED = 25
 #: the source of an action the reader may open (their agency delivers it) from a review they may not
 UNPUBLISHED_SOURCE = "Review not yet published"
+
+
+def percent(part, whole):
+    """A whole-number percentage, 0 of nothing."""
+    return round(100 * part / whole) if whole else 0
 
 
 def withheld_note(count, noun):
@@ -51,7 +57,7 @@ def withheld_note(count, noun):
 def download_name(partnership_name, report, day, kind):
     """The file name a report's download gets, e.g. "Milton-Keynes-overdue-actions-2027-03-12.xlsx"; the pack
     names the spreadsheet that holds what it leaves out."""
-    return f"{partnership_name} {report} {day:%Y-%m-%d}.{kind}".replace(" ", "-").replace("/", "-")
+    return hyphenated(f"{partnership_name} {report} {day:%Y-%m-%d}.{kind}")
 
 
 def _count_outside(clause):
@@ -303,7 +309,7 @@ class Glance:
 
     @property
     def completion_rate(self):
-        return round(100 * self.done / self.total) if self.total else 0
+        return percent(self.done, self.total)
 
 
 def glance(scope, today, longest=5):
@@ -419,7 +425,7 @@ class ProgressReport:
 
     @property
     def completion_rate(self):
-        return round(100 * self.done / self.total) if self.total else 0
+        return percent(self.done, self.total)
 
     @property
     def awaiting_sign_off(self):
@@ -496,7 +502,7 @@ def progress_report(scope, today):
         agency["overdue"] += actions * overdue
         agency["open" if status in OPEN_STATUSES else status.value] += actions  # or "completed", "closed"
     for agency in agencies.values():
-        agency["completion"] = round(100 * (agency["completed"] + agency["closed"]) / agency["actions"])
+        agency["completion"] = percent(agency["completed"] + agency["closed"], agency["actions"])
     on_time, late, moved, not_smart = delivery
     return ProgressReport(today, sum(by_status.values()), by_status, by_rag,
                           by_status[ActionStatus.COMPLETED] + by_status[ActionStatus.CLOSED], on_time, late, moved,
@@ -525,7 +531,7 @@ def _review_plans(scope):
         .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
         .group_by(Review.id, Review.reference).order_by(Review.reference)).all()
     return [dict(reference=ref, recommendations=recs, without_action=none, actions=int(actions),
-                 closed=int(closed), completion=round(100 * int(closed) / int(actions)) if actions else 0)
+                 closed=int(closed), completion=percent(int(closed), int(actions)))
             for ref, recs, none, actions, closed in rows]
 
 
