@@ -21,7 +21,18 @@ $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/activate
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+# GOV.UK Frontend at the release package.json pins, from the npm registry, compiled with the tracker's own patterns
+# into tracker/static/build (served by the app: no CDN). axe-core comes with it for the browser tests.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+ASSETS := tracker/static/build/tracker.css tracker/static/build/govuk-frontend.min.js
+tracker/static/build/tracker.css: tracker/static/scss/tracker.scss node_modules/.package-lock.json
+	node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules $< $@
+tracker/static/build/govuk-frontend.min.js: node_modules/.package-lock.json
+	mkdir -p $(@D) && cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
+
+install: $(VENV)/.installed $(ASSETS)
 
 ## Pin every dependency of pyproject.toml (with its extras: production, test) and its hashes in requirements.lock
 lock: | $(BIN)/activate
@@ -29,14 +40,11 @@ lock: | $(BIN)/activate
 	$(BIN)/pip-compile --quiet --generate-hashes --all-extras --strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
-# Browser tests: Debian's Chromium (never a downloaded browser) and axe-core from the npm registry.
+# Browser tests: Debian's Chromium (never a downloaded browser).
 /usr/bin/chromium:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests"; exit 1; fi
-
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
 
 test-tools: /usr/bin/chromium node_modules/.package-lock.json
 
@@ -59,4 +67,4 @@ test: install test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance *.egg-info node_modules
+	rm -rf $(VENV) instance *.egg-info node_modules tracker/static/build

@@ -4,7 +4,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice, StringField
+from wtforms.utils import unset_value
 from wtforms.widgets import TextArea
 
 #: characters nobody means to type (the C0 and C1 controls, bar tab and line breaks); spreadsheets, Word and calendar
@@ -86,13 +88,35 @@ def page_number(args):
 
 
 class UKDateField(StringField):
-    """A date typed as people write it (31/3/2027, 31 March 2027 or 2027-03-31), with a clear error otherwise."""
+    """A date as people write it, with a clear error otherwise. Pages ask for it in GOV.UK Frontend's three boxes
+    (day, month, year: `<name>-day` …); a single value (31/3/2027, 31 March 2027 or 2027-03-31) is read too, so
+    scripts and older links keep working."""
 
     FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
+    PARTS = ("day", "month", "year")
 
     def __init__(self, label=None, validators=None, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.message = message or "Enter a real date, for example 31/3/2027"
+        self.message = message or "Enter a real date, for example 31 3 2027"
+        self.typed_parts = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        if formdata is not None and any(f"{self.name}-{part}" in formdata for part in self.PARTS):
+            self.typed_parts = {part: formdata.get(f"{self.name}-{part}", "").strip() for part in self.PARTS}
+            typed = "/".join(self.typed_parts.values()) if any(self.typed_parts.values()) else ""
+            formdata = MultiDict({self.name: typed})
+        super().process(formdata, data, extra_filters)
+
+    @property
+    def parts(self):
+        """Day, month and year to show in the three boxes: as typed, or from the date held."""
+        if self.typed_parts is not None:
+            return self.typed_parts
+        if isinstance(self.data, date):
+            return {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
+        if self.raw_data and self.raw_data[0]:
+            return {"day": self.raw_data[0], "month": "", "year": ""}
+        return {"day": "", "month": "", "year": ""}
 
     def _value(self):
         if self.raw_data:

@@ -2,6 +2,7 @@
 from zoneinfo import ZoneInfo
 
 from flask_login import current_user
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from tracker.permissions import can
 
@@ -11,7 +12,7 @@ LONDON = ZoneInfo("Europe/London")
 def local_datetime(value):
     if value is None:
         return ""
-    return value.astimezone(LONDON).strftime("%-d %b %Y, %H:%M")
+    return value.astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
 
 
 def long_date(value):
@@ -19,6 +20,9 @@ def long_date(value):
 
 
 def init_app(app):
+    # `{% from "govuk_frontend_jinja/components/…/macro.html" import … %}` reaches the design system's macros
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({
+        "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
     app.jinja_env.globals.update(can=lambda verb, obj=None: can(current_user, verb, obj) if obj is not None
                                  else can(current_user, verb))
     app.jinja_env.filters["local_datetime"] = local_datetime

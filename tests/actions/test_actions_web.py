@@ -70,12 +70,12 @@ def test_check_button_shows_the_smart_check_without_saving(app, plan):
     url = f"/partnerships/{plan['p'].id}/actions/new"
     response = coordinator.post(url, {**_form(plan, measure=""), "check": "1"})
     assert response.status_code == 200
-    assert "1 of 5 letters need attention" in text(response)
+    assert "1 of 5 letters needs attention" in text(response)
     assert _get(app, Action, title=_form(plan)["title"]) is None
 
 
 @pytest.mark.parametrize("changes, field, message", [
-    ({"deadline": "next Tuesday"}, "deadline", "Enter a real date, for example 31/3/2027"),
+    ({"deadline": "next Tuesday"}, "deadline", "Enter a real date, for example 31 3 2027"),
     ({"deadline": "31/2/2027"}, "deadline", "Enter a real date"),
     ({"estimated_cost": "-50"}, "estimated_cost", "The cost cannot be negative"),
     ({"estimated_cost": "a lot"}, "estimated_cost", "Enter the cost as a number of pounds"),

@@ -5,9 +5,19 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from tests.conftest import authenticator_code
+from tracker.accounts.models import User
+from tracker.actions.models import Action
+from tracker.audit.services import acting_as
+from tracker.benchmarks.models import Benchmark, Finding
+from tracker.db import utcnow
+from tracker.demo import load_demo
+from tracker.extensions import db
+from tracker.partnerships.models import Agency, Partnership
+from tracker.reviews.models import Recommendation, Review
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -47,6 +57,14 @@ def set_up_two_factor(page):
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+
+
+def fill_date(page, legend, day):
+    """Type a date into GOV.UK Frontend's three boxes (day, month, year) of the question named legend."""
+    group = page.get_by_role("group", name=re.compile(f"^{re.escape(legend)}"))
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
 
 
 def sign_out(page):
@@ -135,6 +153,33 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+#: the elements that reach past the window's right edge, outside a region that scrolls on its own
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+               && !e.parentElement.closest('.app-table-wrap, .app-chart'))
+  .slice(0, 6)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px)`)"""
+
+
+@pytest.fixture
+def assert_reflows(page, screenshot):
+    """At 320 CSS px wide (WCAG 1.4.10, reflow) nothing but a table's own region scrolls sideways; the narrow page is
+    saved beside the wide one, then the wide view comes back."""
+
+    def check(name):
+        wide = page.viewport_size
+        page.set_viewport_size({"width": 320, "height": 720})
+        try:
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            screenshot(f"{name}-320px")
+            assert overflow <= 0, \
+                f"{page.url} scrolls sideways by {overflow} px at 320 px wide: {page.evaluate(WIDEST)}"
+        finally:
+            page.set_viewport_size(wide)
+
+    return check
+
+
 @pytest.fixture
 def assert_accessible(page):
     """Run axe-core (WCAG 2.2 AA rules) on the current page and fail with what it finds."""
@@ -149,3 +194,31 @@ def assert_accessible(page):
         assert problems == [], f"{page.url}:\n" + "\n".join(problems)
 
     return check
+
+
+#: the demo partnership's password in the browser tests
+DEMO_PASSWORD = "demo-password-for-tour"
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context(), acting_as(None):
+        load_demo(DEMO_PASSWORD)
+        partnership = db.session.scalar(sa.select(Partnership))
+        action = db.session.scalar(sa.select(Action).where(Action.title.like("Train all response%")))
+        agency = db.session.scalar(sa.select(Agency))
+        review = db.session.scalar(sa.select(Review))
+        recommendation = db.session.scalar(sa.select(Recommendation).where(Recommendation.number == "3"))
+        benchmark = db.session.scalar(sa.select(Benchmark))
+        finding = db.session.scalar(sa.select(Finding).where(Finding.text == "Lack of a clear vision"))
+        # two people who have set up two-factor sign-in: the coordinator, whose second factor the administrator
+        # can reset, and the strategic chair, who chose it and can turn it off
+        people = db.session.scalars(sa.select(User).where(
+            User.email.in_(["coordinator@demo.example", "strategic.chair@demo.example"]))).all()
+        for person in people:
+            person.totp_secret, person.totp_enabled_at = pyotp.random_base32(), utcnow()
+        db.session.commit()
+        coordinator = next(person for person in people if person.email.startswith("coordinator"))
+        return dict(coordinator=coordinator.id, p=partnership.id, action=action.id, agency=agency.id, review=review.id,
+                    recommendation=recommendation.id, benchmark=benchmark.id, finding=finding.id,
+                    component=finding.component_id)

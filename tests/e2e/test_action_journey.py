@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in, sign_out
+from tests.e2e.conftest import fill_date, sign_in, sign_out
 from tests.factories import PASSWORD
 from tracker.actions.state import london_today
 
@@ -26,7 +26,7 @@ def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screensho
     page.get_by_label("Outcome sought").fill("Officers identify coercive control at first response")
     page.get_by_label("Lead agency").select_option(label="Thames Valley Police")
     page.get_by_label("Owner").select_option(label="Tom Reid (Thames Valley Police)")
-    page.get_by_label("Deadline").fill(f"{deadline.day}/{deadline.month}/{deadline.year}")
+    fill_date(page, "Deadline", deadline)
     page.get_by_label("Staff time").fill("Two days of the training team's time")
     page.get_by_role("button", name="Check against SMART").click()
     expect(page.get_by_text("Measurable: needs attention.")).to_be_visible()
@@ -34,7 +34,7 @@ def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screensho
     assert_accessible()
     page.get_by_role("button", name="Save action").click()
     expect(page.get_by_text("The action has been added.")).to_be_visible()
-    expect(page.get_by_text("1 of 5 letters need attention")).to_be_visible()
+    expect(page.get_by_text("1 of 5 letters needs attention")).to_be_visible()
     expect(page.get_by_role("heading", name="Action created")).to_be_visible()
     action_url = page.url
     screenshot("action-show-new")
@@ -70,7 +70,7 @@ def test_an_action_from_plan_to_sign_off(app, make, live_server, page, screensho
     assert_accessible()
     page.get_by_role("button", name="Sign off and close the action").click()
     expect(page.get_by_text("The action has been signed off and closed.")).to_be_visible()
-    timeline = page.locator(".timeline")
+    timeline = page.locator(".app-timeline")
     expect(timeline.get_by_role("heading", name="Signed off: Strategic group, minute 7")).to_be_visible()
     expect(timeline.get_by_role("heading", name="Progress update: Completed, awaiting sign-off")).to_be_visible()
     expect(timeline.get_by_text("All 212 response officers trained")).to_be_visible()

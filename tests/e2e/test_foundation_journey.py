@@ -43,7 +43,8 @@ def test_errors_are_summarised_and_focus_moves_to_them(app, live_server, page, s
     page.goto(live_server + "/sign-in")
     page.get_by_role("button", name="Sign in").click()
     summary = page.get_by_role("alert")
-    expect(summary).to_be_focused()
+    # GOV.UK Frontend moves focus to the error summary, whose content is announced as an alert
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     expect(summary).to_contain_text("Enter your email address")
     summary.get_by_role("link", name="Enter your email address").click()
     expect(page.get_by_label("Email address")).to_be_focused()

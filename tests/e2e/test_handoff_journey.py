@@ -7,7 +7,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.e2e.conftest import sign_in, sign_out
+from tests.e2e.conftest import fill_date, sign_in, sign_out
 from tests.factories import PASSWORD
 from tracker.actions.state import london_today
 from tracker.email import deliver_outbox
@@ -38,7 +38,7 @@ def test_one_action_through_every_hand_off(app, make, mail_app, mail_live_server
     page.get_by_label("Action", exact=True).fill(TITLE)
     page.get_by_label("Lead agency").select_option(label="Thames Valley Police")
     page.get_by_label("Owner").select_option(label="Tom Reid (Thames Valley Police)")
-    page.get_by_label("Deadline").fill(f"{deadline.day}/{deadline.month}/{deadline.year}")
+    fill_date(page, "Deadline", deadline)
     page.get_by_role("button", name="Save action").click()
     expect(page.get_by_text("The action has been added.")).to_be_visible()
     action_url = page.url
@@ -75,7 +75,7 @@ def test_one_action_through_every_hand_off(app, make, mail_app, mail_live_server
     sign_in(page, live, "tom@example.org", PASSWORD)
     page.goto(action_url)
     page.get_by_role("link", name="Move the deadline").click()
-    page.get_by_label("New deadline").fill(f"{moved.day}/{moved.month}/{moved.year}")
+    fill_date(page, "New deadline", moved)
     page.get_by_label("Why the deadline is moving").fill("Night shifts are trained in the new year")
     page.get_by_role("button", name="Save deadline").click()
     expect(page.get_by_text("has been sent for approval")).to_be_visible()
@@ -97,7 +97,7 @@ def test_one_action_through_every_hand_off(app, make, mail_app, mail_live_server
     expect(page.get_by_text(f"{moved:%-d %B %Y}", exact=True)).to_be_visible()
     page.goto(f"{live}/partnerships/{p.id}/meetings")
     meeting_day = london_today() + timedelta(days=30)
-    page.get_by_label("Meeting date").fill(f"{meeting_day.day}/{meeting_day.month}/{meeting_day.year}")
+    fill_date(page, "Meeting date", meeting_day)
     page.get_by_role("button", name="Add meeting", exact=True).click()
     sign_out(page)
     assert any("was approved by Priya Shah" in m for m in _delivered(mail_app, smtp_server, "tom@example.org"))

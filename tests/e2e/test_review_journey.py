@@ -1,8 +1,10 @@
 """A panel chair records a review in Chromium: three recommendations, an imported action plan for two, the third
 flagged for having no action; outsiders are refused until (and beyond) publication, members see it after."""
+from datetime import date
+
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in, sign_out
+from tests.e2e.conftest import fill_date, sign_in, sign_out
 from tests.factories import PASSWORD
 from tracker.plans.columns import EXPORTED
 
@@ -34,7 +36,7 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
     page.get_by_role("link", name="Start a review").click()
     page.get_by_label("Reference").fill("DHR 2026-04")
     page.get_by_label("Pseudonym of the victim").fill("Adult C")
-    page.get_by_label("Date of the decision to review").fill("15/9/2026")
+    fill_date(page, "Date of the decision to review", date(2026, 9, 15))
     screenshot("review-new")
     assert_accessible()
     page.get_by_role("button", name="Save review").click()
@@ -86,7 +88,7 @@ def test_panel_chair_builds_a_plan_and_publication_opens_it(app, make, live_serv
     expect(page.get_by_text("1 viewer")).to_be_visible()
     screenshot("review-publish")
     assert_accessible()
-    page.get_by_label("Date published").fill("20/11/2026")
+    fill_date(page, "Date published", date(2026, 11, 20))
     page.get_by_role("button", name="Publish the review").click()
     expect(page.get_by_text("Published, 20 November 2026")).to_be_visible()
     sign_out(page)

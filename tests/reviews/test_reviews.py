@@ -221,3 +221,22 @@ def test_publishing_is_the_coordinators_or_chairs_decision_shown_first_and_audit
                                   .order_by(AuditEntry.id.desc()))
         assert entry.user_id == chair.id and entry.changes["status"][1] == "published"
         assert entry.note.startswith("Published by")
+
+
+def test_the_review_page_lists_the_steps_to_lessons_acted_on(app, setting, make):
+    """The task list says what is done and what waits: a new review with a panel has recommendations to record and
+    cannot yet agree actions; once every recommendation has an action, that step is done and delivery can start."""
+    review = make.review(setting["p"], panel=[(setting["panel_user"], True)])
+    page = setting["coordinator"].get(f"/reviews/{review.id}")
+    words = text(page)
+    assert "Appoint the panel Done" in words
+    assert "Record the recommendations To do" in words
+    assert "Agree an action for every recommendation Record the recommendations first Cannot start yet" in words
+
+    recommendation = make.recommendation(review, number="1", agencies=[setting["police"]])
+    make.action(setting["p"], recommendation_id=recommendation.id, source="dhr")
+    words = text(setting["coordinator"].get(f"/reviews/{review.id}"))
+    assert "Record the recommendations Done" in words
+    assert "Agree an action for every recommendation Done" in words
+    assert "Deliver and close every action To do" in words
+    assert "Publish the review To do" in words

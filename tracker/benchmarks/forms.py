@@ -15,7 +15,7 @@ class OverviewForm(Form):
     """Who reviewed the partnership, when, and against which framework: typed by hand or beside a spreadsheet."""
 
     framework_id = SelectField("Framework", choices=[], coerce=optional_record_id, validate_choice=False)
-    started_on = UKDateField("Review started", description="For example, 2/7/2012.")
+    started_on = UKDateField("Review started", description="For example, 2 7 2012.")
     ended_on = UKDateField("Review ended")
     reviewer = StringField("Reviewer", validators=[Length(max=REVIEWER_LENGTH)],
                            description="The organisation that carried out the benchmark.")

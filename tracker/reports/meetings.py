@@ -26,7 +26,7 @@ ORDINALS = [(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last
 
 
 class MeetingForm(Form):
-    meets_on = UKDateField("Meeting date", description="For example, 12/3/2027.")
+    meets_on = UKDateField("Meeting date", description="For example, 12 3 2027.")
     pack_days_before = IntegerField("Send the pack this many days before", default=7, validators=[Optional()],
                                     render_kw={"inputmode": "numeric", "style": "max-width:6em"})
 

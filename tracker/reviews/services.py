@@ -296,6 +296,31 @@ def plan_completed_on(recommendations):
     return max(a.closed_on for r in recommendations for a in r.actions if a.closed_on)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step from a review's decision to its lessons delivered, as the review page's task list shows it."""
+    name: str
+    done: bool
+    #: why the step cannot start yet, when an earlier one is not done
+    waiting_for: str | None = None
+
+
+def steps(review, recommendations):
+    """Where the review stands on the way to its lessons being acted on: panel, recommendations, an action for each,
+    publication, delivery."""
+    with_action = sum(1 for r in recommendations if r.actions)
+    has_all = bool(recommendations) and with_action == len(recommendations)
+    return [
+        Step("Appoint the panel", bool(review.panel)),
+        Step("Record the recommendations", bool(recommendations)),
+        Step("Agree an action for every recommendation", has_all,
+             None if recommendations else "Record the recommendations first"),
+        Step("Publish the review", review.is_published),
+        Step("Deliver and close every action", plan_completed_on(recommendations) is not None,
+             None if has_all else "Agree an action for every recommendation first"),
+    ]
+
+
 def recommendation_errors(number, text, scope, has_agencies, external_body):
     """What the form and an import both refuse in a recommendation: {field: message}."""
     errors = {}

@@ -107,7 +107,7 @@ def show_review(review_id):
         states={r.id: services.recommendation_state(r) for r in recommendations},
         loops={r.id: services.register_state(r, today) for r in recommendations if r.scope is not Scope.LOCAL},
         timeliness=services.timeliness(review), completed_on=services.plan_completed_on(recommendations),
-        months=MONTHS)
+        steps=services.steps(review, recommendations), months=MONTHS)
 
 
 @bp.route("/reviews/<int:review_id>/panel", methods=["GET", "POST"])
