@@ -22,21 +22,21 @@ def _rename_a_person(make, as_user):
 
 def test_the_instance_log_shows_a_change_that_belongs_to_no_partnership(app, make, as_user):
     partnership, coordinator = _rename_a_person(make, as_user)
-    assert "Tom Reid" not in text(coordinator.get(f"/partnerships/{partnership.id}/audit"))
+    assert "Full name changed" not in text(coordinator.get(f"/partnerships/{partnership.id}/audit"))
     admin = as_user(make.user(is_administrator=True))
     page = text(admin.get("/admin/audit"))
-    assert "Priya Shah None Changed user: Tom Reid name : Tom Reed → Tom Reid" in page
-    assert "Priya Shah Milton Keynes Created agency: MK Act" in page
+    assert "None Account: Tom Reid Full name changed from Tom Reed to Tom Reid by Priya Shah" in page
+    assert "Milton Keynes Agency: MK Act Created by Priya Shah" in page
 
 
 def test_the_instance_log_filters_by_record_and_by_no_partnership(app, make, as_user):
     _rename_a_person(make, as_user)
     admin = as_user(make.user(is_administrator=True))
     without = text(admin.get("/admin/audit?partnership=none"))
-    assert "Changed user: Tom Reid" in without and "Created agency: MK Act" not in without
+    assert "Account: Tom Reid Full name changed" in without and "Agency: MK Act" not in without
     agencies = text(admin.get("/admin/audit?record=Agency"))
-    assert "Created agency: MK Act" in agencies and "Changed user" not in agencies
-    assert "1 entry match these filters" in agencies
+    assert "Agency: MK Act Created by Priya Shah" in agencies and "Account:" not in agencies
+    assert "1 entry matches these filters" in agencies
     nothing = text(admin.get("/admin/audit?record=Agency&partnership=none"))
     assert "No entries match these filters" in nothing
 
@@ -46,7 +46,7 @@ def test_a_filter_value_that_is_not_offered_is_ignored(app, make, as_user):
     admin = as_user(make.user(is_administrator=True))
     response = admin.get("/admin/audit?record=Secrets&partnership=99999999999999")
     assert response.status_code == 200
-    assert "Changed user: Tom Reid" in text(response) and "Created agency: MK Act" in text(response)
+    assert "Account: Tom Reid Full name changed" in text(response) and "Agency: MK Act Created" in text(response)
 
 
 def test_the_instance_log_pages_through_many_entries(app, make, as_user):

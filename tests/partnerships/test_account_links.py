@@ -130,8 +130,8 @@ def test_accepting_adds_the_role_and_the_partnership_log_shows_who_did_it(app, m
     assert _roles(app, setting["kim"]) == [("Luton", "agency_lead"), ("Milton Keynes", "viewer")]
     assert kim.get(path).status_code == 404  # used up
     log = text(setting["browser"].get(f"/partnerships/{setting['partnership'].id}/audit"))
-    assert "Kim Known Created membership: Kim Known: Viewer" in log
-    assert "Priya Shah Created account link: Kim Known: Viewer" in log
+    assert "Role: Kim Known: Viewer Created by Kim Known" in log
+    assert "Role offered by email: Kim Known: Viewer Created by Priya Shah" in log
     people = text(setting["browser"].get(f"/partnerships/{setting['partnership'].id}/people"))
     assert "Invitations waiting" not in people and "Kim Known kim@example.org Viewer Active" in people
 

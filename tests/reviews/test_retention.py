@@ -179,7 +179,7 @@ def test_the_log_keeps_the_history_forgets_the_names_and_records_who_archived_an
     browser = Browser(app.test_client())
     browser.sign_in(world["coordinator"].email)
     log = text(browser.get(f"/partnerships/{world['p'].id}/audit"))
-    assert "Archived and anonymised review: DHR 2024-07" in log
+    assert "Review: DHR 2024-07 Archived and anonymised by" in log
 
 
 def test_a_review_of_another_victim_with_the_same_pseudonym_is_untouched(app, make, world):

@@ -183,11 +183,3 @@ def purge_view_entries():
     db.session.commit()
     return purged
 
-
-def entries_for_partnership(partnership_id, page, per_page):
-    query = (
-        sa.select(AuditEntry)
-        .where(AuditEntry.partnership_id == partnership_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)

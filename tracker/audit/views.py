@@ -1,71 +1,71 @@
-import re
-
+"""The audit log's pages and downloads: a partnership's log for its coordinators, the whole tracker's for
+administrators. Each page's address with `.csv` is the same log, filtered alike, as a spreadsheet."""
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
-from wtforms import SelectField
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
-from tracker.audit.models import Audited, AuditEntry
-from tracker.audit.services import entries_for_partnership
+from tracker.actions.state import london_today
+from tracker.audit.forms import LogFilterForm
+from tracker.audit.reading import (
+    CSV_HEADER,
+    NO_PARTNERSHIP,
+    all_lines,
+    csv_row,
+    log_page,
+    people_in_log,
+    reviews_of,
+)
+from tracker.audit.words import audited_kinds
 from tracker.extensions import db
-from tracker.forms import Form, options, page_number
+from tracker.forms import page_number
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
+from tracker.spreadsheets import csv_lines
+from tracker.web import attachment, hyphenated
 
 bp = Blueprint("audit", __name__)
 
-#: the partnership filter's value for entries that belong to no partnership (accounts, frameworks)
-NO_PARTNERSHIP = "none"
 
-
-@bp.app_template_filter("record_type")
-def record_type(entity_type):
-    """A model's name as people read it: "ProgressUpdate" becomes "Progress update"."""
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", entity_type).capitalize()
-
-
-def record_types():
-    """Every kind of record the audit log can hold: the audited models."""
-    return sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers
-                  if issubclass(mapper.class_, Audited))
-
-
-@bp.get("/partnerships/<int:partnership_id>/audit")
-def partnership_log(partnership_id):
+@bp.get("/partnerships/<int:partnership_id>/audit", defaults={"kind": None})
+@bp.get("/partnerships/<int:partnership_id>/audit.<any(csv):kind>")
+def partnership_log(partnership_id, kind):
+    """Every change to the partnership's records, and who looked at its confidential reviews."""
     partnership = require("read_audit", db.get_or_404(Partnership, partnership_id))
-    page = entries_for_partnership(partnership.id, page_number(request.args),
-                                   current_app.config["ITEMS_PER_PAGE"])
-    return render_template("audit/log.html", partnership=partnership, page=page)
+    form = LogFilterForm(request.args)
+    form.offer(people_in_log(partnership.id), audited_kinds(), reviews_of(partnership.id))
+    filters = form.filters(partnership=partnership.id)
+    return _log(form, filters, kind, f"{partnership.name} audit log", "audit/log.html",
+                {"partnership_id": partnership.id}, partnership=partnership)
 
 
-class InstanceLogFilters(Form):
-    class Meta:
-        csrf = False
-
-    record = SelectField("Record", choices=[])
-    partnership = SelectField("Partnership", choices=[])
-
-
-@bp.get("/admin/audit")
-def instance_log():
+@bp.get("/admin/audit", defaults={"kind": None})
+@bp.get("/admin/audit.<any(csv):kind>")
+def instance_log(kind):
     """Administrators read every entry, including those no partnership's log shows (changes to accounts)."""
     require("manage")
-    partnerships = db.session.scalars(sa.select(Partnership).order_by(Partnership.name)).all()
-    form = InstanceLogFilters(request.args)
-    form.record.choices = options([(name, record_type(name)) for name in record_types()], blank="Any record")
-    form.partnership.choices = options([(NO_PARTNERSHIP, "No partnership"),
-                                        *[(str(p.id), p.name) for p in partnerships]], blank="Any partnership")
-    form.validate()
-    query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    args = {}
-    if form.record.data and not form.record.errors:
-        query = query.where(AuditEntry.entity_type == form.record.data)
-        args["record"] = form.record.data
-    if form.partnership.data and not form.partnership.errors:
-        chosen = form.partnership.data
-        query = query.where(AuditEntry.partnership_id.is_(None) if chosen == NO_PARTNERSHIP
-                            else AuditEntry.partnership_id == int(chosen))
-        args["partnership"] = chosen
-    page = db.paginate(query, page=page_number(request.args), per_page=current_app.config["ITEMS_PER_PAGE"],
-                       error_out=False)
-    return render_template("audit/instance_log.html", page=page, form=form, args=args,
-                           partnership_names={p.id: p.name for p in partnerships})
+    partnerships = db.session.execute(sa.select(Partnership.id, Partnership.name).order_by(Partnership.name)).all()
+    scope = _chosen_partnership(request.args.get("partnership", ""), partnerships)
+    form = LogFilterForm(request.args)
+    form.offer(people_in_log(scope), audited_kinds(), reviews_of(scope) if isinstance(scope, int) else [],
+               partnerships)
+    if not isinstance(scope, int):
+        form.review.description = "Choose a partnership and apply the filters to choose one of its reviews."
+    return _log(form, form.filters(), kind, "Tracker audit log", "audit/instance_log.html", {})
+
+
+def _chosen_partnership(value, partnerships):
+    if value == NO_PARTNERSHIP:
+        return value
+    return next((pid for pid, _name in partnerships if str(pid) == value), None)
+
+
+def _log(form, filters, kind, title, template, url_args, **context):
+    """The page, or the download; with a date that is not a date, the page with the error beside it."""
+    if kind == "csv" and form.is_valid:
+        lines = csv_lines(CSV_HEADER, (csv_row(line) for line in all_lines(filters)))
+        return Response(stream_with_context(lines), mimetype="text/csv",
+                        headers=attachment(f"{hyphenated(f'{title} {london_today():%Y-%m-%d}')}.csv"))
+    page = log_page(filters, page_number(request.args), current_app.config["ITEMS_PER_PAGE"]) \
+        if form.is_valid else None
+    args = form.args()
+    return render_template(template, form=form, page=page, args=args, url_args=url_args,
+                           links={**url_args, **args}, **context)

@@ -1,0 +1,530 @@
+"""The audit log in the words people use: what kind of record, which detail, and each stored value as what it means
+(a person's name for an id, a label for a code, "31 January 2027" for an ISO date).
+
+The log stores raw values (column names, ids, enumeration codes, ISO dates) so that it never depends on today's
+wording. This module turns them into sentences when the log is read. It reads what the models and forms already
+say: each column's type (an enumeration's labels, a date, a foreign key's table) and the labels of the forms that
+edit the record. A few labels are written here where no form says it well, and anything unknown gets a tidy
+humanised name, so a new model or column never shows a raw name."""
+import datetime as dt
+import decimal
+import functools
+import inspect
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from tracker.audit.models import Audited
+from tracker.audit.services import ANONYMISED, REDACTED
+from tracker.enums import AuditEvent
+from tracker.extensions import db
+
+LONDON = ZoneInfo("Europe/London")
+#: who a change without a person was made by: a scheduled job, a command, or someone whose account is deleted
+SYSTEM = "the system"
+EMPTY = "(empty)"
+
+#: each audited model as people name it; any other gets its class name humanised ("ReminderLog": "Reminder log")
+KIND_LABELS = {
+    "AccountLink": "Role offered by email",
+    "Action": "Action",
+    "Agency": "Agency",
+    "AgencyAlias": "Other name of an agency",
+    "Benchmark": "Benchmark",
+    "ComponentScore": "Benchmark score",
+    "Finding": "Benchmark finding",
+    "Meeting": "Strategic group meeting",
+    "Membership": "Role",
+    "PanelMember": "Review panel member",
+    "Partnership": "Partnership",
+    "ProgressUpdate": "Progress update",
+    "Recommendation": "Recommendation",
+    "ReminderPolicy": "Reminder schedule",
+    "Review": "Review",
+    "ReviewPause": "Pause of a review",
+    "Theme": "Theme",
+    "User": "Account",
+}
+
+#: labels where no form gives one that reads well in "… changed from … to …", by kind, then for every kind
+FIELD_LABELS = {
+    "Action": {
+        "source": "Source", "recommendation_id": "Recommendation", "finding_id": "Benchmark finding",
+        "title": "Action", "deadline_is_month": "Deadline given as a month", "status": "Status",
+        "blocked_reason": "What is blocking it", "completed_on": "Completed on",
+        "completed_is_month": "Completion given as a month", "completion_note": "What was delivered",
+        "closed_by_id": "Person who signed it off", "closed_on": "Sign-off date", "closure_outcome": "Outcome",
+        "closure_reason": "Reason for the outcome", "review_arrangement": "How progress is reviewed",
+        "assurance_check_on": "Assurance check date", "assurance_confirmed_on": "Assurance confirmed on",
+        "estimated_cost": "Estimated cost", "supporting_agencies": "Supporting agencies",
+    },
+    "ProgressUpdate": {
+        "action_id": "Action", "author_id": "Written by", "note": "Update", "status": "Status",
+        "lead_assessment": "Lead's assessment", "evidence_url": "Link to evidence",
+        "evidence_file_id": "Evidence file",
+    },
+    "Review": {"archived_at": "Archived at", "archived_by_id": "Archived by", "archive_reason": "Reason for archiving"},
+    "Recommendation": {"review_id": "Review", "agencies": "Addressed to", "themes": "Themes"},
+    "PanelMember": {"review_id": "Review", "user_id": "Person"},
+    "ReviewPause": {"review_id": "Review"},
+    "Theme": {"name": "Name"},
+    "Benchmark": {"overall_score": "Overall score"},
+    "ComponentScore": {"benchmark_id": "Benchmark", "component_id": "Component"},
+    "Finding": {"benchmark_id": "Benchmark", "component_id": "Component", "position": "Position in the list",
+                "text": "Key issue", "is_no_action_needed": "No action needed",
+                "no_action_reason": "Why no action is needed"},
+    "Partnership": {"rag_warning_days": "Days before a deadline that an action turns amber",
+                    "stale_after_days": "Days without an update before an action turns amber",
+                    "deadline_approval_days": "Days a deadline may move without approval"},
+    "ReminderPolicy": {"overdue_every_days": "Days between reminders while overdue",
+                       "escalate_to_lead_after": "Days overdue before the agency lead is told",
+                       "escalate_to_strategic_after": "Days overdue before the strategic group member is told"},
+    # bandit B105 (here and for User): field labels for people to read, not secrets
+    "AccountLink": {"user_id": "Account", "invited_by_id": "Offered by", "token_hash": "Link",  # nosec B105
+                    "sent_at": "Sent at", "expires_at": "Expires at"},
+    "Membership": {"user_id": "Person"},
+    "AgencyAlias": {"agency_id": "Agency", "alias": "Other name"},
+    "Meeting": {"meets_on": "Meeting date", "pack_days_before": "Days before the meeting that the pack is sent",
+                "pack_sent_at": "Pack sent at"},
+    "User": {"password_hash": "Password", "session_token": "Sign-in sessions",  # nosec B105
+             "calendar_token_hash": "Calendar feed address", "totp_secret": "Two-factor sign-in key",  # nosec B105
+             "totp_enabled_at": "Two-factor sign-in set up at", "is_active": "Account active",
+             "is_administrator": "Administrator"},
+    None: {"partnership_id": "Partnership", "user_id": "Person", "agency_id": "Agency", "name": "Name"},
+}
+
+#: the forms that edit each kind: their labels name its columns where this module does not
+FORMS = {
+    "Action": ("tracker.actions.forms:ActionForm",),
+    "Review": ("tracker.reviews.forms:ReviewForm",),
+    "Recommendation": ("tracker.reviews.forms:RecommendationForm", "tracker.reviews.forms:ResponseForm"),
+    "PanelMember": ("tracker.reviews.forms:PanelMemberForm",),
+    "ReviewPause": ("tracker.reviews.forms:PauseForm", "tracker.reviews.forms:EndPauseForm"),
+    "Benchmark": ("tracker.benchmarks.forms:BenchmarkForm",),
+    "ComponentScore": ("tracker.benchmarks.forms:ComponentForm",),
+    "Finding": (),
+    "Partnership": ("tracker.partnerships.forms:PartnershipForm", "tracker.actions.forms:DeadlineRuleForm"),
+    "Agency": ("tracker.partnerships.forms:AgencyForm",),
+    "Membership": ("tracker.partnerships.forms:MembershipForm",),
+    "AccountLink": ("tracker.partnerships.forms:InvitePersonForm",),
+    "User": ("tracker.accounts.forms:ProfileForm", "tracker.reminders.forms:PreferencesForm"),
+    "ReminderPolicy": ("tracker.reminders.forms:PolicyForm",),
+}
+
+#: details not worth a line: what the log already shows (the partnership) or bookkeeping derived from others
+HIDDEN = {None: {"id", "partnership_id"}, "AgencyAlias": {"key"}, "ProgressUpdate": {"action_id"}}
+
+#: the tables a foreign key can name, each with the column that names a row and how it reads
+NAMED_TABLES = {
+    "user": ("tracker.accounts.models:User", "name", None),
+    "agency": ("tracker.partnerships.models:Agency", "name", None),
+    "partnership": ("tracker.partnerships.models:Partnership", "name", None),
+    "review": ("tracker.reviews.models:Review", "reference", None),
+    "recommendation": ("tracker.reviews.models:Recommendation", "number", "Recommendation {}".format),
+    "action": ("tracker.actions.models:Action", "title", None),
+    "evidence_file": ("tracker.actions.models:EvidenceFile", "filename", None),
+    "benchmark": ("tracker.benchmarks.models:Benchmark", "started_on",
+                  lambda value: f"Benchmark of {dt.date.fromisoformat(str(value)[:10]):%B %Y}"),
+    "finding": ("tracker.benchmarks.models:Finding", "text", lambda text: _shortened(text, 80)),
+    "framework": ("tracker.benchmarks.models:Framework", "name", None),
+    "component": ("tracker.benchmarks.models:Component", "title", None),
+    "theme": ("tracker.reviews.models:Theme", "name", None),
+}
+
+#: record names stored with ids, or with the kind's name again: (pattern, words, {group: table of the id}); a
+#: label that does not match its pattern is shown as stored
+LABEL_PATTERNS = {
+    "PanelMember": (re.compile(r"Panel of review (?P<review>\d+): user (?P<user>\d+)"),
+                    "{user} on the panel of {review}", {"review": "review", "user": "user"}),
+    "ReviewPause": (re.compile(r"Pause of review (?P<review>\d+)"), "Pause of {review}", {"review": "review"}),
+    "ComponentScore": (re.compile(r"Benchmark score, component (?P<component>\d+)"), "Score for {component}",
+                       {"component": "component"}),
+    "Finding": (re.compile(r"Finding: (?P<text>.+)", re.S), "{text}", {}),
+    # a role whose person was not loaded when it was written is labelled with their id
+    "Membership": (re.compile(r"(?P<user>\d+): (?P<role>.+)", re.S), "{user}: {role}", {"user": "user"}),
+}
+
+
+def humanised(name):
+    """A code name as words: "ReminderPolicy" becomes "Reminder policy", "closed_by_id" "Closed by"."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    name = re.sub(r"_id$", "", name).replace("_", " ").strip()
+    return name[:1].upper() + name[1:].lower()
+
+
+def kind_label(entity_type):
+    return KIND_LABELS.get(entity_type) or humanised(entity_type)
+
+
+def audited_kinds():
+    """(kind, label) for every kind of record the log can hold, by label."""
+    kinds = {mapper.class_.__name__ for mapper in db.Model.registry.mappers if issubclass(mapper.class_, Audited)}
+    return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda pair: pair[1])
+
+
+def uk_minute(moment):
+    """A moment as people in the UK read it, to the minute: "3 November 2026, 14:05"."""
+    return f"{moment.astimezone(LONDON):%-d %B %Y, %H:%M}"
+
+
+def uk_day(day):
+    return f"{day:%-d %B %Y}"
+
+
+def _shortened(text, length):
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def _imported_module(name):
+    return __import__(name, fromlist=["_"])
+
+
+def _imported(path):
+    module, name = path.split(":")
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+def _model(entity_type):
+    return next((mapper.class_ for mapper in db.Model.registry.mappers if mapper.class_.__name__ == entity_type),
+                None)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    label: str
+    #: how a value reads: "text", "date", "moment", "yes/no", "enum", "ref", "money", "month", "component", "smart",
+    #: or "guess" (by the value's look) for a detail no column describes
+    kind: str = "text"
+    #: the enumeration for "enum", the table for "ref"
+    target: object = None
+    #: the verb of a change: "moved" or "changed"
+    verb: str = "changed"
+
+
+@functools.cache
+def field_spec(entity_type, name):
+    """What one detail of one kind of record is called and how its values read, from the model's column."""
+    column = _column(_model(entity_type), name)
+    kind, target = _reading(name, column)
+    # a deadline (or a date something is due by) moves; anything else changes
+    verb = "moved" if kind == "date" and ("deadline" in name or "due" in name) else "changed"
+    return FieldSpec(_label(entity_type, name), kind, target, verb)
+
+
+def _reading(name, column):
+    if name == "estimated_cost":
+        return "money", None
+    if name == "death_month":
+        return "month", None
+    if name == "component" and column is not None and isinstance(column.type, sa.String):
+        return "component", None
+    if name == "smart_gaps":
+        return "smart", None
+    if column is None:  # a value recorded by hand, or of a model the log does not know: read by its look
+        return "guess", None
+    target = _referenced_table(column)
+    if target:
+        return "ref", target
+    return _type_kind(column.type), getattr(column.type, "enum_class", None)
+
+
+def _column(model, name):
+    if model is None:
+        return None
+    attribute = sa.inspect(model).column_attrs.get(name)
+    return attribute.columns[0] if attribute is not None else None
+
+
+def _referenced_table(column):
+    """The table a foreign key column names rows of (its primary key, when a composite key names another too)."""
+    keys = sorted(column.foreign_keys, key=lambda key: key.column.name != "id")
+    return keys[0].column.table.name if keys else None
+
+
+def _type_kind(column_type):
+    if isinstance(column_type, sa.Enum) and column_type.enum_class is not None:
+        return "enum"
+    if isinstance(column_type, sa.Boolean):
+        return "yes/no"
+    stored = column_type.impl if isinstance(column_type, sa.TypeDecorator) else column_type
+    try:
+        python_type = stored.python_type
+    except NotImplementedError:
+        python_type = None
+    if python_type is dt.datetime:
+        return "moment"
+    if python_type is dt.date:
+        return "date"
+    return "text"
+
+
+def _label(entity_type, name):
+    own = FIELD_LABELS.get(entity_type, {})
+    if name in own:
+        return own[name]
+    if entity_type == "Action":  # the action's own history names its details
+        history_labels = getattr(_imported_module("tracker.actions.services"), "FIELD_LABELS", {})
+        if name in history_labels:
+            return history_labels[name]
+    for path in FORMS.get(entity_type, ()):
+        label = _form_label(_imported(path), name)
+        if label:
+            return label
+    return FIELD_LABELS[None].get(name) or humanised(name)
+
+
+def _form_label(form_class, name):
+    unbound = inspect.getattr_static(form_class, name, None)
+    args = getattr(unbound, "args", None)
+    if unbound is None or not hasattr(unbound, "field_class"):
+        return None
+    return (args[0] if args else unbound.kwargs.get("label")) or None
+
+
+@functools.cache
+def is_hidden(entity_type, name):
+    if entity_type == "Action" and name in getattr(_imported_module("tracker.actions.services"), "HIDDEN_FIELDS", ()):
+        return True
+    return name in HIDDEN[None] or name in HIDDEN.get(entity_type, ())
+
+
+@dataclass
+class LogLine:
+    """One line of the log as people read it: one change, or one person's views of one record on one day."""
+    at: dt.datetime
+    who: str
+    partnership: str
+    kind: str
+    record: str
+    event: AuditEvent
+    #: the first sentence: what happened, by whom, and why after a colon
+    headline: str
+    #: further sentences: the other details changed, or the values a created or deleted record held
+    details: list = field(default_factory=list)
+    #: how many views this line stands for
+    times: int = 1
+
+    @property
+    def when(self):
+        return uk_minute(self.at)
+
+
+class Describer:
+    """Words for a batch of log rows, with the names every id in them refers to read in one query."""
+
+    def __init__(self, rows):
+        self.names = _names(_references(rows))
+
+    def lines(self, rows):
+        return [self.line(row) for row in rows]
+
+    def line(self, row):
+        """`row` has the entry's columns, `who` (the person's name or None), and for views `times` and
+        `first_at`."""
+        who = row.who or SYSTEM
+        kind = row.entity_type
+        record = self.record(kind, row.entity_label)
+        headline, details = self._sentences(row, who, record)
+        return LogLine(at=row.at, who=who, partnership=self.name("partnership", row.partnership_id) or "",
+                       kind=kind_label(kind), record=record, event=row.event, headline=headline, details=details,
+                       times=row.times)
+
+    def record(self, kind, label):
+        pattern = LABEL_PATTERNS.get(kind)
+        match = pattern[0].fullmatch(label or "") if pattern else None
+        if match:
+            return pattern[1].format(**{group: self.name(pattern[2][group], int(value)) if group in pattern[2]
+                                        else value for group, value in match.groupdict().items()})
+        return label or ""
+
+    def name(self, table, value):
+        if value is None:
+            return None
+        try:
+            key = (table, int(value))
+        except (TypeError, ValueError):
+            return str(value)
+        if key in self.names:
+            return self.names[key]
+        if table not in NAMED_TABLES:  # a table this module cannot name rows of: its kind and number
+            return f"{humanised(table)} {key[1]}"
+        return f"a deleted {humanised(table).lower()}"
+
+    def value(self, kind, name, value):
+        """One stored value in words."""
+        if value is None or value == "":
+            return EMPTY
+        if value == REDACTED:
+            return "(not shown)"
+        if value == ANONYMISED:
+            return value
+        spec = field_spec(kind, name)
+        try:
+            return _FORMATS[spec.kind](self, spec, value)
+        except (ValueError, TypeError, KeyError, LookupError, decimal.InvalidOperation):
+            return str(value)  # a value stored before its column changed meaning: shown as it was
+
+    def change(self, kind, name, before, after):
+        """"Deadline moved from 11 November 2026 to 31 January 2027", "Owner set to Tom Reid"."""
+        spec = field_spec(kind, name)
+        if REDACTED in (before, after):
+            done = "set" if before is None else "removed" if after is None else "changed"
+            return f"{spec.label} {done} (not shown)"
+        was, now = self.value(kind, name, before), self.value(kind, name, after)
+        if was == EMPTY:
+            return f"{spec.label} set to {now}"
+        if now == EMPTY:
+            return f"{spec.label} cleared (was {was})"
+        return f"{spec.label} {spec.verb} from {was} to {now}"
+
+    def _sentences(self, row, who, record):
+        kind, event, note = row.entity_type, row.event, (row.note or "").strip()
+        fields = [(name, values) for name, values in (row.changes or {}).items() if not is_hidden(kind, name)]
+        if event is AuditEvent.VIEW:
+            return _views(row, who), []
+        if event in (AuditEvent.CREATE, AuditEvent.DELETE):
+            # what the record held, bar what says nothing (empty, "no") or only repeats its name
+            values = [(field_spec(kind, name).label, self.value(kind, name, _held(event, values)))
+                      for name, values in fields if _held(event, values) not in (None, "", False)]
+            return (_with_note(f"{event.label} by {who}", note),
+                    [f"{label}: {value}" for label, value in values if value != record])
+        changes = [self.change(kind, name, before, after) for name, (before, after) in fields]
+        if event is AuditEvent.UPDATE and changes:
+            first = field_spec(kind, fields[0][0])
+            return _with_note(f"{changes[0]} by {who}", _without(note, f"{first.label} {first.verb}")), changes[1:]
+        return _with_note(f"{event.label} by {who}", note), changes
+
+
+def _held(event, values):
+    return values[1] if event is AuditEvent.CREATE else values[0]
+
+
+def _views(row, who):
+    """One person's views of one record on one day, with the first and last time."""
+    last, first = row.at.astimezone(LONDON), row.first_at.astimezone(LONDON)
+    times = "once" if row.times == 1 else f"{row.times} times"
+    when = f"at {last:%H:%M}" if f"{first:%H:%M}" == f"{last:%H:%M}" else f"between {first:%H:%M} and {last:%H:%M}"
+    return f"Viewed {times} on {uk_day(last.date())} by {who}, {when}"
+
+
+def _with_note(sentence, note):
+    return f"{sentence}: {note}" if note else sentence
+
+
+def _without(note, lead):
+    """A note that starts by saying what the sentence already says ("Deadline moved: …") keeps only its reason."""
+    if note.lower().startswith(lead.lower() + ":"):
+        return note[len(lead) + 1:].strip()
+    return note
+
+
+def _date(describer, spec, value):
+    return uk_day(dt.date.fromisoformat(str(value)[:10]))
+
+
+def _moment(describer, spec, value):
+    moment = dt.datetime.fromisoformat(str(value))
+    return uk_minute(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+
+def _yes_no(describer, spec, value):
+    if isinstance(value, str):
+        value = value.lower() in ("true", "1", "yes")
+    return "yes" if value else "no"
+
+
+def _enum(describer, spec, value):
+    return spec.target(value).label
+
+
+def _money(describer, spec, value):
+    return f"£{decimal.Decimal(str(value)):,.2f}"
+
+
+def _month(describer, spec, value):
+    return f"{dt.date(2000, int(value), 1):%B}"
+
+
+def _component(describer, spec, value):
+    from tracker.actions.forms import COMPONENT_LABELS
+
+    return COMPONENT_LABELS.get(value, value)
+
+
+def _smart(describer, spec, value):
+    return ", ".join(value) if value else "none"
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+
+
+def _guess(describer, spec, value):
+    if isinstance(value, bool):
+        return _yes_no(describer, spec, value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return _date(describer, spec, value)
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        return _moment(describer, spec, value)
+    return str(value)
+
+
+_FORMATS = {
+    "guess": _guess,
+    "text": lambda describer, spec, value: str(value),
+    "date": _date, "moment": _moment, "yes/no": _yes_no, "enum": _enum, "money": _money, "month": _month,
+    "component": _component, "smart": _smart,
+    "ref": lambda describer, spec, value: describer.name(spec.target, value),
+}
+
+
+def _references(rows):
+    """{table: ids} of every record the rows name: in changed values, in stored labels, and their partnerships."""
+    wanted = {}
+    for row in rows:
+        if row.partnership_id is not None:
+            wanted.setdefault("partnership", set()).add(row.partnership_id)
+        for name, values in (row.changes or {}).items():
+            spec = field_spec(row.entity_type, name)
+            if spec.kind == "ref" and spec.target in NAMED_TABLES:
+                wanted.setdefault(spec.target, set()).update(_ids(values))
+        pattern = LABEL_PATTERNS.get(row.entity_type)
+        match = pattern[0].fullmatch(row.entity_label or "") if pattern else None
+        if match:
+            for group, table in pattern[2].items():
+                wanted.setdefault(table, set()).add(int(match[group]))
+    return wanted
+
+
+def _ids(values):
+    ids = set()
+    for value in values:
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def _names(wanted):
+    """{(table, id): name} for every record wanted, in one query whatever the number of tables."""
+    selects = []
+    for table, ids in sorted(wanted.items()):
+        if not ids:
+            continue
+        path, column, _ = NAMED_TABLES[table]
+        model = _imported(path)
+        selects.append(sa.select(sa.literal(table).label("kind"), model.id.label("id"),
+                                 sa.cast(getattr(model, column), sa.Text).label("name"))
+                       .where(model.id.in_(sorted(ids))))
+    if not selects:
+        return {}
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    names = {}
+    for table, record_id, name in db.session.execute(query):
+        reads = NAMED_TABLES[table][2]
+        names[(table, record_id)] = reads(name) if reads else name
+    return names
