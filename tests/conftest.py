@@ -313,3 +313,13 @@ def mail_app(make_app, smtp_server):
     """The application sending through the test's SMTP server."""
     return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False,
                     TRACKER_BASE_URL="https://tracker.example.gov.uk")
+
+
+@pytest.fixture
+def fresh(database_url, tmp_path):
+    """fresh(name) -> a new, empty database of the test's own beside the session's, dropped after the test."""
+    from tests.databases import FreshDatabases  # it reads this module
+
+    databases = FreshDatabases(database_url, tmp_path)
+    yield databases
+    databases.drop_all()

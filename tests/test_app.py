@@ -13,12 +13,13 @@ from tracker.email import OutboxMessage
 from tracker.extensions import db
 from tracker.reminders.models import ReminderLog
 from tracker.reports.models import Meeting
+from tracker.search.index import include_name
 
 
 def test_migrations_give_exactly_the_models_schema(app):
     # The session's database was built by `flask db upgrade` alone; any difference is drift.
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         assert compare_metadata(context, db.metadata) == []
 
 

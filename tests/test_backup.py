@@ -2,21 +2,13 @@
 restored into a fresh database, is the same row for row in every table, evidence files included."""
 import re
 
-import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from tests.conftest import Browser
-from tests.databases import EVIDENCE, FreshDatabases, populate, rows_of
+from tests.databases import EVIDENCE, populate, rows_of
 from tracker.extensions import db
 from tracker.partnerships.models import Partnership
-
-
-@pytest.fixture
-def fresh(database_url, tmp_path):
-    databases = FreshDatabases(database_url, tmp_path)
-    yield databases
-    databases.drop_all()
 
 
 def _tracker(app, *args, input=None):

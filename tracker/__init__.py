@@ -120,9 +120,10 @@ def register_blueprints(app):
     from tracker.reminders.views import bp as reminders
     from tracker.reports.views import bp as reports
     from tracker.reviews.views import bp as reviews
+    from tracker.search.views import bp as search
 
     for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, plans, reminders, reports,
-                      reviews):
+                      reviews, search):
         app.register_blueprint(blueprint)
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from tracker.extensions import db
+from tracker.search.index import include_name
 
 
 class BackupError(Exception):
@@ -100,9 +101,10 @@ def _is_sqlite():
 
 
 def _counts(connection):
-    """Rows in every table the database has (not only the ones this code's models know)."""
+    """Rows in every table the database has (not only the ones this code's models know), bar the search index's,
+    which are built from the others (and hold rows in a database that holds no records)."""
     return {name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
-            for name in sorted(sa.inspect(connection).get_table_names())}
+            for name in sorted(sa.inspect(connection).get_table_names()) if include_name(name, "table", {})}
 
 
 def _engine_counts(engine):

@@ -22,11 +22,11 @@ MATRIX = {
 }
 
 
-@pytest.fixture
-def world(app, make):
-    p, q = make.partnership(), make.partnership()
-    police, housing = make.agency(p, name="Police"), make.agency(p, name="Housing")
-    people = {
+def people_around_a_review(make, p, q, police, housing):
+    """Everyone whose view of a confidential review of partnership p differs: its panel (the chair, and an agency
+    lead of housing on it), the leads of the delivering agency (police) and of another, the partnership's other
+    roles, a panel member of another review and a coordinator of partnership q."""
+    return {
         "administrator": make.user(is_administrator=True),
         "coordinator": make.member(p, "coordinator"),
         "panel chair": make.member(p, "panel_member"),
@@ -38,6 +38,13 @@ def world(app, make):
         "panel member of another review": make.member(p, "panel_member"),
         "coordinator elsewhere": make.member(q, "coordinator"),
     }
+
+
+@pytest.fixture
+def world(app, make):
+    p, q = make.partnership(), make.partnership()
+    police, housing = make.agency(p, name="Police"), make.agency(p, name="Housing")
+    people = people_around_a_review(make, p, q, police, housing)
     review = make.review(p, reference="DHR 2025-01", pseudonyms="Jane",
                          panel=[(people["panel chair"], True), (people["panel member"], False)])
     make.review(p, reference="DHR 2025-02", panel=[(people["panel member of another review"], True)])
