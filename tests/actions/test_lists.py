@@ -132,3 +132,12 @@ def test_my_actions_costs_a_fixed_number_of_queries(app, world, as_user, make):
     with count_queries(app) as many:
         tom.get("/my-actions")
     assert many.count == few.count
+
+
+def test_the_action_list_title_says_error_only_when_something_is_wrong(app, make, as_user):
+    """A filter value the list does not know is ignored, not shown as an error: the page title stays plain."""
+    partnership = make.partnership()
+    coordinator = as_user(make.member(partnership, "coordinator"))
+    for query in ("", "?status=bogus&agency=abc&sort=sideways"):
+        body = coordinator.get(f"/partnerships/{partnership.id}/actions{query}").get_data(as_text=True)
+        assert "<title>Actions – " in body, query

@@ -61,7 +61,7 @@ class ActionForm(Form):
     supporting_agency_ids = SelectMultipleField("Supporting agencies", choices=[], coerce=record_id,
                                                 validate_choice=False, option_widget=CheckboxInput(),
                                                 description="Optional. Agencies that help the lead agency deliver it.")
-    deadline = UKDateField("Deadline", description="For example, 31/3/2027.")
+    deadline = UKDateField("Deadline", description="For example, 31 3 2027.")
     milestones = TextAreaField("Key milestones", description="Optional. One per line, with its date.")
     estimated_cost = MoneyField("Estimated cost (£)", description="Leave empty if there is no cost.")
     funding_source = StringField("Where the money comes from", validators=[Length(max=300)])
@@ -111,7 +111,7 @@ class UpdateForm(Form):
 
 class DeadlineForm(Form):
     deadline = UKDateField("New deadline", validators=[DataRequired("Enter the new deadline")],
-                           description="For example, 31/3/2027.")
+                           description="For example, 31 3 2027.")
     reason = TextAreaField("Why the deadline is moving", description="This is recorded with the original date.")
     version = HiddenField()
 
@@ -187,3 +187,78 @@ class FilterForm(Form):
     sort = SelectField("Sort by", choices=options([("deadline", "Deadline, soonest first"),
                                                    ("-deadline", "Deadline, latest first"),
                                                    ("title", "Action, A to Z")]))
+
+
+class BulkChangeForm(Form):
+    """One change for many actions: what to change, then its value in the fields revealed for that choice."""
+
+    kind = RadioField("What do you want to change?", choices=[], validators=[DataRequired("Choose what to change")])
+    owner_id = SelectField("New owner", choices=[], coerce=optional_record_id, validate_choice=False,
+                           description="They must be a member of each action's lead agency.")
+    agency_id = SelectField("New lead agency", choices=[], coerce=optional_record_id, validate_choice=False)
+    agency_owner_id = SelectField("New owner (optional)", choices=[], coerce=optional_record_id,
+                                  validate_choice=False,
+                                  description="A member of the new lead agency. Leave it to keep each action's "
+                                              "owner where they belong to the new agency.")
+    theme = SelectField("New theme", choices=[], validate_choice=False)
+    status = RadioField("New status", choices=options([(s.value, s.label) for s in UPDATE_STATUSES]),
+                        validators=[Optional()])
+    status_note = TextAreaField("What has happened since the last update",
+                                description="Added to each action's timeline with the new status.")
+    blocked_reason = TextAreaField("What is blocking them", description="Needed when the status is blocked.")
+    completion_note = TextAreaField("What was delivered", description="Needed to mark completed an action that "
+                                    "has no evidence attached.")
+    deadline = UKDateField("New deadline", validators=[Optional()], description="For example, 31 3 2027.")
+    reason = TextAreaField("Why the deadlines are moving", description="Recorded with each original date. Where "
+                           "the partnership's rule wants approval, each move is sent for approval instead.")
+    note = TextAreaField("Progress note", description="Added to each action's timeline; their statuses stay.")
+
+    #: {kind: {field of the change: field of this form}}: each kind's fields, revealed when it is chosen
+    FIELDS = {
+        "owner": {"owner_id": "owner_id"},
+        "lead_agency": {"agency_id": "agency_id", "owner_id": "agency_owner_id"},
+        "theme": {"theme": "theme"},
+        "status": {"status": "status", "note": "status_note", "blocked_reason": "blocked_reason",
+                   "completion_note": "completion_note"},
+        "deadline": {"deadline": "deadline", "reason": "reason"},
+        "note": {"note": "note"},
+    }
+
+    def set_options(self, kinds, agencies, members, themes):
+        self.kind.choices = options(kinds)
+        self.agency_id.choices = options([(a.id, a.name) for a in agencies], blank="Choose an agency")
+        people = {}
+        for agency in agencies:
+            for person in members.get(agency.id, []):
+                people.setdefault(person.id, f"{person.name} ({agency.name})")
+        self.owner_id.choices = options(people.items(), blank="Choose a person")
+        self.agency_owner_id.choices = options(people.items(), blank="Keep each action's owner")
+        self.theme.choices = options([(name, name) for name in themes], blank="Choose a theme")
+
+    def validate(self, extra_validators=None):
+        """Only the chosen kind's fields count: what was typed under another choice is neither checked nor kept."""
+        super().validate(extra_validators)
+        mine = set(self.FIELDS.get(self.kind.data, {}).values()) | {"kind", "csrf_token"}
+        for field in self:
+            if field.name not in mine:
+                field.errors = []
+        return not any(field.errors for field in self)
+
+    def clear_errors(self):
+        for field in self:
+            field.errors = []
+        self.form_errors = []
+
+    def values(self):
+        """The chosen kind's values, by the change's field names."""
+        return {name: getattr(self, form_name).data for name, form_name in self.FIELDS[self.kind.data].items()}
+
+    def show(self, failure):
+        """Put a refusal of the change (named by the change's fields) beside this form's fields."""
+        names = self.FIELDS.get(self.kind.data, {})
+        for name, message in failure.errors.items():
+            target = getattr(self, names.get(name, name), None)
+            if target is not None and hasattr(target, "errors") and name != "__form__":
+                target.errors = [*target.errors, message]
+            else:
+                self.form_errors.append(message)

@@ -77,8 +77,10 @@ def agency_members(partnership_id):
 
 
 def is_agency_member(user_id, agency_id):
-    return db.session.scalar(sa.select(sa.func.count()).where(
-        Membership.user_id == user_id, Membership.agency_id == agency_id)) > 0
+    """Read from the person's memberships, loaded once per session: a change to many actions (a bulk change, a
+    reassignment) with the same owner reads them once, not once per action."""
+    person = db.session.get(User, user_id)
+    return person is not None and any(m.agency_id == agency_id for m in person.memberships)
 
 
 def created_on(action):
@@ -117,10 +119,11 @@ def _validate_plan(partnership, values):
 
 
 def supporting_agencies(partnership, agency_ids):
-    """The partnership's agencies with these ids, or None when any id is not one of them."""
-    agencies = db.session.scalars(sa.select(Agency).where(Agency.id.in_(agency_ids),
-                                                          Agency.partnership_id == partnership.id)).all()
-    return agencies if len(agencies) == len(set(agency_ids)) else None
+    """The partnership's agencies with these ids, or None when any id is not one of them. Each is looked up in the
+    session before the database: an edit whose agencies are already loaded (the form's choices, a bulk change's
+    actions) reads none again."""
+    agencies = [db.session.get(Agency, agency_id) for agency_id in set(agency_ids)]
+    return agencies if all(a is not None and a.partnership_id == partnership.id for a in agencies) else None
 
 
 def save_action(partnership, action, values, expected_version=None, deadline=None, origin=None):

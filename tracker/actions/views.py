@@ -1,5 +1,6 @@
 import contextlib
 import io
+from urllib.parse import parse_qsl, urlencode
 
 from flask import (
     Blueprint,
@@ -17,14 +18,16 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
-from tracker.actions import services, smart, state
+from tracker.actions import bulk, services, smart, state
 from tracker.actions.evidence import STORAGE_FULL, refused_when_storage_full
 from tracker.actions.forms import (
     COMPONENT_LABELS,
     WAITING,
     ActionForm,
     AssuranceForm,
+    BulkChangeForm,
     DeadlineForm,
     DeadlineRuleForm,
     FilterForm,
@@ -76,7 +79,7 @@ def _filters_from(partnership, args):
     agencies, owners = services.filter_options(partnership)
     form.agency.choices = [("", "Any agency"), *agencies]
     form.owner.choices = [("", "Anyone"), *owners]
-    form.validate()
+    # not validated: a filter value the list does not know is ignored below, not an error to show
     filters = services.ActionFilters(
         agency_id=form.agency.data, owner_id=form.owner.data,
         status=ActionStatus(form.status.data) if form.status.data in ActionStatus._value2member_map_ else None,
@@ -111,8 +114,12 @@ def list_actions(partnership_id):
                                 _per_page())
     # the filters only: another parameter (`partnership_id`, say) would clash with the links' own arguments
     args = {field.name: value for field in form if (value := request.args.get(field.name))}
+    # the boxes to tick for a bulk change carry the version each row shows, so a later edit is not overwritten
+    versions = bulk.versions_of([action.id for action, _derived in page.items]) \
+        if bulk.offers_bulk_changes(current_user, partnership) else None
     return render_template("actions/list.html", partnership=partnership, form=form, page=page, args=args,
-                           today=today, component_labels=COMPONENT_LABELS)
+                           today=today, component_labels=COMPONENT_LABELS, versions=versions,
+                           filters=urlencode(args))
 
 
 def _smart_of_form(form, deadline, created_on):
@@ -390,3 +397,111 @@ def reassign(partnership_id):
                                         owner=form.to_user_id.data))
     return render_template("actions/reassign.html", form=form, partnership=partnership, actions=actions,
                            chosen=set(request.form.getlist("action_ids")) if request.method == "POST" else None)
+
+
+# Changing several actions at once: the list's ticked boxes (or every action its filters match), then what to change
+# and to what, then a check of what will change and what will not, then the change and its summary
+
+
+def _bulk_choice(partnership, user):
+    """The actions a bulk change is for, as the form sends them: every action the list's filters match, read
+    again now, or the boxes ticked (each with the version its row showed); and the filters, for the way back."""
+    args = MultiDict(parse_qsl(request.form.get("filters", "")))
+    shown = {field.name: value for field in FilterForm(args) if (value := args.get(field.name))}
+    all_matching = request.form.get("all_matching") == "y"
+    if all_matching:
+        _form, filters = _filters_from(partnership, args)
+        picks, total = bulk.matching(user, partnership, filters, state.london_today())
+    else:
+        picks = bulk.read_picks([*request.form.getlist("chosen"), request.form.get("picks", "")])
+        total = len(picks)
+    return {"picks": picks, "total": total, "all_matching": all_matching, "args": shown,
+            "filters": urlencode(shown)}
+
+
+def _bulk_form(partnership, formdata):
+    form = BulkChangeForm(formdata)
+    agencies, members, themes = bulk.change_options(partnership)
+    form.set_options(bulk.ChangeKind.choices(), agencies, members, themes)
+    return form, members
+
+
+def _back_to_list(partnership, choice, message):
+    flash(message, "error")
+    return redirect(url_for("actions.list_actions", partnership_id=partnership.id, **choice["args"]))
+
+
+def _carried(form, choice, picks):
+    """What the confirmation sends on: the change as typed and the actions chosen."""
+    fields = [("kind", form.kind.data), *[(name, request.form.get(name, ""))
+                                          for name in form.FIELDS[form.kind.data].values()]]
+    return [*fields, ("picks", picks.as_text()), ("all_matching", "y" if choice["all_matching"] else ""),
+            ("filters", choice["filters"])]
+
+
+@bp.route("/partnerships/<int:partnership_id>/actions/bulk", methods=["GET", "POST"])
+def bulk_change(partnership_id):
+    """Change several actions at once: what to change and to what, then a check of what it would do. Nothing
+    changes until the person confirms (bulk_apply)."""
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    if request.method == "GET":  # the actions come from the list's form
+        return redirect(url_for("actions.list_actions", partnership_id=partnership.id))
+    user = current_user._get_current_object()
+    choice = _bulk_choice(partnership, user)
+    if not choice["total"]:
+        return _back_to_list(partnership, choice, "Choose the actions to change: tick them in the list, or choose "
+                                                  "all that match the filters.")
+    # the steps: what kind of change ("kind"), then its value ("check"), then the check of what it would do;
+    # "again" goes back to the kind, keeping the one chosen
+    step, again = request.form.get("step"), bool(request.form.get("again"))
+    form, members = _bulk_form(partnership, request.form if step in ("kind", "check") else None)
+    too_many = bulk.too_many(choice["total"]) if choice["total"] > bulk.MAX_ACTIONS else None
+    valid = step in ("kind", "check") and form.validate()
+    stage = "value" if step in ("kind", "check") and form.kind.data in form.FIELDS and not again else "kind"
+    if again or (step == "kind" and stage == "value"):
+        form.clear_errors()  # nothing typed yet to be wrong
+    elif step == "check" and valid and not too_many:
+        try:
+            change = bulk.change_from(form.kind.data, form.values())
+            outcome = bulk.preview(user, partnership, choice["picks"], change)
+        except ValidationFailed as failure:
+            form.show(failure)
+        else:
+            return render_template("actions/bulk_confirm.html", partnership=partnership, outcome=outcome,
+                                   described=bulk.describe(change, partnership, members), choice=choice,
+                                   carried=_carried(form, choice, choice["picks"]), changed_since=None)
+    return render_template("actions/bulk.html", partnership=partnership, form=form, choice=choice,
+                           too_many=too_many, stage=stage)
+
+
+@bp.post("/partnerships/<int:partnership_id>/actions/bulk/apply")
+def bulk_apply(partnership_id):
+    """Make the confirmed change to each action chosen, and say what changed, what waits for approval and what was
+    refused, with why. Every action is checked again now: visibility, permission, its version and its status."""
+    partnership = require("view", db.get_or_404(Partnership, partnership_id))
+    user = current_user._get_current_object()
+    choice = _bulk_choice(partnership, user)
+    confirmed = bulk.read_picks([request.form.get("picks", "")])
+    if not len(confirmed):
+        return _back_to_list(partnership, choice, "Choose the actions to change: tick them in the list, or choose "
+                                                  "all that match the filters.")
+    form, members = _bulk_form(partnership, request.form)
+    if form.validate():
+        try:
+            change = bulk.change_from(form.kind.data, form.values())
+            if choice["all_matching"] and set(choice["picks"].versions) != set(confirmed.versions):
+                # the filters now select other actions than those confirmed: confirm again, nothing changed yet
+                outcome = bulk.preview(user, partnership, choice["picks"], change)
+                return render_template(
+                    "actions/bulk_confirm.html", partnership=partnership, outcome=outcome,
+                    described=bulk.describe(change, partnership, members), choice=choice,
+                    carried=_carried(form, choice, choice["picks"]), changed_since=len(confirmed))
+            outcome = bulk.apply(user, partnership, confirmed, change)
+        except ValidationFailed as failure:
+            form.show(failure)
+        else:
+            return render_template("actions/bulk_done.html", partnership=partnership, outcome=outcome,
+                                   described=bulk.describe(change, partnership, members), choice=choice)
+    choice = {**choice, "picks": confirmed, "total": len(confirmed)}
+    return render_template("actions/bulk.html", partnership=partnership, form=form, choice=choice, too_many=None,
+                           stage="value" if form.kind.data in form.FIELDS else "kind")
