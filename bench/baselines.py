@@ -84,6 +84,25 @@ SQL = {
         WHERE a.owner_id = :u AND a.status IN {OPEN} ORDER BY a.deadline, a.id""",
 }
 SQL["overdue report (CSV)"] = SQL["overdue report (XLSX)"] = SQL["meeting pack (PDF)"] = SQL["overdue report"]
+#: the chosen actions of the list's first page, as the check page lists them
+SQL["bulk change (check)"] = """
+        SELECT a.id, a.title, a.status, a.version, g.name, u.name
+        FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
+        WHERE a.partnership_id = :p ORDER BY a.deadline, a.id LIMIT 25"""
+#: a search of the partnership's actions, ranked, a page of 20 with the total: each engine's own full-text index
+SQL["search"] = {
+    "sqlite": """
+        SELECT a.id, a.title, m.snip, (SELECT count(*) FROM search_action WHERE search_action MATCH :match)
+        FROM (SELECT rowid AS id, snippet(search_action, 0, char(2), char(3), '…', 12) AS snip,
+                     bm25(search_action, 4.0, 1.0, 1.0, 0.0) AS rank
+              FROM search_action WHERE search_action MATCH :match ORDER BY rank LIMIT 20) m
+        JOIN action a ON a.id = m.id ORDER BY m.rank""",
+    "postgresql": """
+        SELECT a.id, a.title, ts_headline('english', a.title, q), count(*) OVER ()
+        FROM search_action s JOIN action a ON a.id = s.id,
+             CAST(to_tsquery('english', :word) && CAST(:scope AS tsquery) AS tsquery) q
+        WHERE s.document @@ q ORDER BY ts_rank(s.document, q) DESC, a.id LIMIT 20""",
+}
 
 
 def floor_view(slot):
@@ -116,13 +135,17 @@ def _calendar(rows):
 def measure(name, engine, person, marks, requests):
     """Median seconds of the hand-written statement (and of writing its rows, for a file), and its row count."""
     today = london_today()
+    word = marks["searched"]
     parameters = dict(p=person["partnership_id"], u=person["user_id"], a=marks["action"], r=marks["review"],
+                      word=word, match=f"{word} AND partnership:p{person['partnership_id']}",
+                      scope=f"'#p{person['partnership_id']}'",
                       b=marks["benchmark"], today=today, soon=today + timedelta(days=28),
                       offset=(marks["deep"] - 1) * 25,
                       g=person["agency_id"] if person["who"] == "agency lead" else None,
                       watch=0 if person["who"] == "agency lead" else 1)
-    statement = sa.text(SQL[name])
-    used = {k: v for k, v in parameters.items() if f":{k}" in SQL[name]}
+    sql = SQL[name][engine.dialect.name] if isinstance(SQL[name], dict) else SQL[name]
+    statement = sa.text(sql)
+    used = {k: v for k, v in parameters.items() if f":{k}" in sql}
     reading, writing = [], []
     with engine.connect() as connection:
         for _ in range(requests):

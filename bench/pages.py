@@ -173,7 +173,8 @@ def people(app):
 
 def landmarks(app, partnership_id, user_id):
     """The records a page of this partnership is about: the action of a published review with the most updates,
-    the published review with the most recommendations, the benchmark, a calendar address, a deep page number."""
+    the published review with the most recommendations, the benchmark, a calendar address, a deep page number, the
+    actions of the list's first page (which a bulk change ticks)."""
     from tracker.accounts.models import User
     from tracker.actions.models import Action, ProgressUpdate
     from tracker.benchmarks.models import Benchmark
@@ -197,14 +198,24 @@ def landmarks(app, partnership_id, user_id):
         feed = new_feed(db.session.get(User, user_id))
         db.session.commit()
         per_page = app.config["ITEMS_PER_PAGE"]
+        first_page = db.session.scalars(sa.select(Action.id).where(Action.partnership_id == partnership_id)
+                                        .order_by(Action.deadline, Action.id).limit(per_page)).all()
         db.session.remove()
-    return dict(action=action, review=review, benchmark=benchmark, feed=feed,
-                deep=max(1, (actions + per_page - 1) // per_page // 2))
+    return dict(action=action, review=review, benchmark=benchmark, feed=feed, first_page=first_page,
+                deep=max(1, (actions + per_page - 1) // per_page // 2), searched=SEARCHED)
+
+
+#: the word searched for: about one synthetic action in six holds it
+SEARCHED = "protocol"
 
 
 def pages(p, marks):
-    """(name, path) of each main page."""
-    return [
+    """(name, path, form) of each main page; a form is posted (with the person's CSRF token), else the page is got.
+    The bulk change is its check page, which shows what the change would do to the list's first page and writes
+    nothing, so it can be asked for again and again."""
+    bulk = dict(picks=",".join(map(str, marks["first_page"])), step="check", kind="note",
+                note="Discussed at the delivery group")
+    return [(name, path, None) for name, path in [
         ("home", "/"),
         ("my actions", "/my-actions"),
         ("action list", f"/partnerships/{p}/actions"),
@@ -221,7 +232,8 @@ def pages(p, marks):
         ("overdue report (CSV)", f"/partnerships/{p}/reports/overdue.csv"),
         ("overdue report (XLSX)", f"/partnerships/{p}/reports/overdue.xlsx"),
         ("calendar feed", f"/calendar/{marks['feed']}.ics"),
-    ]
+        ("search", f"/search?q={marks['searched']}"),
+    ]] + [("bulk change (check)", f"/partnerships/{p}/actions/bulk", bulk)]
 
 
 def percentile(values, share):
@@ -257,10 +269,15 @@ def measure(url, requests, only=None):
     for person in people(app):
         client = sign_in(app, person["email"])
         marks = landmarks(app, person["partnership_id"], person["user_id"])
-        for name, path in pages(person["partnership_id"], marks):
+        token = _csrf(client.get(f"/partnerships/{person['partnership_id']}/actions").get_data(as_text=True))
+        for name, path, form in pages(person["partnership_id"], marks):
             if only and name not in only:
                 continue
-            first = client.get(path)
+
+            def ask(path=path, form=form):
+                return client.post(path, data=dict(form, csrf_token=token)) if form else client.get(path)
+
+            first = ask()
             if first.status_code in (403, 404):
                 continue
             assert first.status_code == 200, (path, first.status_code)
@@ -269,7 +286,7 @@ def measure(url, requests, only=None):
             for _ in range(requests):
                 clock.reset()
                 started = time.perf_counter()
-                response = client.get(path)
+                response = ask()
                 response.get_data()
                 times.append(time.perf_counter() - started)
                 rendering.append(clock.rendering)
