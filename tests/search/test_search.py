@@ -9,24 +9,14 @@ from hypothesis import strategies as st
 
 from tests.conftest import text
 from tests.querycount import count_queries
+from tests.reviews.test_confidentiality import MATRIX as CONFIDENTIAL_MATRIX
 from tests.reviews.test_confidentiality import people_around_a_review
 from tracker.extensions import db
 from tracker.search import services
 
-#: person -> (finds the unpublished review and its recommendation, finds its action, finds them once published);
-#: the same people and answers as tests/reviews/test_confidentiality.py, whose pages these must agree with
-MATRIX = {
-    "administrator": (True, True, True),
-    "coordinator": (True, True, True),
-    "panel chair": (True, True, True),
-    "panel member": (True, True, True),
-    "lead of the delivering agency": (False, True, True),
-    "lead of another agency": (False, False, True),
-    "strategic member": (False, False, True),
-    "viewer": (False, False, True),
-    "panel member of another review": (False, False, True),
-    "coordinator elsewhere": (False, False, False),
-}
+#: person -> (finds the unpublished review and its recommendation, finds its action, finds them once published):
+#: the answers of the review's own pages, which the search must agree with
+MATRIX = CONFIDENTIAL_MATRIX
 
 
 def _benchmark(partnership, findings):
