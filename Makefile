@@ -9,7 +9,7 @@ PORT ?= 5000
 # links in emails and the calendar feed follow the address `make run` serves on, unless set in the environment
 TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install lock test-tools run test migrate demo clean
+.PHONY: install lock test-tools run test migrate demo clean messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,20 @@ tracker/static/build/tracker.css: tracker/static/scss/tracker.scss node_modules/
 tracker/static/build/govuk-frontend.min.js: node_modules/.package-lock.json
 	mkdir -p $(@D) && cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
 
-install: $(VENV)/.installed $(ASSETS)
+# The Welsh catalogue, compiled for gettext (tracker/translations/*/LC_MESSAGES/messages.mo)
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy --statistics -i $< -o $@ 2>&1 | grep -v "^compiling" || true
+
+install: $(VENV)/.installed $(ASSETS) $(CATALOGUES)
+
+## Extract every string the tracker shows into messages.pot and bring each language's catalogue up to date with it
+## (README, "Translations")
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -k N_ --no-location --sort-output --width 120 \
+		-o tracker/translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i tracker/translations/messages.pot -d tracker/translations \
+		--width 120 --ignore-obsolete
 
 ## Pin every dependency of pyproject.toml (with its extras: production, test) and its hashes in requirements.lock
 lock: | $(BIN)/activate

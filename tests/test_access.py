@@ -27,6 +27,7 @@ ACCESS = {
     "accounts.forgot_password": PUBLIC,
     "accounts.set_password": PUBLIC,
     "home.accessibility": PUBLIC,
+    "language.switch": PUBLIC,
     "home.index": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
     "accounts.sign_out": SIGNED_IN,

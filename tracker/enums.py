@@ -1,71 +1,87 @@
 """Every enumeration of the domain, defined once and used by models, forms and templates alike."""
 import enum
 
+from flask_babel import gettext, lazy_gettext
+
+from tracker.i18n import N_
+
 
 class LabelledEnum(enum.StrEnum):
-    """A string enumeration whose members carry the label people read."""
+    """A string enumeration whose members carry the label people read, in the reader's language."""
 
     def __new__(cls, value, label):
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label
+        member.english_label = label
         return member
+
+    @property
+    def label(self):
+        return gettext(self.english_label)
 
     @classmethod
     def choices(cls):
-        return [(m.value, m.label) for m in cls]
+        """(value, label) pairs whose labels are translated when shown: forms build their choices at import."""
+        return [(m.value, lazy_gettext(m.english_label)) for m in cls]
 
 
 class Role(LabelledEnum):
-    COORDINATOR = "coordinator", "Coordinator"
-    AGENCY_LEAD = "agency_lead", "Agency lead"
-    STRATEGIC_MEMBER = "strategic_member", "Strategic group member"
-    PANEL_MEMBER = "panel_member", "Review panel member"
-    VIEWER = "viewer", "Viewer"
+    COORDINATOR = "coordinator", N_("Coordinator")
+    AGENCY_LEAD = "agency_lead", N_("Agency lead")
+    STRATEGIC_MEMBER = "strategic_member", N_("Strategic group member")
+    PANEL_MEMBER = "panel_member", N_("Review panel member")
+    VIEWER = "viewer", N_("Viewer")
+
+
+class Nation(LabelledEnum):
+    """Where a partnership is: it decides the kind of review a death leads to."""
+
+    ENGLAND = "england", N_("England")
+    WALES = "wales", N_("Wales")
 
 
 class Sector(LabelledEnum):
-    POLICE = "police", "Police"
-    HEALTH = "health", "Health"
-    CHILDRENS_SERVICES = "childrens_services", "Children's services"
-    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
-    HOUSING = "housing", "Housing"
-    PROBATION = "probation", "Probation"
-    EDUCATION = "education", "Education"
-    SPECIALIST_DA_SERVICE = "specialist_da_service", "Specialist domestic abuse service"
-    LOCAL_AUTHORITY = "local_authority", "Local authority / Community Safety Partnership"
-    OTHER = "other", "Other"
+    POLICE = "police", N_("Police")
+    HEALTH = "health", N_("Health")
+    CHILDRENS_SERVICES = "childrens_services", N_("Children's services")
+    ADULT_SOCIAL_CARE = "adult_social_care", N_("Adult social care")
+    HOUSING = "housing", N_("Housing")
+    PROBATION = "probation", N_("Probation")
+    EDUCATION = "education", N_("Education")
+    SPECIALIST_DA_SERVICE = "specialist_da_service", N_("Specialist domestic abuse service")
+    LOCAL_AUTHORITY = "local_authority", N_("Local authority / Community Safety Partnership")
+    OTHER = "other", N_("Other")
 
 
 class TokenPurpose(LabelledEnum):
-    PASSWORD_RESET = "password_reset", "Password reset"
-    INVITATION = "invitation", "Invitation"
+    PASSWORD_RESET = "password_reset", N_("Password reset")
+    INVITATION = "invitation", N_("Invitation")
 
 
 class AuditEvent(LabelledEnum):
-    CREATE = "create", "Created"
-    UPDATE = "update", "Changed"
-    DELETE = "delete", "Deleted"
-    VIEW = "view", "Viewed"
-    ARCHIVE = "archive", "Archived and anonymised"
+    CREATE = "create", N_("Created")
+    UPDATE = "update", N_("Changed")
+    DELETE = "delete", N_("Deleted")
+    VIEW = "view", N_("Viewed")
+    ARCHIVE = "archive", N_("Archived and anonymised")
 
 
 class OutboxStatus(LabelledEnum):
-    QUEUED = "queued", "Queued"
+    QUEUED = "queued", N_("Queued")
     #: handed to the relay (or about to be): a worker that dies now leaves it to be sent again when its claim lapses
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    SENDING = "sending", N_("Being sent")
+    SENT = "sent", N_("Sent")
+    FAILED = "failed", N_("Failed")
     #: a late reminder that nothing in was still true when it could go: not sent
-    SUPERSEDED = "superseded", "Not sent: superseded"
+    SUPERSEDED = "superseded", N_("Not sent: superseded")
 
 
 class ActionStatus(LabelledEnum):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    BLOCKED = "blocked", "Blocked"
-    COMPLETED = "completed", "Completed, awaiting sign-off"
-    CLOSED = "closed", "Closed"
+    NOT_STARTED = "not_started", N_("Not started")
+    IN_PROGRESS = "in_progress", N_("In progress")
+    BLOCKED = "blocked", N_("Blocked")
+    COMPLETED = "completed", N_("Completed, awaiting sign-off")
+    CLOSED = "closed", N_("Closed")
 
 
 #: statuses a progress update may set; closing is a sign-off, not an update
@@ -74,70 +90,70 @@ OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatu
 
 
 class Rag(LabelledEnum):
-    RED = "red", "Red"
-    AMBER = "amber", "Amber"
-    GREEN = "green", "Green"
-    CLOSED = "closed", "Closed"
+    RED = "red", N_("Red")
+    AMBER = "amber", N_("Amber")
+    GREEN = "green", N_("Green")
+    CLOSED = "closed", N_("Closed")
 
 
 class LeadAssessment(LabelledEnum):
     """The lead's own view, shown beside the derived RAG so that optimism is visible."""
 
-    ON_TRACK = "green", "On track (green)"
-    AT_RISK = "amber", "At risk (amber)"
-    OFF_TRACK = "red", "Off track (red)"
+    ON_TRACK = "green", N_("On track (green)")
+    AT_RISK = "amber", N_("At risk (amber)")
+    OFF_TRACK = "red", N_("Off track (red)")
 
 
 class ActionSource(LabelledEnum):
-    STRATEGY = "strategy", "Partnership strategy action plan"
-    DHR = "dhr", "Domestic Homicide Review"
-    BENCHMARK = "benchmark", "CCR benchmark"
+    STRATEGY = "strategy", N_("Partnership strategy action plan")
+    DHR = "dhr", N_("Domestic Homicide Review")
+    BENCHMARK = "benchmark", N_("CCR benchmark")
 
 
 class ClosureOutcome(LabelledEnum):
-    AS_PLANNED = "as_planned", "Implemented as planned"
-    ALTERNATIVE = "alternative", "Implemented by an alternative action"
-    ALREADY_IN_PLACE = "already_in_place", "Already in place"
-    NOT_IMPLEMENTED = "not_implemented", "Not implemented"
-    SUPERSEDED = "superseded", "Superseded"
-    NO_LONGER_APPLICABLE = "no_longer_applicable", "No longer applicable"
+    AS_PLANNED = "as_planned", N_("Implemented as planned")
+    ALTERNATIVE = "alternative", N_("Implemented by an alternative action")
+    ALREADY_IN_PLACE = "already_in_place", N_("Already in place")
+    NOT_IMPLEMENTED = "not_implemented", N_("Not implemented")
+    SUPERSEDED = "superseded", N_("Superseded")
+    NO_LONGER_APPLICABLE = "no_longer_applicable", N_("No longer applicable")
 
 
 class ReviewType(LabelledEnum):
-    DHR = "dhr", "Domestic Homicide Review"
-    DARDR = "dardr", "Domestic Abuse Related Death Review"
+    DHR = "dhr", N_("Domestic Homicide Review")
+    DARDR = "dardr", N_("Domestic Abuse Related Death Review")
 
 
 class ReviewStatus(LabelledEnum):
-    NOTIFIED = "notified", "Notified, decision to review"
-    COMMISSIONED = "commissioned", "Commissioned"
-    IN_PROGRESS = "in_progress", "In progress"
-    SUBMITTED = "submitted", "Submitted for Home Office quality assurance"
-    QA_FEEDBACK = "qa_feedback", "Quality assurance feedback received"
-    APPROVED = "approved", "Approved"
-    PUBLISHED = "published", "Published"
+    NOTIFIED = "notified", N_("Notified, decision to review")
+    COMMISSIONED = "commissioned", N_("Commissioned")
+    IN_PROGRESS = "in_progress", N_("In progress")
+    SUBMITTED = "submitted", N_("Submitted for Home Office quality assurance")
+    QA_FEEDBACK = "qa_feedback", N_("Quality assurance feedback received")
+    APPROVED = "approved", N_("Approved")
+    PUBLISHED = "published", N_("Published")
 
 
 class Scope(LabelledEnum):
-    LOCAL = "local", "Local"
-    REGIONAL = "regional", "Regional"
-    NATIONAL = "national", "National"
+    LOCAL = "local", N_("Local")
+    REGIONAL = "regional", N_("Regional")
+    NATIONAL = "national", N_("National")
 
 
 class ResponseAssessment(LabelledEnum):
-    FULLY_MET = "fully_met", "Fully met"
-    PARTLY_MET = "partly_met", "Partly met"
-    NOT_MET = "not_met", "Not met"
-    NO_RESPONSE = "no_response", "No response"
+    FULLY_MET = "fully_met", N_("Fully met")
+    PARTLY_MET = "partly_met", N_("Partly met")
+    NOT_MET = "not_met", N_("Not met")
+    NO_RESPONSE = "no_response", N_("No response")
 
 
 class DeliveryState(LabelledEnum):
     """Where a recommendation or finding stands, from the actions that answer it."""
 
-    NO_ACTION = "no_action", "No action yet"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "All actions completed"
-    CLOSED = "closed", "All actions closed"
+    NO_ACTION = "no_action", N_("No action yet")
+    IN_PROGRESS = "in_progress", N_("In progress")
+    COMPLETED = "completed", N_("All actions completed")
+    CLOSED = "closed", N_("All actions closed")
 
 
 #: the themes a new partnership starts with; coordinators edit the list
@@ -149,30 +165,30 @@ DEFAULT_THEMES = (
 
 
 class DigestFrequency(LabelledEnum):
-    DAILY = "daily", "Daily"
-    WEEKLY = "weekly", "Weekly, on Mondays"
+    DAILY = "daily", N_("Daily")
+    WEEKLY = "weekly", N_("Weekly, on Mondays")
 
 
 class ReminderOutcome(LabelledEnum):
-    SENT = "sent", "Queued for sending"
-    SUPERSEDED = "superseded", "Not sent: a later reminder replaced it"
+    SENT = "sent", N_("Queued for sending")
+    SUPERSEDED = "superseded", N_("Not sent: a later reminder replaced it")
 
 
 class DeadlineApproval(LabelledEnum):
     """Which deadline moves by the people delivering an action wait for the coordinator's (or panel chair's) yes."""
 
-    NONE = "none", "No move needs approval"
-    ANY = "any", "Every move needs approval"
-    LONGER = "longer", "A move of more than the number of days below needs approval"
-    REPEATED = "repeated", "A second or later move needs approval"
+    NONE = "none", N_("No move needs approval")
+    ANY = "any", N_("Every move needs approval")
+    LONGER = "longer", N_("A move of more than the number of days below needs approval")
+    REPEATED = "repeated", N_("A second or later move needs approval")
 
 
 class MoveStatus(LabelledEnum):
-    REQUESTED = "requested", "Awaiting approval"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
+    REQUESTED = "requested", N_("Awaiting approval")
+    APPROVED = "approved", N_("Approved")
+    REFUSED = "refused", N_("Refused")
 
 
 class HandoffFrequency(LabelledEnum):
-    IMMEDIATE = "immediate", "As each happens"
-    DAILY = "daily", "In one email each morning"
+    IMMEDIATE = "immediate", N_("As each happens")
+    DAILY = "daily", N_("In one email each morning")

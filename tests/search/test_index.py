@@ -7,7 +7,8 @@ from alembic.migration import MigrationContext
 from tracker.extensions import db
 from tracker.search import index
 
-REVISION, PREVIOUS = "d13a00000001", "d15b00000006"
+#: the revision before the one that builds the index (d13a00000001)
+PREVIOUS = "d15b00000006"
 
 
 def _db(app, *args):
@@ -59,7 +60,7 @@ def test_the_index_is_built_over_existing_records_and_removed_whole(fresh):
                                    "('Before search', '', 28, 42, 'any', 28, '2026-01-01', '2026-01-01')"))
         connection.execute(sa.text("INSERT INTO agency (partnership_id, name, sector, created_at, updated_at) SELECT "
                                    "id, 'Refuge outreach', 'other', '2026-01-01', '2026-01-01' FROM partnership"))
-    _db(app, "upgrade", REVISION)
+    _db(app, "upgrade")  # through the index's revision to the head, whose schema the models below write to
     with app.app_context():
         from tracker.accounts.models import User
 

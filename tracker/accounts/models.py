@@ -34,6 +34,9 @@ class User(Audited, TimestampMixin, db.Model):
         sa.String(64), unique=True, nullable=False, default=new_session_token
     )
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "cy" or "en": the pages and every email are in it; empty until the person chooses (pages then follow the
+    #: browser, emails are in English)
+    language: Mapped[str] = mapped_column(sa.String(5), nullable=False, default="", server_default="")
     #: how often to hear about upcoming deadlines (overdue notices and escalations always come daily)
     upcoming_frequency: Mapped[DigestFrequency] = mapped_column(
         enum_column(DigestFrequency), nullable=False, default=DigestFrequency.DAILY, server_default="daily")

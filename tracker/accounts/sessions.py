@@ -13,6 +13,7 @@ from tracker.extensions import db, login_manager
 #: endpoints a person can reach before signing in
 PUBLIC_ENDPOINTS = {
     "static",
+    "language.switch",
     "accounts.sign_in",
     "accounts.sign_in_code",
     "accounts.forgot_password",
@@ -39,10 +40,18 @@ def safe_next(target):
     return target
 
 
+def clear_session():
+    """Forget everything of the session but the language it was read in."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+
+
 def start_session(user):
     from flask_login import login_user
 
-    session.clear()
+    clear_session()
     login_user(user)
     now = utcnow().timestamp()
     session["signed_in_at"] = now
@@ -86,7 +95,7 @@ def enforce_sign_in():
     if current_user.is_authenticated:
         if session_expired(session.get("signed_in_at"), session.get("last_seen_at")):
             logout_user()
-            session.clear()
+            clear_session()
             flash("You were signed out because your session timed out. Sign in again to continue.", "info")
         else:
             session["last_seen_at"] = utcnow().timestamp()

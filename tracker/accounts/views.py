@@ -15,10 +15,17 @@ from tracker.accounts.forms import (
     SignInForm,
 )
 from tracker.accounts.models import User
-from tracker.accounts.sessions import await_second_factor, awaiting_second_factor, safe_next, start_session
+from tracker.accounts.sessions import (
+    await_second_factor,
+    awaiting_second_factor,
+    clear_session,
+    safe_next,
+    start_session,
+)
 from tracker.enums import TokenPurpose
 from tracker.extensions import db
 from tracker.forms import ConfirmForm
+from tracker.i18n import adopt_session_language
 from tracker.permissions import require
 from tracker.web import submitted
 
@@ -32,6 +39,7 @@ def _wait_message(wait):
 
 
 def _signed_in(user):
+    adopt_session_language(user)
     services.record_sign_in(user)
     start_session(user)
     if not user.has_two_factor and services.two_factor_required(user):
@@ -86,7 +94,7 @@ def sign_out():
     current_user.end_all_sessions()
     db.session.commit()
     logout_user()
-    session.clear()
+    clear_session()
     flash("You have signed out.", "success")
     return redirect(url_for("accounts.sign_in"))
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
-from tracker.enums import DeadlineApproval, Role, Sector
+from tracker.enums import DeadlineApproval, Nation, Role, Sector
 from tracker.extensions import db
 
 
@@ -18,6 +18,9 @@ class Partnership(Audited, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True, nullable=False)
     #: the local authority area it covers, e.g. "Milton Keynes"
     area: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    #: in Wales, a death is reviewed through a Single Unified Safeguarding Review; in England, through a DHR
+    nation: Mapped[Nation] = mapped_column(enum_column(Nation), nullable=False, default=Nation.ENGLAND,
+                                           server_default=Nation.ENGLAND.value)
     #: an open action due within this many days is amber
     rag_warning_days: Mapped[int] = mapped_column(nullable=False, default=28, server_default="28")
     #: an open action with no progress update for this many days is amber (stale)
