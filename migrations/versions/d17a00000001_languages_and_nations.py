@@ -1,4 +1,5 @@
-"""Languages and nations: each person's language (Welsh or English), each partnership's nation
+"""Languages and nations: each person's language (Welsh or English), each partnership's nation, the Welsh text
+of a recommendation
 
 Revision ID: d17a00000001
 Revises: d13a00000001
@@ -22,9 +23,13 @@ def upgrade():
     with op.batch_alter_table('partnership', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nation', sa.Enum('england', 'wales', name='nation', native_enum=False,
                                                         length=40), server_default='england', nullable=False))
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('welsh_text', sa.Text(), server_default='', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.drop_column('welsh_text')
     with op.batch_alter_table('partnership', schema=None) as batch_op:
         batch_op.drop_column('nation')
     with op.batch_alter_table('user', schema=None) as batch_op:

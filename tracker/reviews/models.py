@@ -153,6 +153,8 @@ class Recommendation(AuditedChild, TimestampMixin, db.Model):
     #: as written in the report: "4", "4.1", "N2"
     number: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    #: the Welsh text, where the report is bilingual: kept beside the text as written, and exported with it
+    welsh_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
     scope: Mapped[Scope] = mapped_column(enum_column(Scope), nullable=False, default=Scope.LOCAL)
     #: a body outside the partnership (a government department, a national agency), as free text
     external_body: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
