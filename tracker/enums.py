@@ -122,6 +122,22 @@ class ClosureOutcome(LabelledEnum):
 class ReviewType(LabelledEnum):
     DHR = "dhr", N_("Domestic Homicide Review")
     DARDR = "dardr", N_("Domestic Abuse Related Death Review")
+    #: Wales: one review for every set of review criteria a death or serious harm meets
+    SUSR = "susr", N_("Single Unified Safeguarding Review")
+
+
+#: the kinds of review a partnership commissions, by its nation
+REVIEW_TYPES = {Nation.ENGLAND: (ReviewType.DHR, ReviewType.DARDR), Nation.WALES: (ReviewType.SUSR,)}
+
+
+class SafeguardingCriterion(LabelledEnum):
+    """The review criteria a Single Unified Safeguarding Review meets: one or several, each a review it stands for."""
+
+    DHR = "dhr", N_("Domestic Homicide Review")
+    ADULT_PRACTICE = "adult_practice", N_("Adult Practice Review")
+    CHILD_PRACTICE = "child_practice", N_("Child Practice Review")
+    MENTAL_HEALTH_HOMICIDE = "mental_health_homicide", N_("Mental Health Homicide Review")
+    OFFENSIVE_WEAPONS_HOMICIDE = "offensive_weapons_homicide", N_("Offensive Weapons Homicide Review")
 
 
 class ReviewStatus(LabelledEnum):
@@ -132,6 +148,10 @@ class ReviewStatus(LabelledEnum):
     QA_FEEDBACK = "qa_feedback", N_("Quality assurance feedback received")
     APPROVED = "approved", N_("Approved")
     PUBLISHED = "published", N_("Published")
+
+
+#: the stages of the Home Office's quality assurance, which only a review that meets the DHR criteria goes through
+HOME_OFFICE_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.QA_FEEDBACK)
 
 
 class Scope(LabelledEnum):

@@ -1,8 +1,10 @@
-"""Who sees a review, its recommendations and its actions, before and after publication."""
+"""Who sees a review, its recommendations and its actions, before and after publication: the same for a Domestic
+Homicide Review in England and a Single Unified Safeguarding Review in Wales."""
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import text
+from tests.reviews.wales import susr, welsh_partnership
 from tracker.audit.models import AuditEntry
 from tracker.enums import AuditEvent
 from tracker.extensions import db
@@ -40,14 +42,19 @@ def people_around_a_review(make, p, q, police, housing):
     }
 
 
-@pytest.fixture
-def world(app, make):
-    p, q = make.partnership(), make.partnership()
+@pytest.fixture(params=["dhr", "susr"])
+def world(request, app, make):
+    """A confidential review with a recommendation and its action, and a second review: DHRs of a partnership in
+    England, or SUSRs of one in Wales."""
+    is_susr = request.param == "susr"
+    p, q = welsh_partnership(make) if is_susr else make.partnership(), make.partnership()
     police, housing = make.agency(p, name="Police"), make.agency(p, name="Housing")
     people = people_around_a_review(make, p, q, police, housing)
     review = make.review(p, reference="DHR 2025-01", pseudonyms="Jane",
-                         panel=[(people["panel chair"], True), (people["panel member"], False)])
-    make.review(p, reference="DHR 2025-02", panel=[(people["panel member of another review"], True)])
+                         panel=[(people["panel chair"], True), (people["panel member"], False)],
+                         **(susr() if is_susr else {}))
+    make.review(p, reference="DHR 2025-02", panel=[(people["panel member of another review"], True)],
+                **(susr() if is_susr else {}))
     recommendation = make.recommendation(review, number="3", text="Police should record coercive control.",
                                          agencies=[police])
     action = make.action(p, title="Record coercive control flags", lead_agency=police,

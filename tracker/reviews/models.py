@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
-from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, Scope
+from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, SafeguardingCriterion, Scope
 from tracker.extensions import db
 
 recommendation_agency = sa.Table(
@@ -24,7 +24,8 @@ recommendation_theme = sa.Table(
 
 
 class Review(Audited, TimestampMixin, db.Model):
-    """A Domestic Homicide Review (or Domestic Abuse Related Death Review) commissioned by a partnership's CSP."""
+    """A Domestic Homicide Review (or Domestic Abuse Related Death Review) commissioned by a partnership's CSP; in
+    Wales, a Single Unified Safeguarding Review commissioned through the regional safeguarding board."""
 
     __tablename__ = "review"
 
@@ -56,6 +57,14 @@ class Review(Audited, TimestampMixin, db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     archive_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+    # a Single Unified Safeguarding Review's own details (Wales)
+    regional_safeguarding_board: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="",
+                                                             server_default="")
+    case_review_group_on: Mapped[date | None] = mapped_column(sa.Date)
+    case_review_group_outcome: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+    #: the reviewers who work with the chair, both from the list the Welsh Government keeps
+    reviewers: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="", server_default="")
+    welsh_government_notified_on: Mapped[date | None] = mapped_column(sa.Date)
 
     #: what could identify the victim or their family: given neutral values when the review is archived
     PERSONAL_FIELDS = ("pseudonyms", "death_month", "death_year", "embargo_note")
@@ -66,6 +75,7 @@ class Review(Audited, TimestampMixin, db.Model):
     pauses = relationship("ReviewPause", back_populates="review", order_by="ReviewPause.started_on",
                           cascade="all, delete-orphan")
     recommendations = relationship("Recommendation", back_populates="review", cascade="all, delete-orphan")
+    criteria_met = relationship("ReviewCriterion", back_populates="review", cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("partnership_id", "reference"),)
 
@@ -80,12 +90,42 @@ class Review(Audited, TimestampMixin, db.Model):
     def is_archived(self):
         return self.archived_at is not None
 
+    @property
+    def criteria(self):
+        """The review criteria a SUSR meets, in the order the guidance lists them."""
+        met = {row.criterion for row in self.criteria_met}
+        return [criterion for criterion in SafeguardingCriterion if criterion in met]
+
+    @property
+    def goes_to_home_office(self):
+        """A DHR goes to the Home Office for quality assurance; a SUSR only when it meets the DHR criteria."""
+        return self.review_type is not ReviewType.SUSR or SafeguardingCriterion.DHR in self.criteria
+
     def neutral_value(self, field):
         """What a personal field holds once the review is archived: nothing, or for the pseudonym (which a review
         must have) a name that says why."""
         if field == "pseudonyms":
             return f"Archived review {self.reference}"
         return None if Review.__table__.c[field].nullable else ""
+
+
+class ReviewCriterion(AuditedChild, db.Model):
+    """One set of review criteria a Single Unified Safeguarding Review meets."""
+
+    __tablename__ = "review_criterion"
+    __audit_parent__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False)
+    criterion: Mapped[SafeguardingCriterion] = mapped_column(enum_column(SafeguardingCriterion), nullable=False)
+
+    review = relationship("Review", back_populates="criteria_met")
+
+    __table_args__ = (sa.UniqueConstraint("review_id", "criterion"),)
+
+    @property
+    def audit_label(self):
+        return f"{self.audit_parent().reference}: {self.criterion.english_label}"
 
 
 class PanelMember(AuditedChild, db.Model):

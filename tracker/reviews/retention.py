@@ -5,6 +5,7 @@ from the emails and notices sent about it, and from the audit log."""
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from markupsafe import escape
 
 from tracker.actions.models import Action, DeadlineChange, EvidenceFile, ProgressUpdate
@@ -35,12 +36,13 @@ def archive_review(review, actor, reason):
     it removed."""
     reason = " ".join((reason or "").split())
     if review.is_archived:
-        raise ValidationFailed({"__form__": "The review is already archived"})
+        raise ValidationFailed({"__form__": gettext("The review is already archived")})
     if not reason:
-        raise ValidationFailed({"reason": "Say why the review is being archived, for example the retention period "
-                                          "agreed with the family has ended"})
+        raise ValidationFailed({"reason": gettext("Say why the review is being archived, for example the retention "
+                                                  "period agreed with the family has ended")})
     if len(reason) > REASON_LENGTH:
-        raise ValidationFailed({"reason": f"The reason must be {REASON_LENGTH} characters or fewer"})
+        raise ValidationFailed({"reason": gettext("The reason must be %(length)s characters or fewer",
+                                                  length=REASON_LENGTH)})
     scrub = _scrubber(_pseudonyms_ever(review))
     neutral = {field: review.neutral_value(field) for field in Review.PERSONAL_FIELDS}
     changes = {field: [ANONYMISED, value] for field, value in neutral.items()
@@ -51,7 +53,7 @@ def archive_review(review, actor, reason):
                                   .values(**neutral, archived_at=utcnow(), archived_by_id=actor.id,
                                           archive_reason=reason))
     if archived.rowcount != 1:  # someone else archived it meanwhile (the update waited for them)
-        raise ValidationFailed({"__form__": "The review is already archived"})
+        raise ValidationFailed({"__form__": gettext("The review is already archived")})
     records = _records_of(review)
     for model, ids in records.items():
         _scrub_rows(model.__table__, ids, scrub)

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -15,16 +16,23 @@ from tracker.audit.services import record_view
 from tracker.db import is_taken, length_of
 from tracker.enums import (
     DEFAULT_THEMES,
+    HOME_OFFICE_STATUSES,
+    REVIEW_TYPES,
     DeliveryState,
+    Nation,
     ResponseAssessment,
     ReviewStatus,
     ReviewType,
+    Role,
+    SafeguardingCriterion,
     Scope,
 )
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.i18n import N_, month_year
 from tracker.partnerships.models import Agency, Membership
-from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause, Theme
+from tracker.reviews.forms import month_names
+from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewCriterion, ReviewPause, Theme
 
 #: the guidance expects a review within six months of the decision, unless another timeframe is agreed
 STANDARD_MONTHS = 6
@@ -60,9 +68,9 @@ def themes_of(partnership):
 def add_theme(partnership, name):
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationFailed({"name": "Enter the theme"})
+        raise ValidationFailed({"name": gettext("Enter the theme")})
     if any(t.name.lower() == name.lower() for t in themes_of(partnership)):
-        raise ValidationFailed({"name": "The list already has this theme"})
+        raise ValidationFailed({"name": gettext("The list already has this theme")})
     db.session.add(Theme(partnership_id=partnership.id, name=name))
     db.session.commit()
 
@@ -71,17 +79,67 @@ def remove_theme(theme):
     used = db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation)
                              .join(Recommendation.themes).where(Theme.id == theme.id))
     if used:
-        raise ValidationFailed({"__form__": f"{used} recommendation{'s' if used != 1 else ''} use this theme: "
-                                            "change them first"})
+        raise ValidationFailed({"__form__": ngettext("%(num)d recommendation uses this theme: change it first",
+                                                     "%(num)d recommendations use this theme: change them first",
+                                                     used)})
     db.session.delete(theme)
     db.session.commit()
 
 
 # Reviews
 
-REVIEW_FIELDS = ("review_type", "reference", "pseudonyms", "death_month", "death_year", "independent_chair",
-                 "status", "decision_on", "commissioned_on", "submitted_on", "qa_feedback_on", "approved_on",
-                 "published_on", "publication_url", "agreed_target_on", "planned_publication_on", "embargo_note")
+REVIEW_FIELDS = ("reference", "pseudonyms", "death_month", "death_year", "independent_chair", "decision_on",
+                 "commissioned_on", "submitted_on", "qa_feedback_on", "approved_on", "published_on", "publication_url",
+                 "agreed_target_on", "planned_publication_on", "embargo_note")
+#: what only a Single Unified Safeguarding Review records; another review holds them empty
+SUSR_FIELDS = ("regional_safeguarding_board", "case_review_group_on", "case_review_group_outcome", "reviewers",
+               "welsh_government_notified_on")
+#: why a type of review was refused, by the partnership's nation
+OTHER_NATIONS_TYPE = {
+    Nation.ENGLAND: N_("A Single Unified Safeguarding Review is for a partnership in Wales: choose a Domestic "
+                       "Homicide Review or a Domestic Abuse Related Death Review"),
+    Nation.WALES: N_("In Wales, a death that meets the criteria for a Domestic Homicide Review is reviewed through a "
+                     "Single Unified Safeguarding Review: choose it"),
+}
+
+
+def types_offered(partnership, review=None):
+    """The types of review the partnership's nation commissions, and the review's own where it is another (a
+    partnership whose nation was corrected keeps its reviews as they were)."""
+    types = list(REVIEW_TYPES[partnership.nation])
+    if review is not None and review.review_type not in types:
+        types.append(review.review_type)
+    return types
+
+
+def stages_offered(review):
+    """The stages the review's form offers: the Home Office's only to a review that may go to it (a new one may),
+    and "published" only to one already published, since publishing is its own decision."""
+    return [stage for stage in ReviewStatus
+            if (stage is not ReviewStatus.PUBLISHED or (review is not None and review.is_published))
+            and (stage not in HOME_OFFICE_STATUSES or review is None or review.goes_to_home_office)]
+
+
+def _susr_errors(values, criteria, status):
+    """What a Single Unified Safeguarding Review must say besides a DHR's: which criteria it meets, the board that
+    commissions it; and, unless it meets the DHR criteria, nothing of the Home Office's quality assurance."""
+    errors = {}
+    if not criteria:
+        errors["criteria"] = gettext("Choose the review criteria the case meets: at least one")
+    if not (values.get("regional_safeguarding_board") or "").strip():
+        errors["regional_safeguarding_board"] = gettext("Enter the regional safeguarding board that commissions "
+                                                        "the review")
+    if (values.get("case_review_group_outcome") or "").strip() and not values.get("case_review_group_on"):
+        errors["case_review_group_on"] = gettext("Enter the date of the case review group's decision")
+    if SafeguardingCriterion.DHR not in criteria:
+        if status in HOME_OFFICE_STATUSES:
+            errors["status"] = gettext("Only a review that meets the Domestic Homicide Review criteria goes to the "
+                                       "Home Office for quality assurance: choose another stage")
+        for field in ("submitted_on", "qa_feedback_on"):
+            if values.get(field):
+                errors[field] = gettext("Only a review that meets the Domestic Homicide Review criteria goes to the "
+                                        "Home Office: leave this date empty")
+    return errors
 
 
 def save_review(partnership, review, values, creator):
@@ -89,41 +147,75 @@ def save_review(partnership, review, values, creator):
     errors = {}
     reference = " ".join((values.get("reference") or "").split())
     if not reference:
-        errors["reference"] = "Enter the review's reference, for example DHR 2024-03"
+        errors["reference"] = gettext("Enter the review's reference, for example DHR 2024-03")
     elif is_taken(Review.reference, reference, review, Review.partnership_id == partnership.id):
-        errors["reference"] = "This partnership already has a review with this reference"
+        errors["reference"] = gettext("This partnership already has a review with this reference")
+    review_type = ReviewType(values.get("review_type") or types_offered(partnership)[0])
+    if review_type not in types_offered(partnership, review):
+        errors["review_type"] = gettext(OTHER_NATIONS_TYPE[partnership.nation])
     if not (values.get("pseudonyms") or "").strip():
-        errors["pseudonyms"] = "Enter the pseudonym used for the victim"
+        errors["pseudonyms"] = gettext("Enter the pseudonym used for the victim")
     month, year = values.get("death_month"), values.get("death_year")
     if month is not None and not 1 <= month <= 12:
-        errors["death_month"] = "Enter the month as a number from 1 to 12"
+        errors["death_month"] = gettext("Enter the month as a number from 1 to 12")
     if year is not None and not 1990 <= year <= london_today().year:
-        errors["death_year"] = f"Enter a year from 1990 to {london_today().year}"
+        errors["death_year"] = gettext("Enter a year from 1990 to %(year)s", year=london_today().year)
     status = ReviewStatus(values.get("status") or ReviewStatus.NOTIFIED)
     if status is ReviewStatus.PUBLISHED and not (review and review.is_published):
-        errors["status"] = "Publishing is its own decision: use ‘Publish the review’ on the review's page"
+        errors["status"] = gettext("Publishing is its own decision: use ‘Publish the review’ on the review's page")
     elif status is ReviewStatus.PUBLISHED and not values.get("published_on"):
-        errors["published_on"] = "Enter the date the review was published"
-    for earlier, later in (("decision_on", "commissioned_on"), ("commissioned_on", "submitted_on"),
-                           ("submitted_on", "approved_on"), ("approved_on", "published_on")):
+        errors["published_on"] = gettext("Enter the date the review was published")
+    is_susr = review_type is ReviewType.SUSR
+    try:
+        criteria = {SafeguardingCriterion(value) for value in values.get("criteria") or ()} if is_susr else set()
+    except ValueError:
+        errors["criteria"], criteria = gettext("Choose the review criteria from the list"), set()
+    else:
+        errors.update(_susr_errors(values, criteria, status) if is_susr else {})
+    for earlier, later in (("decision_on", "commissioned_on"), ("case_review_group_on", "commissioned_on"),
+                           ("commissioned_on", "submitted_on"), ("submitted_on", "approved_on"),
+                           ("approved_on", "published_on")):
         if values.get(earlier) and values.get(later) and values[later] < values[earlier]:
-            errors[later] = "This date cannot be before the stage that comes before it"
+            errors.setdefault(later, gettext("This date cannot be before the stage that comes before it"))
     if errors:
         raise ValidationFailed(errors)
     is_new = review is None
     review = review or Review(partnership_id=partnership.id)
-    for field in REVIEW_FIELDS:
-        value = values.get(field)
+    for field in (*REVIEW_FIELDS, *SUSR_FIELDS):
+        value = values.get(field) if is_susr or field not in SUSR_FIELDS else None
+        if value is None and not Review.__table__.c[field].nullable:
+            value = ""
         setattr(review, field, value.strip() if isinstance(value, str) else value)
     review.reference = reference
-    review.review_type = ReviewType(values.get("review_type") or ReviewType.DHR)
+    review.review_type = review_type
     review.status = status
+    _meet(review, criteria)
     db.session.add(review)
     db.session.flush()
     if is_new and not _coordinates(creator, partnership):
         db.session.add(PanelMember(review_id=review.id, user_id=creator.id, is_chair=True))
     db.session.commit()
     return review
+
+
+def _meet(review, criteria):
+    """The review's criteria become these: the ones no longer met go, the new ones are added (each audited)."""
+    for row in list(review.criteria_met):
+        if row.criterion not in criteria:
+            review.criteria_met.remove(row)
+            db.session.delete(row)  # deleted, not only orphaned, so that the audit log records it
+    held = {row.criterion for row in review.criteria_met}
+    review.criteria_met.extend(ReviewCriterion(criterion=criterion) for criterion in SafeguardingCriterion
+                               if criterion in criteria and criterion not in held)
+
+
+def when_died(review):
+    """"April 2025", "2025" or None: the month and year of death as recorded, in the reader's language."""
+    if review.death_year is None:
+        return month_names()[review.death_month] if review.death_month else None
+    if review.death_month is None:
+        return str(review.death_year)
+    return month_year(date(review.death_year, review.death_month, 1))
 
 
 def publication_audience(review):
@@ -138,8 +230,20 @@ def publication_audience(review):
     for person in newly:
         for membership in person.memberships:
             if membership.partnership_id == review.partnership_id:
-                by_role.setdefault(membership.role.label, set()).add(person.id)
-    return {role: len(ids) for role, ids in sorted(by_role.items())}
+                by_role.setdefault(membership.role, set()).add(person.id)
+    return [_how_many(role, len(ids)) for role, ids in sorted(by_role.items(), key=lambda pair: pair[0].label)]
+
+
+def _how_many(role, count):
+    """"2 viewers": a number of people in a role, in words that agree with the number."""
+    return {
+        Role.COORDINATOR: lambda: ngettext("%(num)d coordinator", "%(num)d coordinators", count),
+        Role.AGENCY_LEAD: lambda: ngettext("%(num)d agency lead", "%(num)d agency leads", count),
+        Role.STRATEGIC_MEMBER: lambda: ngettext("%(num)d strategic group member", "%(num)d strategic group members",
+                                                count),
+        Role.PANEL_MEMBER: lambda: ngettext("%(num)d review panel member", "%(num)d review panel members", count),
+        Role.VIEWER: lambda: ngettext("%(num)d viewer", "%(num)d viewers", count),
+    }[role]()
 
 
 def publish_review(review, actor, published_on, publication_url):
@@ -148,13 +252,13 @@ def publish_review(review, actor, published_on, publication_url):
 
     errors = {}
     if review.is_published:
-        errors["__form__"] = "The review is already published"
+        errors["__form__"] = gettext("The review is already published")
     if published_on is None:
-        errors["published_on"] = "Enter the date the review was published"
+        errors["published_on"] = gettext("Enter the date the review was published")
     elif published_on > london_today():
-        errors["published_on"] = "The publication date cannot be in the future: publish on the day"
+        errors["published_on"] = gettext("The publication date cannot be in the future: publish on the day")
     elif review.approved_on and published_on < review.approved_on:
-        errors["published_on"] = "The review cannot be published before it was approved"
+        errors["published_on"] = gettext("The review cannot be published before it was approved")
     if errors:
         raise ValidationFailed(errors)
     with noting(f"Published by {actor.name}"):
@@ -176,34 +280,37 @@ class Timeliness:
     due_on: date | None
     days_late: int | None
     is_paused: bool
+    #: the report is in: submitted to the Home Office or, for a review that does not go there, approved
     is_submitted: bool
 
 
 def timeliness(review, today=None):
     """How late the review is against its target (six months from the decision, or the agreed date), with the
-    time it stood paused added to the target."""
+    time it stood paused added to the target. The clock stops when the report goes to the Home Office, or for a
+    SUSR that does not go there, when the report is approved."""
     today = today or london_today()
     target = review.agreed_target_on or (add_months(review.decision_on, STANDARD_MONTHS)
                                          if review.decision_on else None)
-    end = review.submitted_on or today
+    finished_on = review.submitted_on if review.goes_to_home_office else review.approved_on
+    end = finished_on or today
     paused = sum(((min(p.ended_on or end, end) - p.started_on).days for p in review.pauses
                   if p.started_on <= end), 0)
     is_paused = any(p.ended_on is None for p in review.pauses)
     if target is None:
-        return Timeliness(None, paused, None, None, is_paused, review.submitted_on is not None)
+        return Timeliness(None, paused, None, None, is_paused, finished_on is not None)
     due = target + timedelta(days=paused)
     late = (end - due).days
-    return Timeliness(target, paused, due, late if late > 0 else None, is_paused, review.submitted_on is not None)
+    return Timeliness(target, paused, due, late if late > 0 else None, is_paused, finished_on is not None)
 
 
 def add_pause(review, started_on, reason):
     errors = {}
     if started_on is None:
-        errors["started_on"] = "Enter the date the review was paused"
+        errors["started_on"] = gettext("Enter the date the review was paused")
     if not (reason or "").strip():
-        errors["reason"] = "Say why the review is paused, for example awaiting a criminal trial"
+        errors["reason"] = gettext("Say why the review is paused, for example awaiting a criminal trial")
     if any(p.ended_on is None for p in review.pauses):
-        errors["started_on"] = "The review is already paused: end that pause first"
+        errors["started_on"] = gettext("The review is already paused: end that pause first")
     if errors:
         raise ValidationFailed(errors)
     db.session.add(ReviewPause(review_id=review.id, started_on=started_on, reason=reason.strip()))
@@ -213,9 +320,9 @@ def add_pause(review, started_on, reason):
 def end_pause(review, ended_on):
     pause = next((p for p in review.pauses if p.ended_on is None), None)
     if pause is None:
-        raise ValidationFailed({"ended_on": "The review is not paused"})
+        raise ValidationFailed({"ended_on": gettext("The review is not paused")})
     if ended_on is None or ended_on < pause.started_on:
-        raise ValidationFailed({"ended_on": "Enter a date on or after the day the pause started"})
+        raise ValidationFailed({"ended_on": gettext("Enter a date on or after the day the pause started")})
     pause.ended_on = ended_on
     db.session.commit()
 
@@ -227,7 +334,7 @@ def reviews_for(user, partnership, page, per_page):
 
     return db.paginate(
         sa.select(Review).where(Review.partnership_id == partnership.id, visible_reviews(user))
-        .options(selectinload(Review.panel), selectinload(Review.pauses))
+        .options(selectinload(Review.panel), selectinload(Review.pauses), selectinload(Review.criteria_met))
         .order_by(Review.decision_on.desc().nulls_last(), Review.id.desc()), page=page, per_page=per_page,
         error_out=False)
 
@@ -255,7 +362,7 @@ def panel_candidates(review):
 
 def add_panel_member(review, user_id, is_chair):
     if user_id is None or user_id not in {p.id for p in panel_candidates(review)}:
-        raise ValidationFailed({"user_id": "Choose a person from this partnership who is not on the panel"})
+        raise ValidationFailed({"user_id": gettext("Choose a person from this partnership who is not on the panel")})
     if is_chair:
         for member in review.panel:
             member.is_chair = False
@@ -303,21 +410,48 @@ class Step:
     done: bool
     #: why the step cannot start yet, when an earlier one is not done
     waiting_for: str | None = None
+    #: where the step is taken: "details" (the review's form), "panel", "recommendations" or "plan"
+    place: str | None = None
+
+
+def _reached(review, stage):
+    stages = list(ReviewStatus)
+    return stages.index(review.status) >= stages.index(stage)
 
 
 def steps(review, recommendations):
-    """Where the review stands on the way to its lessons being acted on: panel, recommendations, an action for each,
-    publication, delivery."""
+    """Where the review stands on the way to its lessons being acted on: for a SUSR, the case review group's decision
+    and the Welsh Government told; panel, recommendations, an action for each; the report through the Home Office's
+    quality assurance (a SUSR that does not meet the DHR criteria has its report approved without it); publication,
+    delivery."""
     with_action = sum(1 for r in recommendations if r.actions)
     has_all = bool(recommendations) and with_action == len(recommendations)
+    approved = review.approved_on is not None or _reached(review, ReviewStatus.APPROVED)
+    opening = [
+        Step(gettext("Record the case review group's decision"), review.case_review_group_on is not None,
+             place="details"),
+        Step(gettext("Notify the Welsh Government"), review.welsh_government_notified_on is not None,
+             place="details"),
+    ] if review.review_type is ReviewType.SUSR else []
+    if review.goes_to_home_office:
+        submitted = review.submitted_on is not None or _reached(review, ReviewStatus.SUBMITTED)
+        report = [
+            Step(gettext("Submit the report to the Home Office for quality assurance"), submitted, place="details"),
+            Step(gettext("Record the Home Office's approval"), approved,
+                 None if submitted else gettext("Submit the report to the Home Office first"), place="details"),
+        ]
+    else:
+        report = [Step(gettext("Record the report's approval"), approved, place="details")]
     return [
-        Step("Appoint the panel", bool(review.panel)),
-        Step("Record the recommendations", bool(recommendations)),
-        Step("Agree an action for every recommendation", has_all,
-             None if recommendations else "Record the recommendations first"),
-        Step("Publish the review", review.is_published),
-        Step("Deliver and close every action", plan_completed_on(recommendations) is not None,
-             None if has_all else "Agree an action for every recommendation first"),
+        *opening,
+        Step(gettext("Appoint the panel"), bool(review.panel), place="panel"),
+        Step(gettext("Record the recommendations"), bool(recommendations), place="recommendations"),
+        Step(gettext("Agree an action for every recommendation"), has_all,
+             None if recommendations else gettext("Record the recommendations first"), place="plan"),
+        *report,
+        Step(gettext("Publish the review"), review.is_published),
+        Step(gettext("Deliver and close every action"), plan_completed_on(recommendations) is not None,
+             None if has_all else gettext("Agree an action for every recommendation first")),
     ]
 
 
@@ -325,20 +459,21 @@ def recommendation_errors(number, text, scope, has_agencies, external_body):
     """What the form and an import both refuse in a recommendation: {field: message}."""
     errors = {}
     if not number:
-        errors["number"] = "Enter the recommendation's number as written in the report, for example 4.1"
+        errors["number"] = gettext("Enter the recommendation's number as written in the report, for example 4.1")
     elif len(number) > length_of(Recommendation.number):
-        errors["number"] = f"The number must be {length_of(Recommendation.number)} characters or fewer"
+        errors["number"] = gettext("The number must be %(length)s characters or fewer",
+                                   length=length_of(Recommendation.number))
     if not text:
-        errors["text"] = "Enter the recommendation as written in the report"
+        errors["text"] = gettext("Enter the recommendation as written in the report")
     if scope is None:
-        errors["scope"] = "Choose local, regional or national"
+        errors["scope"] = gettext("Choose local, regional or national")
     if len(external_body) > length_of(Recommendation.external_body):
-        errors["external_body"] = (f"The body outside the partnership must be "
-                                   f"{length_of(Recommendation.external_body)} characters or fewer")
+        errors["external_body"] = gettext("The body outside the partnership must be %(length)s characters or fewer",
+                                          length=length_of(Recommendation.external_body))
     if scope is Scope.LOCAL and not has_agencies:
-        errors["agency_ids"] = "Choose the agencies a local recommendation is addressed to"
+        errors["agency_ids"] = gettext("Choose the agencies a local recommendation is addressed to")
     if scope in (Scope.REGIONAL, Scope.NATIONAL) and not has_agencies and not external_body:
-        errors["external_body"] = "Name the body the recommendation is addressed to, or choose agencies"
+        errors["external_body"] = gettext("Name the body the recommendation is addressed to, or choose agencies")
     return errors
 
 
@@ -354,18 +489,19 @@ def save_recommendation(review, recommendation, values):
     errors = recommendation_errors(number, text, scope, bool(agency_ids), external_body)
     if "number" not in errors and is_taken(Recommendation.number, number, recommendation,
                                            Recommendation.review_id == review.id):
-        errors["number"] = "This review already has a recommendation with this number"
+        errors["number"] = gettext("This review already has a recommendation with this number")
     agencies = db.session.scalars(sa.select(Agency).where(Agency.id.in_(values.get("agency_ids") or []))).all()
     if any(a.partnership_id != review.partnership_id for a in agencies) or len(agencies) != len(set(agency_ids)):
-        errors["agency_ids"] = "Choose agencies of this partnership"
+        errors["agency_ids"] = gettext("Choose agencies of this partnership")
     themes = db.session.scalars(sa.select(Theme).where(Theme.id.in_(values.get("theme_ids") or []))).all()
     if any(t.partnership_id != review.partnership_id for t in themes):
-        errors["theme_ids"] = "Choose themes from this partnership's list"
+        errors["theme_ids"] = gettext("Choose themes from this partnership's list")
     if errors:
         raise ValidationFailed(errors)
     recommendation = recommendation or Recommendation(review_id=review.id)
     recommendation.number = number
     recommendation.text = text
+    recommendation.welsh_text = (values.get("welsh_text") or "").strip()
     recommendation.scope = scope
     recommendation.external_body = external_body
     recommendation.component = values.get("component") or ""
@@ -378,7 +514,7 @@ def save_recommendation(review, recommendation, values):
 
 def delete_recommendation(recommendation):
     if recommendation.actions:
-        raise ValidationFailed({"__form__": "This recommendation has actions: it cannot be deleted"})
+        raise ValidationFailed({"__form__": gettext("This recommendation has actions: it cannot be deleted")})
     db.session.delete(recommendation)
     db.session.commit()
 
@@ -389,13 +525,13 @@ def record_response(recommendation, values):
     sent_on, received_on = values.get("sent_on"), values.get("response_received_on")
     assessment = values.get("assessment") or None
     if received_on and not sent_on:
-        errors["sent_on"] = "Enter when the recommendation was sent"
+        errors["sent_on"] = gettext("Enter when the recommendation was sent")
     if sent_on and received_on and received_on < sent_on:
-        errors["response_received_on"] = "The response cannot come before the recommendation was sent"
+        errors["response_received_on"] = gettext("The response cannot come before the recommendation was sent")
     if received_on and not (values.get("response_text") or "").strip():
-        errors["response_text"] = "Summarise what the body said"
+        errors["response_text"] = gettext("Summarise what the body said")
     if assessment and assessment != ResponseAssessment.NO_RESPONSE and not received_on:
-        errors["assessment"] = "Record the response before assessing it"
+        errors["assessment"] = gettext("Record the response before assessing it")
     if errors:
         raise ValidationFailed(errors)
     recommendation.sent_on = sent_on
@@ -436,13 +572,14 @@ def register_state(recommendation, today):
     report makes in SQL) comes before any assessment of "no response"."""
     if recommendation.response_received_on:
         return LoopState(recommendation.assessment.label if recommendation.assessment
-                         else "Response received, not yet assessed")
+                         else gettext("Response received, not yet assessed"))
     if recommendation.sent_on is None:
-        return LoopState("Not yet sent")
+        return LoopState(gettext("Not yet sent"))
     if recommendation.response_due_on and recommendation.response_due_on < today:
         days = (today - recommendation.response_due_on).days
-        return LoopState(f"No response, {days} day{'s' if days != 1 else ''} past due", True)
-    return LoopState(recommendation.assessment.label if recommendation.assessment else "Awaiting response")
+        return LoopState(ngettext("No response, %(num)d day past due", "No response, %(num)d days past due", days),
+                         True)
+    return LoopState(recommendation.assessment.label if recommendation.assessment else gettext("Awaiting response"))
 
 
 def review_action_values(recommendation):

@@ -1,15 +1,15 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from tracker.actions.state import london_today
-from tracker.enums import ReviewStatus, Scope
+from tracker.enums import Scope
 from tracker.extensions import db
-from tracker.forms import ConfirmForm, options, page_number
+from tracker.forms import ConfirmForm, page_number
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
 from tracker.reviews import retention, services
 from tracker.reviews.forms import (
-    MONTHS,
     ArchiveForm,
     EndPauseForm,
     PanelMemberForm,
@@ -43,7 +43,7 @@ def _recommendation(recommendation_id):
 def _refuse_if_archived(review):
     """An archived review is kept as it was: whoever can open it is told so, rather than refused without a word."""
     if review.is_archived and can(current_user, "view", review):
-        flash("This review is archived: it is kept as it was and can no longer be changed.", "error")
+        flash(gettext("This review is archived: it is kept as it was and can no longer be changed."), "error")
         abort(_to_review(review))
 
 
@@ -70,12 +70,13 @@ def new_review(partnership_id=None, review_id=None):
     else:
         review = None
         partnership = require("create_review", db.get_or_404(Partnership, partnership_id))
-    form = ReviewForm(obj=review)
-    if not (review and review.is_published):  # publishing is its own decision, on its own page
-        form.status.choices = options([c for c in ReviewStatus.choices() if c[0] != ReviewStatus.PUBLISHED])
+    types = services.types_offered(partnership, review)
+    form = ReviewForm(obj=review, review_type=types[0].value)
+    form.offer(types, services.stages_offered(review))
     done = submitted(form, lambda: services.save_review(partnership, review, form.review_values(), current_user),
-                     "The review has been saved.", _to_review)
-    return done or render_template("reviews/edit.html", form=form, partnership=partnership, review=review)
+                     gettext("The review has been saved."), _to_review)
+    return done or render_template("reviews/edit.html", form=form, partnership=partnership, review=review,
+                                   types=types)
 
 
 @bp.route("/reviews/<int:review_id>/publish", methods=["GET", "POST"])
@@ -83,14 +84,15 @@ def publish_review(review_id):
     """Says who will be able to see what before the coordinator or panel chair opens the review to them."""
     review = _review(review_id, "publish")
     if review.is_published:
-        flash("The review is already published.", "success")
+        flash(gettext("The review is already published."), "success")
         return _to_review(review)
     form = PublishForm()
     if request.method == "GET":
         form.published_on.data = london_today()
     done = submitted(form, lambda: services.publish_review(review, current_user, form.published_on.data,
                                                             form.publication_url.data),
-                     f"{review.reference} is published: every member of the partnership can now read it.",
+                     gettext("%(reference)s is published: every member of the partnership can now read it.",
+                             reference=review.reference),
                      lambda _: _to_review(review))
     return done or render_template("reviews/publish.html", form=form, review=review,
                                    audience=services.publication_audience(review))
@@ -107,16 +109,17 @@ def show_review(review_id):
         states={r.id: services.recommendation_state(r) for r in recommendations},
         loops={r.id: services.register_state(r, today) for r in recommendations if r.scope is not Scope.LOCAL},
         timeliness=services.timeliness(review), completed_on=services.plan_completed_on(recommendations),
-        steps=services.steps(review, recommendations), months=MONTHS)
+        steps=services.steps(review, recommendations), died=services.when_died(review))
 
 
 @bp.route("/reviews/<int:review_id>/panel", methods=["GET", "POST"])
 def manage_panel(review_id):
     review = _review(review_id, "manage_panel")
     form = PanelMemberForm()
-    form.user_id.choices = [("", "Choose a person"), *[(u.id, u.name) for u in services.panel_candidates(review)]]
+    form.user_id.choices = [("", gettext("Choose a person")),
+                            *[(u.id, u.name) for u in services.panel_candidates(review)]]
     done = submitted(form, lambda: services.add_panel_member(review, form.user_id.data, form.is_chair.data),
-                  "The panel has been updated.", lambda _: redirect(url_for("reviews.manage_panel",
+                  gettext("The panel has been updated."), lambda _: redirect(url_for("reviews.manage_panel",
                                                                           review_id=review.id)))
     return done or render_template("reviews/panel.html", form=form, review=review)
 
@@ -128,7 +131,8 @@ def remove_panel_member(review_id, member_id):
     if member.review_id != review.id:
         abort(404)
     form = ConfirmForm()
-    done = submitted(form, lambda: services.remove_panel_member(member), f"{member.user.name} has left the panel.",
+    done = submitted(form, lambda: services.remove_panel_member(member),
+                     gettext("%(name)s has left the panel.", name=member.user.name),
                   lambda _: redirect(url_for("reviews.manage_panel", review_id=review.id)))
     return done or render_template("reviews/remove_panel_member.html", form=form, review=review, member=member)
 
@@ -141,11 +145,12 @@ def pause_review(review_id):
     if request.method == "GET":
         (form.ended_on if is_paused else form.started_on).data = london_today()
     if is_paused:
-        done = submitted(form, lambda: services.end_pause(review, form.ended_on.data), "The review has resumed.",
+        done = submitted(form, lambda: services.end_pause(review, form.ended_on.data),
+                         gettext("The review has resumed."),
                       lambda _: _to_review(review))
     else:
         done = submitted(form, lambda: services.add_pause(review, form.started_on.data, form.reason.data),
-                      "The pause has been recorded.", lambda _: _to_review(review))
+                      gettext("The pause has been recorded."), lambda _: _to_review(review))
     return done or render_template("reviews/pause.html", form=form, review=review, is_paused=is_paused)
 
 
@@ -167,7 +172,7 @@ def new_recommendation(review_id=None, recommendation_id=None):
         form.scope.data = recommendation.scope.value
     done = submitted(form, lambda: services.save_recommendation(review, recommendation,
                                                              form.recommendation_values()),
-                  "The recommendation has been saved.", lambda _: _to_review(review))
+                  gettext("The recommendation has been saved."), lambda _: _to_review(review))
     return done or render_template("reviews/recommendation.html", form=form, review=review,
                                    recommendation=recommendation)
 
@@ -178,7 +183,8 @@ def delete_recommendation(recommendation_id):
     review = recommendation.review
     form = ConfirmForm()
     done = submitted(form, lambda: services.delete_recommendation(recommendation),
-                  f"Recommendation {recommendation.number} has been deleted.", lambda _: _to_review(review))
+                  gettext("Recommendation %(number)s has been deleted.", number=recommendation.number),
+                  lambda _: _to_review(review))
     return done or render_template("reviews/delete_recommendation.html", form=form, review=review,
                                    recommendation=recommendation)
 
@@ -191,7 +197,7 @@ def record_response(recommendation_id):
         form.assessment.data = recommendation.assessment.value
     done = submitted(form, lambda: services.record_response(recommendation, {
         name: field.data for name, field in form._fields.items() if name != "csrf_token"}),
-        "The response has been recorded.", lambda _: _to_review(recommendation.review))
+        gettext("The response has been recorded."), lambda _: _to_review(recommendation.review))
     return done or render_template("reviews/response.html", form=form, recommendation=recommendation,
                                    review=recommendation.review)
 
@@ -207,7 +213,8 @@ def external_register(partnership_id):
 def manage_themes(partnership_id):
     partnership = require("manage_themes", db.get_or_404(Partnership, partnership_id))
     form = ThemeForm()
-    done = submitted(form, lambda: services.add_theme(partnership, form.name.data), "The theme has been added.",
+    done = submitted(form, lambda: services.add_theme(partnership, form.name.data),
+                     gettext("The theme has been added."),
                   lambda _: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
     return done or render_template("reviews/themes.html", form=form, partnership=partnership,
                                    themes=services.themes_of(partnership))
@@ -220,7 +227,8 @@ def remove_theme(partnership_id, theme_id):
     if theme.partnership_id != partnership.id:
         abort(404)
     form = ConfirmForm()
-    done = submitted(form, lambda: services.remove_theme(theme), f"‘{theme.name}’ has been removed from the list.",
+    done = submitted(form, lambda: services.remove_theme(theme),
+                     gettext("‘%(theme)s’ has been removed from the list.", theme=theme.name),
                   lambda _: redirect(url_for("reviews.manage_themes", partnership_id=partnership.id)))
     return done or render_template("reviews/remove_theme.html", form=form, partnership=partnership, theme=theme)
 
@@ -231,6 +239,8 @@ def archive_review(review_id):
     review = _review(review_id, "archive")
     form = ArchiveForm()
     done = submitted(form, lambda: retention.archive_review(review, current_user, form.reason.data),
-                     f"{review.reference} is archived and its personal details have been anonymised.",
+                     gettext("%(reference)s is archived and its personal details have been anonymised.",
+                             reference=review.reference),
                      lambda _: _to_review(review))
-    return done or render_template("reviews/archive.html", form=form, review=review, months=MONTHS)
+    return done or render_template("reviews/archive.html", form=form, review=review,
+                                   died=services.when_died(review))
