@@ -15,6 +15,7 @@ import time_machine
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import text
+from tests.reports.welsh import make_welsh, use_welsh
 from tracker import ROOT
 from tracker.benchmarks import services
 from tracker.benchmarks.models import Benchmark, ComponentScore, Finding
@@ -488,3 +489,42 @@ def test_the_milton_keynes_benchmark_exports_and_imports_unchanged(ctx, make, fr
                                             "No current strategy.")
     assert _picture(copied)[None] == (Decimal("2"), MK["overall"]["key_issues"],
                                       "Partnership impetus has been lost;\nstrategic support is needed.")
+
+
+# In Welsh
+
+
+WELSH = {"Component": "Cydran", "Score": "Sgôr", "Key issues": "Materion allweddol", "Commentary": "Sylwebaeth",
+         "Benchmark component": "Cydran meincnod", "Overall": "Cyffredinol",
+         "Component %(number)s": "Cydran %(number)s", "Benchmark": "Meincnod"}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_welsh_export_imports_again_whoever_imports_it(app, make, as_user, setting, monkeypatch, kind):
+    use_welsh(monkeypatch, WELSH)
+    welsh = make.member(setting["p"], "coordinator")
+    make_welsh(app, welsh)
+    welsh = as_user(welsh)
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        first = _upload(setting, _csv(MESSY)).headers["Location"]
+        exported = _export(welsh, first, kind)
+        second = _upload(setting, exported, f"export.{kind}").headers["Location"]  # by an English reader
+        again = _export(welsh, second, kind)
+    assert _contents(again, kind) == _contents(exported, kind)
+    if kind == "xlsx":
+        sheet = load_workbook(io.BytesIO(exported))["Meincnod"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0] == ("Cydran", "Sgôr", "Materion allweddol", "Sylwebaeth")
+        assert rows[1][:2] == ("Cyffredinol", "2.5") and rows[2][0] == "Survivor voice"  # the framework's words
+    with app.app_context():
+        one, two = (services.load_benchmark(int(url.rsplit("/", 1)[-1])) for url in (first, second))
+        assert _picture(one) == _picture(two)
+
+
+def test_headings_and_names_typed_in_welsh_are_read(ctx, make, frameworks, monkeypatch):
+    use_welsh(monkeypatch, WELSH)
+    rows = [["CYFFREDINOL", "3", "", "Da."], ["Cydran 11", "2", "Dim data a rennir", ""]]
+    data = _csv(rows, header=["Cydran meincnod", "Sgôr:", "Materion allweddol", "Sylwebaeth"])
+    benchmark = services.import_table(make.partnership(), _values(), "b.csv", data, MAX_BYTES).benchmark
+    picture = _picture(services.load_benchmark(benchmark.id))
+    assert picture[None] == (Decimal("3"), [], "Da.") and picture["data"] == (Decimal("2"), ["Dim data a rennir"], "")

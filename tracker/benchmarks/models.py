@@ -2,11 +2,13 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin
 from tracker.extensions import db
+from tracker.i18n import month_year
 
 #: scores run from 1 (poor) to 4 (excellent) in half points
 SCORE = sa.Numeric(2, 1)
@@ -82,6 +84,11 @@ class Benchmark(Audited, TimestampMixin, db.Model):
 
     def __str__(self):
         return f"Benchmark of {self.started_on:%B %Y}"
+
+    @property
+    def title(self):
+        """What pages call the benchmark, in the reader's language (str() stays English: the audit log keeps it)."""
+        return gettext("Benchmark of %(month)s", month=month_year(self.started_on))
 
 
 class ComponentScore(AuditedChild, db.Model):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from tracker.actions.models import Action
@@ -20,6 +21,7 @@ from tracker.enums import DeliveryState
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
+from tracker.i18n import N_, translated_in
 from tracker.partnerships.models import Agency
 from tracker.spreadsheets import label_key, read_table
 from tracker.uploads import readable_size
@@ -27,7 +29,8 @@ from tracker.uploads import readable_size
 DATA = Path(__file__).resolve().parent / "data"
 REFERENCE_CSV = DATA / "isoe-2013-anonymised-partnership-scores.csv"
 VALID_SCORES = tuple(Decimal(n) / 2 for n in range(2, 9))  # 1, 1.5, ... 4
-SCALE = {1: "poor", 2: "satisfactory", 3: "good", 4: "excellent"}
+SCALE = {1: lazy_gettext("poor"), 2: lazy_gettext("satisfactory"), 3: lazy_gettext("good"),
+         4: lazy_gettext("excellent")}
 REVIEWER_LENGTH = length_of(Benchmark.reviewer)
 
 
@@ -80,17 +83,24 @@ def load_reference_scores(path=REFERENCE_CSV, framework_key="isoe-2013"):
         rows = list(csv.DictReader(handle))
     missing = [key for key in ["partnership", "overall", *components] if key not in (rows[0] if rows else {})]
     if missing:
-        raise ValidationFailed({"file": "The reference file lacks the columns: " + ", ".join(missing)})
+        raise ValidationFailed({"file": gettext("The reference file lacks the columns: %(columns)s",
+                                                columns=", ".join(missing))})
     db.session.execute(sa.delete(ReferenceScore).where(ReferenceScore.framework_id == framework.id))
     for row in rows:
         for key, component in [("overall", None), *components.items()]:
             score = parse_score(row[key])
             if score is None:
-                raise ValidationFailed({"file": f"Partnership {row['partnership']}: ‘{row[key]}’ is not a score"})
+                raise ValidationFailed({"file": gettext("Partnership %(partnership)s: ‘%(value)s’ is not a score",
+                                                        partnership=row["partnership"], value=row[key])})
             db.session.add(ReferenceScore(framework_id=framework.id, partnership_label=row["partnership"],
                                           component_id=component.id if component else None, score=score))
     db.session.commit()
     return len(rows)
+
+
+def _either(keys):
+    """Framework keys as a choice: "isoe-2013 or isoe-2020"."""
+    return (" " + gettext("or") + " ").join(keys)
 
 
 def framework_by_key(key):
@@ -100,8 +110,8 @@ def framework_by_key(key):
 def _framework(key):
     framework = framework_by_key(key)
     if framework is None:
-        raise ValidationFailed({"framework": f"Unknown framework ‘{key}’: use "
-                                             + " or ".join(db.session.scalars(sa.select(Framework.key)))})
+        raise ValidationFailed({"framework": gettext("Unknown framework ‘%(framework)s’: use %(known)s", framework=key,
+                                                     known=_either(db.session.scalars(sa.select(Framework.key))))})
     return framework
 
 
@@ -203,16 +213,16 @@ def _overview_errors(framework, values):
     """The overview's rules, shared by the form and the spreadsheet import: {field name: message}."""
     errors = {}
     if framework is None:
-        errors["framework_id"] = "Choose the framework the benchmark used"
+        errors["framework_id"] = gettext("Choose the framework the benchmark used")
     if values.get("started_on") is None:
-        errors["started_on"] = "Enter the date the review started"
+        errors["started_on"] = gettext("Enter the date the review started")
     elif values.get("ended_on") and values["ended_on"] < values["started_on"]:
-        errors["ended_on"] = "The review cannot end before it started"
+        errors["ended_on"] = gettext("The review cannot end before it started")
     if len((values.get("reviewer") or "").strip()) > REVIEWER_LENGTH:
-        errors["reviewer"] = f"Enter the reviewer in {REVIEWER_LENGTH} characters or fewer"
+        errors["reviewer"] = gettext("Enter the reviewer in %(num)d characters or fewer", num=REVIEWER_LENGTH)
     overall = values.get("overall_score")
     if overall not in (None, "") and parse_score(overall) is None:
-        errors["overall_score"] = "Choose a score from 1 to 4"
+        errors["overall_score"] = gettext("Choose a score from 1 to 4")
     return errors
 
 
@@ -235,7 +245,7 @@ def save_component(benchmark, component, score, commentary, key_issues):
     """One component's score, commentary and key issues (one per line)."""
     parsed = parse_score(score) if score not in (None, "") else None
     if score not in (None, "") and parsed is None:
-        raise ValidationFailed({"score": "Choose a score from 1 to 4"})
+        raise ValidationFailed({"score": gettext("Choose a score from 1 to 4")})
     entry = next(s for s in benchmark.scores if s.component_id == component.id)
     entry.score, entry.commentary = parsed, (commentary or "").strip()
     _replace_findings(benchmark, component, _lines(key_issues))
@@ -250,8 +260,8 @@ def _replace_findings(benchmark, component, texts):
     removed = [f for f in current if f.text not in texts]
     blocked = [f.text for f in removed if f.actions]
     if blocked:
-        raise ValidationFailed({"key_issues": "These key issues have actions, so they cannot be removed: "
-                                              + "; ".join(blocked)})
+        raise ValidationFailed({"key_issues": gettext("These key issues have actions, so they cannot be removed: "
+                                                      "%(issues)s", issues="; ".join(blocked))})
     for finding in removed:
         benchmark.findings.remove(finding)
     for position, text in enumerate(texts):
@@ -285,7 +295,8 @@ def _object(value, name, problems):
     """The JSON object at `name`, {} when it is absent; a problem when it is something else."""
     if value is None or isinstance(value, dict):
         return value or {}
-    problems.append(f"The file’s {name} must be an object ({{…}}), not {type(value).__name__}")
+    problems.append(gettext("The file’s %(name)s must be an object ({…}), not %(kind)s", name=name,
+                            kind=type(value).__name__))
     return {}
 
 
@@ -295,9 +306,9 @@ def _text(value, name, problems):
     if value is None or isinstance(value, str):
         text = one_kind_of_line_break(value or "")
         if CONTROL_CHARACTERS.search(text):
-            problems.append(f"The file’s {name} holds an invisible control character: remove it")
+            problems.append(gettext("The file’s %(name)s holds an invisible control character: remove it", name=name))
         return text
-    problems.append(f"The file’s {name} must be text")
+    problems.append(gettext("The file’s %(name)s must be text", name=name))
     return ""
 
 
@@ -305,58 +316,61 @@ def import_json(partnership, raw):
     """A benchmark from a JSON file shaped like the Milton Keynes 2012 data: validated whole, saved whole."""
     limit = current_app.config["BENCHMARK_JSON_MAX_BYTES"]
     if len(raw) > limit:  # parsed JSON takes many times its size in memory; a benchmark takes a few KB
-        raise ValidationFailed({"file": f"The file must be smaller than {readable_size(limit)}"})
+        raise ValidationFailed({"file": gettext("The file must be smaller than %(size)s", size=readable_size(limit))})
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise ValidationFailed({"file": "The file must be UTF-8 text"}) from None
+        raise ValidationFailed({"file": gettext("The file must be UTF-8 text")}) from None
     if _nesting(text) > MAX_NESTING:
-        raise ValidationFailed({"file": f"The file nests lists or objects more than {MAX_NESTING} deep: it is not "
-                                        "a benchmark"})
+        raise ValidationFailed({"file": gettext("The file nests lists or objects more than %(num)d deep: it is not "
+                                                "a benchmark", num=MAX_NESTING)})
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValidationFailed({"file": f"The file is not valid JSON (line {error.lineno}, column {error.colno}: "
-                                        f"{error.msg})"}) from None
+        raise ValidationFailed({"file": gettext("The file is not valid JSON (line %(line)d, column %(column)d: "
+                                                "%(error)s)", line=error.lineno, column=error.colno,
+                                                error=error.msg)}) from None
     if not isinstance(data, dict):
-        raise ValidationFailed({"file": "The file must hold one benchmark (a JSON object)"})
+        raise ValidationFailed({"file": gettext("The file must hold one benchmark (a JSON object)")})
     problems = []
     framework_key = _text(data.get("framework"), "framework", problems)
     framework = db.session.scalar(sa.select(Framework).where(Framework.key == framework_key))
     if framework is None:
-        known = " or ".join(db.session.scalars(sa.select(Framework.key).order_by(Framework.key)))
-        raise ValidationFailed({"file": f"Unknown framework ‘{data.get('framework')}’: use {known}"})
+        known = _either(db.session.scalars(sa.select(Framework.key).order_by(Framework.key)))
+        raise ValidationFailed({"file": gettext("Unknown framework ‘%(framework)s’: use %(known)s",
+                                                framework=data.get("framework"), known=known)})
     dates = _object(data.get("review_dates"), "review_dates", problems)
     started_on = _iso_date(dates.get("start"), "review_dates.start", problems)
     ended_on = _iso_date(dates.get("end"), "review_dates.end", problems) if dates.get("end") else None
     overall = _object(data.get("overall"), "overall", problems)
-    overall_score = _score(overall.get("score"), "the overall score", problems)
+    overall_score = _score(overall.get("score"), gettext("the overall score"), problems)
     components = {c.key: c for c in framework.components}
     seen = {}
     entries = data.get("components") or []
     if not isinstance(entries, list):
-        problems.append("The file’s components must be a list ([…])")
+        problems.append(gettext("The file’s components must be a list ([…])"))
         entries = []
     for index, entry in enumerate(entries, start=1):
-        entry = _object(entry, f"component {index}", problems)
+        entry = _object(entry, gettext("component %(num)d", num=index), problems)
         key = entry.get("component")
         if not isinstance(key, str) or key not in components:
-            problems.append(f"Component {index}: unknown component ‘{key}’ for the {framework.name} framework")
+            problems.append(gettext("Component %(num)d: unknown component ‘%(key)s’ for the %(framework)s framework",
+                                    num=index, key=key, framework=framework.name))
             continue
         if key in seen:
-            problems.append(f"Component ‘{key}’ appears twice")
+            problems.append(gettext("Component ‘%(key)s’ appears twice", key=key))
             continue
-        seen[key] = (_score(entry.get("score"), f"component ‘{key}’", problems),
-                     _issues(entry.get("key_issues"), f"component ‘{key}’", problems),
-                     _text(entry.get("commentary"), f"component ‘{key}’ commentary", problems))
+        name = gettext("component ‘%(key)s’", key=key)
+        seen[key] = (_score(entry.get("score"), name, problems), _issues(entry.get("key_issues"), name, problems),
+                     _text(entry.get("commentary"), gettext("component ‘%(key)s’ commentary", key=key), problems))
     missing = [key for key in components if key not in seen]
     if missing and not problems:
-        problems.append("Missing components: " + ", ".join(missing))
-    overall_issues = _issues(overall.get("key_issues"), "the overall key issues", problems)
-    overall_commentary = _text(overall.get("commentary"), "overall commentary", problems)
+        problems.append(gettext("Missing components: %(keys)s", keys=", ".join(missing)))
+    overall_issues = _issues(overall.get("key_issues"), gettext("the overall key issues"), problems)
+    overall_commentary = _text(overall.get("commentary"), gettext("overall commentary"), problems)
     reviewer = " ".join(_text(data.get("reviewer"), "reviewer", problems).split())  # a name, on one line
     if len(reviewer) > REVIEWER_LENGTH:
-        problems.append(f"The reviewer must be {REVIEWER_LENGTH} characters or fewer")
+        problems.append(gettext("The reviewer must be %(num)d characters or fewer", num=REVIEWER_LENGTH))
     if problems:
         raise ValidationFailed({"file": "; ".join(problems)})
     benchmark = Benchmark(partnership_id=partnership.id, framework_id=framework.id, started_on=started_on,
@@ -377,14 +391,15 @@ def _iso_date(value, name, problems):
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        problems.append(f"{name} ‘{value}’ is not a date like 2012-07-02")
+        problems.append(gettext("%(name)s ‘%(value)s’ is not a date like 2012-07-02", name=name, value=value))
         return None
 
 
 def _score(value, name, problems):
     score = parse_score(value)
     if score is None:
-        problems.append(f"{name}: the score {value} is not one of {SCORE_WORDS}")
+        problems.append(gettext("%(name)s: the score %(value)s is not one of %(scores)s", name=name, value=value,
+                                scores=SCORE_WORDS))
     return score
 
 
@@ -392,21 +407,36 @@ def _issues(value, name, problems):
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.append(f"{name}: key issues must be a list of text")
+        problems.append(gettext("%(name)s: key issues must be a list of text", name=name))
         return []
     if any(CONTROL_CHARACTERS.search(v) for v in value):
-        problems.append(f"{name}: a key issue holds an invisible control character: remove it")
+        problems.append(gettext("%(name)s: a key issue holds an invisible control character: remove it", name=name))
     return [" ".join(v.split()) for v in value if v.strip()]
 
 
 # Spreadsheets in and out
 
 
-SHEET_HEADER = ["Component", "Score", "Key issues", "Commentary"]
-#: a heading (as label_key reads it) -> its column; reviewers' own tables often say "Benchmark component"
-SHEET_HEADINGS = {**{label_key(h): h for h in SHEET_HEADER}, "benchmark component": "Component"}
+SHEET_HEADER = [N_("Component"), N_("Score"), N_("Key issues"), N_("Commentary")]
+#: each heading a file may give -> its column; reviewers' own tables often say "Benchmark component"
+HEADINGS = {**{h: h for h in SHEET_HEADER}, N_("Benchmark component"): "Component"}
+#: a heading in English (as label_key reads it) -> its column
+SHEET_HEADINGS = {label_key(h): column for h, column in HEADINGS.items()}
 #: the row that carries the overall score, key issues and commentary
-OVERALL = "Overall"
+OVERALL = N_("Overall")
+#: a component named by its number
+NUMBERED = N_("Component %(number)s")
+
+
+def in_either_language(english):
+    """label_key of a catalogue string as written in English and in Welsh: a file exported in Welsh (or typed
+    from a Welsh template) imports again."""
+    return {label_key(english), label_key(translated_in("cy", english))}
+
+
+def sheet_header():
+    """The spreadsheet's columns in the reader's language."""
+    return [gettext(h) for h in SHEET_HEADER]
 
 
 @dataclass
@@ -435,8 +465,8 @@ def import_table(partnership, values, filename, data, max_bytes):
     framework = db.session.get(Framework, values.get("framework_id") or 0)
     errors = _overview_errors(framework, values)
     if not filename:
-        raise ValidationFailed({**errors, "file": "Choose the spreadsheet to import: a CSV file or an Excel "
-                                                  "workbook (.xlsx)"})
+        raise ValidationFailed({**errors, "file": gettext("Choose the spreadsheet to import: a CSV file or an Excel "
+                                                          "workbook (.xlsx)")})
     try:
         header, records = read_table(filename, data, max_bytes)
     except ValidationFailed as failure:
@@ -445,7 +475,8 @@ def import_table(partnership, values, filename, data, max_bytes):
     if framework is None or "file" in errors:
         raise ValidationFailed(errors)
     if not records:
-        raise ValidationFailed({**errors, "file": "The file has headings but no rows: add a row for each component"})
+        raise ValidationFailed({**errors, "file": gettext("The file has headings but no rows: add a row for each "
+                                                          "component")})
     sheets = _read_sheets(framework, columns, records, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -464,36 +495,43 @@ def import_table(partnership, values, filename, data, max_bytes):
 
 
 def _sheet_columns(header, records, errors):
-    """{column: the file's heading for it}; a heading that is missing, repeated or unknown goes into errors."""
+    """{column: the file's heading for it}, the headings in English or Welsh; a heading that is missing, repeated or
+    unknown goes into errors."""
+    headings = {key: column for heading, column in HEADINGS.items() for key in in_either_language(heading)}
     columns, unknown = {}, []
     for heading in header:
-        column = SHEET_HEADINGS.get(label_key(heading))
+        column = headings.get(label_key(heading))
         if column is None:
             # a column with neither heading nor text is only a spreadsheet's empty edge
             if heading or any(record.get(heading) for _number, record in records):
-                unknown.append(f"‘{heading}’" if heading else "a column with no heading")
+                unknown.append(f"‘{heading}’" if heading else gettext("a column with no heading"))
         elif column in columns:
-            errors["file"] = f"The file has two {column} columns (‘{columns[column]}’ and ‘{heading}’): keep one"
+            errors["file"] = gettext("The file has two %(column)s columns (‘%(first)s’ and ‘%(second)s’): keep one",
+                                     column=gettext(column), first=columns[column], second=heading)
         else:
             columns[column] = heading
-    accepted = "Component (or Benchmark component), Score, Key issues and Commentary"
-    missing = [column for column in SHEET_HEADER if column not in columns]
+    missing = [gettext(column) for column in SHEET_HEADER if column not in columns]
     if unknown:
-        errors["file"] = f"The file has columns the import does not know: {', '.join(unknown)}. Use only {accepted}"
+        errors["file"] = gettext("The file has columns the import does not know: %(unknown)s. Use only Component (or "
+                                 "Benchmark component), Score, Key issues and Commentary", unknown=", ".join(unknown))
     elif missing:
-        errors["file"] = f"The file lacks the columns {', '.join(missing)}. Give it the columns {accepted} " \
-                         "(any may be empty), as the template has"
+        errors["file"] = gettext("The file lacks the columns %(missing)s. Give it the columns Component (or Benchmark "
+                                 "component), Score, Key issues and Commentary (any may be empty), as the template "
+                                 "has", missing=", ".join(missing))
     return columns
 
 
 def _component_names(framework):
     """label_key of each way a row may name a component of the framework: its key, its number ("3" or
-    "Component 3") and its title, in this framework's words or another's (the 2020 refresh renamed some)."""
+    "Component 3", or in Welsh) and its title, in this framework's words or another's (the 2020 refresh renamed
+    some)."""
     components = {c.key: c for c in framework.components}
     names = {label_key(other.title): components[other.key]
              for other in db.session.scalars(sa.select(Component).where(Component.key.in_(components)))}
+    numbered = {NUMBERED, translated_in("cy", NUMBERED)}
     for component in framework.components:
-        for name in (component.title, component.key, str(component.number), f"Component {component.number}"):
+        for name in (component.title, component.key, str(component.number),
+                     *(pattern % {"number": component.number} for pattern in numbered)):
             names[label_key(name)] = component
     return names
 
@@ -502,31 +540,36 @@ def _read_sheets(framework, columns, records, errors):
     """{component (None for the overall row): _Sheet}, merging the rows that name the same component; each row's
     problems go into errors as 'row N'."""
     names = _component_names(framework)
+    overall_names, overall = in_either_language(OVERALL), gettext(OVERALL)
     sheets = {}
     for number, record in records:
         name, score_cell, issues_cell, commentary = (record.get(columns[c], "").strip() for c in SHEET_HEADER)
         problems = []
-        is_overall = label_key(name) == label_key(OVERALL)
+        is_overall = label_key(name) in overall_names
         component = None if is_overall else names.get(label_key(name))
         if not name:
-            problems.append(f"say which component the row is about: its number or title, or ‘{OVERALL}’")
+            problems.append(gettext("say which component the row is about: its number or title, or ‘%(overall)s’",
+                                    overall=overall))
         elif component is None and not is_overall:
-            problems.append(f"‘{name}’ is not a component of the {framework.name} framework: give its number (1 "
-                            f"to {len(framework.components)}) or title, or ‘{OVERALL}’")
+            problems.append(gettext("‘%(name)s’ is not a component of the %(framework)s framework: give its number (1 "
+                                    "to %(count)d) or title, or ‘%(overall)s’", name=name, framework=framework.name,
+                                    count=len(framework.components), overall=overall))
         score = parse_score(score_cell) if score_cell else None
         if score_cell and score is None:
-            problems.append(f"the score ‘{score_cell}’ is not one of {SCORE_WORDS}: correct it, or leave it empty "
-                            "if the component was not scored")
+            problems.append(gettext("the score ‘%(score)s’ is not one of %(scores)s: correct it, or leave it empty if "
+                                    "the component was not scored", score=score_cell, scores=SCORE_WORDS))
         issues = _lines(issues_cell)
         sheet = sheets.get(component, _Sheet())
-        label = component.title if component else OVERALL
+        label = component.title if component else overall
         if name and (component or is_overall):
             if score is not None and sheet.score not in (None, score):
-                problems.append(f"{label} has the score {score_text(sheet.score)} on row {sheet.score_row} and "
-                                f"{score_text(score)} on this one: give it one score")
+                problems.append(gettext("%(component)s has the score %(first)s on row %(row)d and %(second)s on this "
+                                        "one: give it one score", component=label, first=score_text(sheet.score),
+                                        row=sheet.score_row, second=score_text(score)))
             repeated = [text for text in issues if text in sheet.key_issues or issues.count(text) > 1]
             if repeated:
-                problems.append(f"the key issue ‘{repeated[0]}’ is listed twice for {label}: list it once")
+                problems.append(gettext("the key issue ‘%(issue)s’ is listed twice for %(component)s: list it once",
+                                        issue=repeated[0], component=label))
         if problems:
             message = "; ".join(problems)
             errors[f"row {number}"] = message[0].upper() + message[1:] + "."
@@ -542,23 +585,24 @@ def _read_sheets(framework, columns, records, errors):
 
 def export_rows(benchmark):
     """The benchmark in the spreadsheet import's shape, so that an export can be imported again unchanged: the
-    overall row, then each component in framework order."""
+    overall row, then each component in framework order; the headings and the overall row's name in the reader's
+    language (components are named as the framework names them)."""
     issues = {}
     for finding in benchmark.findings:
         issues.setdefault(finding.component_id, []).append(finding.text)
     entries = {s.component_id: s for s in benchmark.scores}
-    rows = [[OVERALL, score_text(benchmark.overall_score), "\n".join(issues.get(None, [])),
+    rows = [[gettext(OVERALL), score_text(benchmark.overall_score), "\n".join(issues.get(None, [])),
              benchmark.overall_commentary]]
     for component in benchmark.framework.components:
         entry = entries.get(component.id)
         rows.append([component.title, score_text(entry.score if entry else None),
                      "\n".join(issues.get(component.id, [])), entry.commentary if entry else ""])
-    return SHEET_HEADER, rows
+    return sheet_header(), rows
 
 
 def template_rows(framework):
     """A blank spreadsheet for a framework: the overall row and each component's title, nothing else."""
-    return SHEET_HEADER, [[name, "", "", ""] for name in [OVERALL, *(c.title for c in framework.components)]]
+    return sheet_header(), [[name, "", "", ""] for name in [gettext(OVERALL), *(c.title for c in framework.components)]]
 
 
 # Findings
@@ -572,9 +616,9 @@ def finding_state(finding):
 
 def mark_no_action(finding, reason):
     if finding.actions:
-        raise ValidationFailed({"reason": "This key issue already has actions"})
+        raise ValidationFailed({"reason": gettext("This key issue already has actions")})
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": "Say why no action is needed, for example ‘a strength to keep’"})
+        raise ValidationFailed({"reason": gettext("Say why no action is needed, for example ‘a strength to keep’")})
     finding.is_no_action_needed, finding.no_action_reason = True, reason.strip()
     db.session.commit()
 

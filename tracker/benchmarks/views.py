@@ -1,4 +1,5 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from tracker.benchmarks import services
 from tracker.benchmarks.forms import (
@@ -32,7 +33,7 @@ def _to(benchmark, anchor=None):
 
 
 def _framework_choices():
-    return [("", "Choose a framework"), *[(f.id, f.name) for f in services.frameworks()]]
+    return [("", gettext("Choose a framework")), *[(f.id, f.name) for f in services.frameworks()]]
 
 
 @bp.get("/partnerships/<int:partnership_id>/benchmarks")
@@ -57,7 +58,7 @@ def new_benchmark(partnership_id=None, benchmark_id=None):
         form.overall_score.data = services.score_text(benchmark.overall_score)
         form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id is None)
     done = submitted(form, lambda: services.save_benchmark(partnership, benchmark, {
-        name: field.data for name, field in form._fields.items()}), "The benchmark has been saved.", _to)
+        name: field.data for name, field in form._fields.items()}), gettext("The benchmark has been saved."), _to)
     return done or render_template("benchmarks/edit.html", form=form, partnership=partnership, benchmark=benchmark)
 
 
@@ -69,10 +70,10 @@ def import_benchmark(partnership_id):
     def save():
         upload = form.file.data
         if not upload or not upload.filename:
-            raise ValidationFailed({"file": "Choose a JSON file to import"})
+            raise ValidationFailed({"file": gettext("Choose a JSON file to import")})
         return services.import_json(partnership, upload.read())
 
-    done = submitted(form, save, "The benchmark has been imported.", _to)
+    done = submitted(form, save, gettext("The benchmark has been imported."), _to)
     return done or render_template("benchmarks/import.html", form=form, partnership=partnership)
 
 
@@ -93,14 +94,18 @@ def import_spreadsheet(partnership_id):
             row_errors = {k: v for k, v in failure.errors.items() if k.startswith("row ")}
             show_on_form(form, ValidationFailed({k: v for k, v in failure.errors.items() if k not in row_errors}))
             if row_errors:
-                form.form_errors.append(f"{len(row_errors)} row{'s' if len(row_errors) != 1 else ''} of the file "
-                                        "need correcting. Nothing has been imported.")
+                form.form_errors.append(ngettext("%(num)d row of the file need correcting. Nothing has been imported.",
+                                                 "%(num)d rows of the file need correcting. Nothing has been "
+                                                 "imported.", len(row_errors)))
         else:
-            flash(f"Imported the benchmark: {result.scores} score{'s' if result.scores != 1 else ''} and "
-                  f"{result.key_issues} key issue{'s' if result.key_issues != 1 else ''}.", "success")
+            # two counts, each with its own plural, in one sentence
+            flash(gettext("Imported the benchmark: %(scores)s and %(key_issues)s.",
+                          scores=ngettext("%(num)d score", "%(num)d scores", result.scores),
+                          key_issues=ngettext("%(num)d key issue", "%(num)d key issues", result.key_issues)),
+                  "success")
             return _to(result.benchmark)
     return render_template("benchmarks/import_spreadsheet.html", form=form, partnership=partnership,
-                           row_errors=row_errors, frameworks=services.frameworks(), columns=services.SHEET_HEADER)
+                           row_errors=row_errors, frameworks=services.frameworks(), columns=services.sheet_header())
 
 
 @bp.get("/benchmarks/template-<framework_key>.csv")
@@ -119,7 +124,7 @@ def export_benchmark(benchmark_id, kind):
     filename = f"{benchmark.partnership.name} benchmark {benchmark.started_on:%Y-%m}.{kind}".replace(" ", "-")
     if kind == "csv":
         return Response(csv_bytes(header, rows), mimetype="text/csv", headers=attachment(filename))
-    return Response(xlsx_bytes(header, rows, title="Benchmark"),
+    return Response(xlsx_bytes(header, rows, title=gettext("Benchmark")),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers=attachment(filename))
 
@@ -132,7 +137,7 @@ def show_benchmark(benchmark_id):
         "benchmarks/show.html", benchmark=benchmark, rows=rows, previous=previous,
         overall_reference=overall_reference, position=services.position_of(benchmark),
         lowest=services.lowest(rows), overall_findings=[f for f in benchmark.findings if f.component_id is None],
-        finding_state=services.finding_state)
+        finding_state=services.finding_state, scale=services.SCALE)
 
 
 @bp.route("/benchmarks/<int:benchmark_id>/components/<int:component_id>", methods=["GET", "POST"])
@@ -149,7 +154,8 @@ def edit_component(benchmark_id, component_id):
         form.key_issues.data = "\n".join(f.text for f in benchmark.findings if f.component_id == component.id)
     done = submitted(form, lambda: services.save_component(benchmark, component, form.score.data,
                                                         form.commentary.data, form.key_issues.data),
-                  f"{component.title} has been saved.", lambda _: _to(benchmark, f"component-{component.key}"))
+                  gettext("%(component)s has been saved.", component=component.title),
+                  lambda _: _to(benchmark, f"component-{component.key}"))
     return done or render_template("benchmarks/component.html", form=form, benchmark=benchmark,
                                    component=component)
 
@@ -165,7 +171,7 @@ def mark_no_action(finding_id):
     finding = _finding(finding_id)
     form = NoActionForm()
     done = submitted(form, lambda: services.mark_no_action(finding, form.reason.data),
-                  "The key issue is marked as needing no action.", lambda _: _to(finding.benchmark))
+                  gettext("The key issue is marked as needing no action."), lambda _: _to(finding.benchmark))
     return done or render_template("benchmarks/no_action.html", form=form, finding=finding,
                                    benchmark=finding.benchmark)
 
@@ -175,5 +181,5 @@ def clear_no_action(finding_id):
     finding = _finding(finding_id)
     if ConfirmForm().validate_on_submit():
         services.clear_no_action(finding)
-        flash("The key issue needs action again.", "success")
+        flash(gettext("The key issue needs action again."), "success")
     return _to(finding.benchmark)

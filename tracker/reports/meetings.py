@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
@@ -16,28 +17,34 @@ from tracker.enums import AuditEvent, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import Form, UKDateField, options
+from tracker.i18n import in_language_of, language_of, long_date
 from tracker.partnerships.models import Membership, Partnership
 from tracker.reports import pdf, services
 from tracker.reports.models import Meeting
 
 log = logging.getLogger(__name__)
-WEEKDAYS = list(calendar.day_name)
-ORDINALS = [(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
+#: Monday first, as date.weekday() counts
+WEEKDAYS = [lazy_gettext("Monday"), lazy_gettext("Tuesday"), lazy_gettext("Wednesday"), lazy_gettext("Thursday"),
+            lazy_gettext("Friday"), lazy_gettext("Saturday"), lazy_gettext("Sunday")]
+ORDINALS = [(1, lazy_gettext("First")), (2, lazy_gettext("Second")), (3, lazy_gettext("Third")),
+            (4, lazy_gettext("Fourth")), (-1, lazy_gettext("Last"))]
 
 
 class MeetingForm(Form):
-    meets_on = UKDateField("Meeting date", description="For example, 12 3 2027.")
-    pack_days_before = IntegerField("Send the pack this many days before", default=7, validators=[Optional()],
+    meets_on = UKDateField(lazy_gettext("Meeting date"), description=lazy_gettext("For example, 12 3 2027."))
+    pack_days_before = IntegerField(lazy_gettext("Send the pack this many days before"), default=7,
+                                    validators=[Optional()],
                                     render_kw={"inputmode": "numeric", "style": "max-width:6em"})
 
 
 class MonthlyRuleForm(Form):
-    nth = SelectField("Which", choices=options(ORDINALS), coerce=int)
-    weekday = SelectField("Day", choices=options(list(enumerate(WEEKDAYS))), coerce=int)
-    months = IntegerField("For the next", default=12, description="Number of months.",
-                          validators=[NumberRange(1, 24, "Choose from 1 to 24 months")],
+    nth = SelectField(lazy_gettext("Which"), choices=options(ORDINALS), coerce=int)
+    weekday = SelectField(lazy_gettext("Day"), choices=options(list(enumerate(WEEKDAYS))), coerce=int)
+    months = IntegerField(lazy_gettext("For the next"), default=12, description=lazy_gettext("Number of months."),
+                          validators=[NumberRange(1, 24, lazy_gettext("Choose from 1 to 24 months"))],
                           render_kw={"inputmode": "numeric", "style": "max-width:6em"})
-    pack_days_before = IntegerField("Send the pack this many days before", default=7, validators=[Optional()],
+    pack_days_before = IntegerField(lazy_gettext("Send the pack this many days before"), default=7,
+                                    validators=[Optional()],
                                     render_kw={"inputmode": "numeric", "style": "max-width:6em"})
 
 
@@ -53,19 +60,19 @@ def next_meeting(partnership, today):
 
 def _check_days(days):
     if days is None or not 0 <= days <= 60:
-        raise ValidationFailed({"pack_days_before": "Choose from 0 to 60 days"})
+        raise ValidationFailed({"pack_days_before": gettext("Choose from 0 to 60 days")})
 
 
 def add_meeting(partnership, meets_on, days_before, today=None):
     today = today or date.today()
     if meets_on is None:
-        raise ValidationFailed({"meets_on": "Enter the meeting date"})
+        raise ValidationFailed({"meets_on": gettext("Enter the meeting date")})
     if meets_on < today:
-        raise ValidationFailed({"meets_on": "The meeting date must be today or later"})
+        raise ValidationFailed({"meets_on": gettext("The meeting date must be today or later")})
     _check_days(days_before)
     if db.session.scalar(sa.select(Meeting.id).where(Meeting.partnership_id == partnership.id,
                                                      Meeting.meets_on == meets_on)):
-        raise ValidationFailed({"meets_on": "There is already a meeting on that date"})
+        raise ValidationFailed({"meets_on": gettext("There is already a meeting on that date")})
     db.session.add(Meeting(partnership_id=partnership.id, meets_on=meets_on, pack_days_before=days_before))
     db.session.commit()
     return 1
@@ -94,9 +101,9 @@ def add_monthly(partnership, weekday, nth, months, days_before, today):
 def remove_meeting(partnership, meeting_id):
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.partnership_id != partnership.id:
-        raise ValidationFailed({"__form__": "That meeting is not one of this partnership's"})
+        raise ValidationFailed({"__form__": gettext("That meeting is not one of this partnership's")})
     if meeting.pack_sent_at is not None:
-        raise ValidationFailed({"__form__": "The pack for that meeting has gone out: it stays on record"})
+        raise ValidationFailed({"__form__": gettext("The pack for that meeting has gone out: it stays on record")})
     db.session.delete(meeting)
     db.session.commit()
 
@@ -105,10 +112,12 @@ def build_pack(partnership, reader, meeting, today, is_for_email=False):
     """The meeting pack: the figures at a glance, what changed since the last meeting, the overdue actions and
     responses, then progress. It summarises at any size: a list that can run to thousands is counted in full and
     only its first rows shown (services.LISTED), with a line saying where they all are. An emailed pack carries
-    nothing of a review that is not yet published, whoever receives it."""
+    nothing of a review that is not yet published, whoever receives it. Its words are in the language of the
+    moment (the reader's page, or in_language_of an email's recipient)."""
     scope = services.scope_for(reader, partnership, is_for_email)
     previous = services.previous_meeting(meeting) if meeting else None
-    title = f"Pack for the strategic group meeting of {meeting.meets_on:%-d %B %Y}" if meeting else "Meeting pack"
+    title = gettext("Pack for the strategic group meeting of %(date)s", date=long_date(meeting.meets_on)) \
+        if meeting else gettext("Meeting pack")
     document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], today)
     changes = services.changes_since(scope, today, previous)
     overdue = services.overdue_report(scope, today)
@@ -152,17 +161,24 @@ def send_due_packs(today):
             record(meeting, AuditEvent.UPDATE, {"pack_sent_at": [None, sent_at.isoformat()]}, None)
         partnership = db.session.get(Partnership, meeting.partnership_id)
         members = strategic_group(partnership.id)
-        # by email a pack holds only what every member may open (published reviews): one pack serves them all
-        attachment = build_pack(partnership, members[0], meeting, today, is_for_email=True) if members else None
+        # by email a pack holds only what every member may open (published reviews): one pack serves all the
+        # members who read the same language
+        packs = {}
         for member in members:
-            message = queue_email(
-                "reports/pack", to=member.email, dedupe_key=f"pack:{meeting.id}:{member.id}",
-                subject=f"Strategic group pack for {meeting.meets_on:%-d %B %Y}: {partnership.name}",
-                partnership_id=partnership.id, user_id=member.id, person=member, meeting=meeting,
-                partnership=partnership)
+            with in_language_of(member):
+                language = language_of(member)
+                if language not in packs:
+                    packs[language] = build_pack(partnership, members[0], meeting, today, is_for_email=True)
+                message = queue_email(
+                    "reports/pack", to=member.email, dedupe_key=f"pack:{meeting.id}:{member.id}",
+                    subject=gettext("Strategic group pack for %(date)s: %(partnership)s",
+                                    date=long_date(meeting.meets_on), partnership=partnership.name),
+                    partnership_id=partnership.id, user_id=member.id, person=member, meeting=meeting,
+                    partnership=partnership)
             if message is not None:
                 db.session.add(OutboxAttachment(outbox_message_id=message.id, content_type="application/pdf",
-                                                filename=f"pack-{meeting.meets_on:%Y-%m-%d}.pdf", data=attachment))
+                                                filename=f"pack-{meeting.meets_on:%Y-%m-%d}.pdf",
+                                                data=packs[language]))
                 queued += 1
         services.take_snapshot(meeting, today)
         db.session.commit()

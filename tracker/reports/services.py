@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
+from babel.dates import format_date
+from flask_babel import gettext, ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +20,7 @@ from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
 from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, MoveStatus, Rag, Role, Scope
 from tracker.extensions import db
+from tracker.i18n import N_, current_language
 from tracker.partnerships.models import Agency, Partnership
 from tracker.permissions import (
     _is_admin,
@@ -36,7 +39,21 @@ DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 #: meeting): it counts the rest and says where they all are
 LISTED = 25
 #: the source of an action the reader may open (their agency delivers it) from a review they may not
-UNPUBLISHED_SOURCE = "Review not yet published"
+UNPUBLISHED_SOURCE = N_("Review not yet published")
+#: the line each report gives in place of what its reader may not open, by what it leaves out
+_WITHHELD = {
+    "action": lambda n: ngettext("%(num)d action from a review not yet published is not shown.",
+                                 "%(num)d actions from reviews not yet published are not shown.", n),
+    "overdue action": lambda n: ngettext(
+        "%(num)d overdue action from a review not yet published is not shown.",
+        "%(num)d overdue actions from reviews not yet published are not shown.", n),
+    "overdue response": lambda n: ngettext(
+        "%(num)d overdue response from a review not yet published is not shown.",
+        "%(num)d overdue responses from reviews not yet published are not shown.", n),
+    "recommendation": lambda n: ngettext(
+        "%(num)d recommendation from a review not yet published is not shown.",
+        "%(num)d recommendations from reviews not yet published are not shown.", n),
+}
 
 
 def percent(part, whole):
@@ -46,12 +63,8 @@ def percent(part, whole):
 
 def withheld_note(count, noun):
     """The one line each report gives in place of what its reader may not open, e.g. "3 actions from reviews not
-    yet published are not shown." (empty when nothing is withheld)."""
-    if not count:
-        return ""
-    one = count == 1
-    return (f"{count} {noun}{'' if one else 's'} from {'a review' if one else 'reviews'} not yet published "
-            f"{'is' if one else 'are'} not shown.")
+    yet published are not shown." (empty when nothing is withheld); noun is one of _WITHHELD's."""
+    return _WITHHELD[noun](count) if count else ""
 
 
 def download_name(partnership_name, report, day, kind):
@@ -121,9 +134,11 @@ def _source_label(scope, of=None):
         Recommendation.id == columns.recommendation_id, scope.opens_reviews()).correlate(outer).scalar_subquery()
     started_on = sa.select(Benchmark.started_on).join(Finding, Finding.benchmark_id == Benchmark.id).where(
         Finding.id == columns.finding_id).correlate(outer).scalar_subquery()
+    before, after = gettext("Benchmark %(started_on)s", started_on="\0").split("\0")  # the reader's word order
     return sa.case(
-        (columns.source == ActionSource.DHR, sa.func.coalesce(reference, sa.literal(UNPUBLISHED_SOURCE))),
-        (columns.source == ActionSource.BENCHMARK, sa.literal("Benchmark ") + sa.cast(started_on, sa.String)),
+        (columns.source == ActionSource.DHR, sa.func.coalesce(reference, sa.literal(gettext(UNPUBLISHED_SOURCE)))),
+        (columns.source == ActionSource.BENCHMARK,
+         sa.literal(before) + sa.cast(started_on, sa.String) + sa.literal(after)),
         else_=sa.literal(ActionSource.STRATEGY.label)).label("source_label")
 
 
@@ -196,20 +211,20 @@ class OverdueReport:
         return round(sum(g.days for g in self.by_agency.values()) / self.total) if self.total else 0
 
 
-OVERDUE_HEADER = ["Lead agency", "Source", "Action", "Owner", "Deadline", "Days overdue", "Last update",
-                  "Last update note", "Escalation"]
+OVERDUE_HEADER = [N_("Lead agency"), N_("Source"), N_("Action"), N_("Owner"), N_("Deadline"), N_("Days overdue"),
+                  N_("Last update"), N_("Last update note"), N_("Escalation")]
 
 
 def overdue_table(rows):
-    """The overdue actions as a spreadsheet's header and rows."""
-    return OVERDUE_HEADER, [[r.agency, r.source, r.title, r.owner, r.deadline, r.days_overdue,
+    """The overdue actions as a spreadsheet's header (in the reader's language) and rows."""
+    return [gettext(h) for h in OVERDUE_HEADER], [[r.agency, r.source, r.title, r.owner, r.deadline, r.days_overdue,
                              r.last_update_on or "", r.last_update, r.escalation] for r in rows]
 
 
 def _escalation_words(logged):
     """The highest escalation logged for the current deadline, as "<kind>" or "<kind> <whom it fell back to>"."""
     if logged is None:
-        return "Not yet escalated"
+        return gettext("Not yet escalated")
     kind, _, fell_back_to = logged.partition(" ")
     return escalation_label(kind, fell_back_to or None)
 
@@ -219,8 +234,16 @@ def _agency_name():
     return sa.select(Agency.name).where(Agency.id == Action.lead_agency_id).correlate(Action).scalar_subquery()
 
 
-def _overdue_criteria(today, agency_id=None, source=None, component=None):
+def from_reviews_of_type(review_type):
+    """SQL: the actions answering a recommendation of a review of this type (none of those not from a review)."""
+    return Action.recommendation_id.in_(sa.select(Recommendation.id).join(Review, Review.id == Recommendation.review_id)
+                                        .where(Review.review_type == review_type))
+
+
+def _overdue_criteria(today, agency_id=None, source=None, component=None, review_type=None):
     criteria = [state.is_overdue(today)]
+    if review_type:
+        criteria.append(from_reviews_of_type(review_type))
     if agency_id:
         criteria.append(Action.lead_agency_id == agency_id)
     if source:
@@ -249,8 +272,9 @@ def _overdue_rows(scope, today, criteria, listed=None, offset=0):
         query = query.order_by(agency_name.is_(None), agency_name, Action.deadline, Action.id)
     else:
         query = query.order_by(Action.deadline, Action.id).limit(listed).offset(offset)
-    return [OverdueRow(action_id, title, label, agency or "No lead agency", owner or "No owner", deadline, days,
-                       state.london_today(_aware(at)) if at else None, note or "", _escalation_words(kind))
+    return [OverdueRow(action_id, title, label, agency or gettext("No lead agency"), owner or gettext("No owner"),
+                       deadline, days, state.london_today(_aware(at)) if at else None, note or "",
+                       _escalation_words(kind))
             for (action_id, title, label, agency, owner, deadline, days, at, note, kind)
             in db.session.execute(query)]
 
@@ -271,7 +295,7 @@ def _overdue_groups(scope, today, criteria):
         if not opened:
             withheld += count
             continue
-        name = name or "No lead agency"
+        name = name or gettext("No lead agency")
         by_agency.setdefault(name, OverdueGroup(name, agency_id=agency_id)).add(count, longest, int(total_days))
     sources = sa.select(Action.source, Action.recommendation_id, Action.finding_id, *counts) \
         .where(*scope.clauses(), *criteria) \
@@ -283,18 +307,19 @@ def _overdue_groups(scope, today, criteria):
     return by_agency, dict(sorted(by_source.items())), withheld
 
 
-def overdue_report(scope, today, agency_id=None, source=None, component=None, listed=LISTED, offset=0):
+def overdue_report(scope, today, agency_id=None, source=None, component=None, review_type=None, listed=LISTED,
+                   offset=0):
     """Overdue actions counted by lead agency and by source, with days overdue; `listed` of them in full from
     `offset`, most overdue first. A fixed number of queries however many are overdue."""
-    criteria = _overdue_criteria(today, agency_id, source, component)
+    criteria = _overdue_criteria(today, agency_id, source, component, review_type)
     by_agency, by_source, withheld = _overdue_groups(scope, today, criteria)
     return OverdueReport(_overdue_rows(scope, today, criteria, listed, offset), today, by_agency, by_source,
                          withheld)
 
 
-def overdue_register(scope, today, agency_id=None, source=None, component=None):
+def overdue_register(scope, today, agency_id=None, source=None, component=None, review_type=None):
     """Every overdue action in full, by lead agency: the register the spreadsheet exports carry."""
-    return _overdue_rows(scope, today, _overdue_criteria(today, agency_id, source, component))
+    return _overdue_rows(scope, today, _overdue_criteria(today, agency_id, source, component, review_type))
 
 
 @dataclass
@@ -360,8 +385,16 @@ class OverdueResponses:
     #: overdue responses to recommendations of reviews the reader may not open
     withheld: int
 
-    TITLE = "Responses overdue from bodies outside the partnership"
-    HEADER = ["Review", "Recommendation", "Body", "Sent", "Response due", "Days overdue"]
+    TITLE = N_("Responses overdue from bodies outside the partnership")
+    HEADER = [N_("Review"), N_("Recommendation"), N_("Body"), N_("Sent"), N_("Response due"), N_("Days overdue")]
+
+    @property
+    def title(self):
+        return gettext(self.TITLE)
+
+    @property
+    def header(self):
+        return [gettext(h) for h in self.HEADER]
 
     @property
     def total(self):
@@ -372,7 +405,7 @@ class OverdueResponses:
         return withheld_note(self.withheld, "overdue response")
 
     def table(self):
-        return self.HEADER, [[r.reference, r.number, r.body, r.sent_on, r.due_on, r.days_overdue]
+        return self.header, [[r.reference, r.number, r.body, r.sent_on, r.due_on, r.days_overdue]
                              for r in self.rows]
 
 
@@ -432,27 +465,33 @@ class ProgressReport:
         return self.by_status[ActionStatus.COMPLETED]
 
     def tables(self):
+        """(title, header, rows) of each table, in the reader's language; the trend's table is the last."""
         return [
-            ("By status", ["Status", "Actions"], [[s.label, n] for s, n in self.by_status.items()]),
-            ("By RAG", ["RAG", "Actions"], [[r.label, n] for r, n in self.by_rag.items()]),
-            ("Delivery", ["Measure", "Value"], [
-                ["Actions", self.total], ["Completed or closed", self.done],
-                ["Completion rate (%)", self.completion_rate], ["Completed on time", self.on_time],
-                ["Completed late", self.late], ["Deadline moved at least once", self.moved],
-                ["Open actions that are not SMART", self.not_smart]]),
-            ("By lead agency", ["Lead agency", "Actions", "Open", "Overdue", "Awaiting sign-off", "Closed",
-                                "Completion (%)"],
+            (gettext("By status"), [gettext("Status"), gettext("Actions")],
+             [[s.label, n] for s, n in self.by_status.items()]),
+            (gettext("By RAG"), [gettext("RAG"), gettext("Actions")], [[r.label, n] for r, n in self.by_rag.items()]),
+            (gettext("Delivery"), [gettext("Measure"), gettext("Value")], [
+                [gettext("Actions"), self.total], [gettext("Completed or closed"), self.done],
+                # a literal percent sign: Python's gettext formats only when given values
+                [gettext("Completion rate (%)"), self.completion_rate], [gettext("Completed on time"), self.on_time],
+                [gettext("Completed late"), self.late], [gettext("Deadline moved at least once"), self.moved],
+                [gettext("Open actions that are not SMART"), self.not_smart]]),
+            (gettext("By lead agency"), [gettext("Lead agency"), gettext("Actions"), gettext("Open"),
+                                         gettext("Overdue"), gettext("Awaiting sign-off"), gettext("Closed"),
+                                         gettext("Completion (%)")],
              [[a["agency"], a["actions"], a["open"], a["overdue"], a["completed"], a["closed"], a["completion"]]
               for a in self.agencies]),
-            ("Review action plans", ["Review", "Recommendations", "Without any action", "Actions",
-                                     "Actions closed", "Completion (%)"],
+            (gettext("Review action plans"), [gettext("Review"), gettext("Recommendations"),
+                                              gettext("Without any action"), gettext("Actions"),
+                                              gettext("Actions closed"), gettext("Completion (%)")],
              [[r["reference"], r["recommendations"], r["without_action"], r["actions"], r["closed"],
                r["completion"]] for r in self.reviews]),
-            ("Benchmark components", ["Component", "Score", "Key issues", "Without action", "Actions",
-                                      "Actions done"],
+            (gettext("Benchmark components"), [gettext("Component"), gettext("Score"), gettext("Key issues"),
+                                               gettext("Without action"), gettext("Actions"),
+                                               gettext("Actions done")],
              [[c["title"], c["score"], c["findings"], c["unaddressed"], c["actions"], c["done"]]
               for c in self.components]),
-            ("Trend", ["Month", "Open", "Overdue", "Closed in the month"],
+            (gettext("Trend"), [gettext("Month"), gettext("Open"), gettext("Overdue"), gettext("Closed in the month")],
              [[t["month"], t["open"], t["overdue"], t["closed"]] for t in self.trend]),
         ]
 
@@ -466,10 +505,12 @@ def _month_ends(today, months=12):
     return list(reversed(ends))
 
 
-def progress_report(scope, today):
+def progress_report(scope, today, review_type=None):
     """Counts by status, RAG and lead agency, delivery on time, and the twelve months' trend, from one pass over
     the partnership's actions (grouped, so what comes back is a few hundred rows at most); then the review plans
-    and benchmark components."""
+    and benchmark components. Of one type of review, only the actions from its reviews and their plans (and no
+    benchmark)."""
+    criteria = [from_reviews_of_type(review_type)] if review_type else []
     reason = state.rag_reason(today)
     is_overdue = sa.case((state.is_overdue(today), 1), else_=0)
     is_open = sa.case((scope.opens_actions(), 1), else_=0)  # NULL, like false, withholds
@@ -483,7 +524,8 @@ def progress_report(scope, today):
                   sa.func.count().filter(Action.original_deadline != Action.deadline).label("moved"),
                   sa.func.count().filter(Action.smart_gaps != "", Action.status.not_in(DONE)).label("not_smart"),
                   *trend)
-        .select_from(Action).join(Partnership, Partnership.id == Action.partnership_id).where(*scope.bounds())
+        .select_from(Action).join(Partnership, Partnership.id == Action.partnership_id)
+        .where(*scope.bounds(), *criteria)
         .group_by(Action.lead_agency_id, Action.status, reason, is_overdue, is_open).subquery())
     by_status, by_rag, agencies = {s: 0 for s in ActionStatus}, {r: 0 for r in Rag}, {}
     delivery, months, withheld = [0, 0, 0, 0], [0] * len(trend), 0
@@ -496,8 +538,8 @@ def progress_report(scope, today):
         by_rag[state.REASONS[code][0]] += actions
         delivery = [a + b for a, b in zip(delivery, counts[:4], strict=True)]
         months = [a + b for a, b in zip(months, counts[4:], strict=True)]
-        agency = agencies.setdefault(name, dict(agency=name or "No lead agency", actions=0, open=0, overdue=0,
-                                                completed=0, closed=0))
+        agency = agencies.setdefault(name, dict(agency=name or gettext("No lead agency"), actions=0, open=0,
+                                                overdue=0, completed=0, closed=0))
         agency["actions"] += actions
         agency["overdue"] += actions * overdue
         agency["open" if status in OPEN_STATUSES else status.value] += actions  # or "completed", "closed"
@@ -507,12 +549,14 @@ def progress_report(scope, today):
     return ProgressReport(today, sum(by_status.values()), by_status, by_rag,
                           by_status[ActionStatus.COMPLETED] + by_status[ActionStatus.CLOSED], on_time, late, moved,
                           not_smart, [agencies[name] for name in sorted(agencies, key=lambda n: (n is None, n or ""))],
-                          _review_plans(scope), *_components(scope),
-                          [dict(month=f"{end:%b %Y}", open=months[3 * n], overdue=months[3 * n + 1],
-                                closed=months[3 * n + 2]) for n, end in enumerate(ends)], withheld)
+                          _review_plans(scope, review_type), *(([], None) if review_type else _components(scope)),
+                          [dict(month=format_date(end, "MMM y", locale=current_language()),
+                                short=format_date(end, "MMM", locale=current_language()), open=months[3 * n],
+                                overdue=months[3 * n + 1], closed=months[3 * n + 2]) for n, end in enumerate(ends)],
+                          withheld)
 
 
-def _review_plans(scope):
+def _review_plans(scope, review_type=None):
     """Each review's recommendations with their actions counted: the partnership's actions are counted once by
     recommendation, then put beside the recommendations of its reviews, so neither side is read twice."""
     per_recommendation = (
@@ -528,7 +572,8 @@ def _review_plans(scope):
                   sa.func.coalesce(sa.func.sum(per_recommendation.c.closed), 0))
         .join(Recommendation, Recommendation.review_id == Review.id)
         .outerjoin(per_recommendation, per_recommendation.c.recommendation_id == Recommendation.id)
-        .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
+        .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews(),
+               *([Review.review_type == review_type] if review_type else []))
         .group_by(Review.id, Review.reference).order_by(Review.reference)).all()
     return [dict(reference=ref, recommendations=recs, without_action=none, actions=int(actions),
                  closed=int(closed), completion=percent(int(closed), int(actions)))
@@ -601,10 +646,12 @@ class ThemeLine:
         return self.actions > 0 and self.overdue * 2 > self.actions
 
 
-def learning_report(scope, today):
-    """Recommendations of the partnership's reviews the reader may open, by theme and by agency: repeated lessons
-    stand out."""
+def learning_report(scope, today, review_type=None):
+    """Recommendations of the partnership's reviews the reader may open (of one type, or all), by theme and by
+    agency: repeated lessons stand out."""
     rec_theme = recommendation_theme
+    reviews_of = [Review.partnership_id == scope.partnership.id, *([Review.review_type == review_type]
+                                                                   if review_type else [])]
     action_counts = (
         sa.select(Action.recommendation_id, sa.func.count().label("actions"),
                   sa.func.count().filter(state.is_overdue(today)).label("overdue"))
@@ -620,7 +667,7 @@ def learning_report(scope, today):
                   .join(Recommendation, Recommendation.id == rec_theme.c.recommendation_id)
                   .join(Review, Review.id == Recommendation.review_id)
                   .outerjoin(action_counts, action_counts.c.recommendation_id == Recommendation.id)
-                  .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
+                  .where(*reviews_of, scope.opens_reviews())
                   .group_by(Theme.name).order_by(sa.func.count(sa.distinct(Recommendation.review_id)).desc(),
                                                  Theme.name))]
     agencies = db.session.execute(
@@ -628,21 +675,22 @@ def learning_report(scope, today):
         .join(recommendation_agency, recommendation_agency.c.agency_id == Agency.id)
         .join(Recommendation, Recommendation.id == recommendation_agency.c.recommendation_id)
         .join(Review, Review.id == Recommendation.review_id)
-        .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews())
+        .where(*reviews_of, scope.opens_reviews())
         .group_by(Agency.name).order_by(sa.func.count(Recommendation.id).desc(), Agency.name)).all()
     reviews = db.session.scalar(sa.select(sa.func.count()).select_from(Review)
-                                .where(Review.partnership_id == scope.partnership.id, scope.opens_reviews()))
+                                .where(*reviews_of, scope.opens_reviews()))
     withheld = db.session.scalar(sa.select(_count_outside(scope.opens_reviews()))
-                                 .select_from(Recommendation).join(Review)
-                                 .where(Review.partnership_id == scope.partnership.id))
+                                 .select_from(Recommendation).join(Review).where(*reviews_of))
     return dict(themes=themes, agencies=[dict(agency=a, recommendations=r, reviews=v) for a, r, v in agencies],
                 reviews=reviews, withheld_note=withheld_note(withheld, "recommendation"))
 
 
 def learning_table(report):
-    return (["Theme", "Recommendations", "Reviews", "Recurs", "Actions", "Overdue", "Mostly overdue"],
-            [[t.theme, t.recommendations, t.reviews, "yes" if t.recurs else "no", t.actions, t.overdue,
-              "yes" if t.mostly_overdue else "no"] for t in report["themes"]])
+    yes, no = gettext("yes"), gettext("no")
+    return ([gettext("Theme"), gettext("Recommendations"), gettext("Reviews"), gettext("Recurs"), gettext("Actions"),
+             gettext("Overdue"), gettext("Mostly overdue")],
+            [[t.theme, t.recommendations, t.reviews, yes if t.recurs else no, t.actions, t.overdue,
+              yes if t.mostly_overdue else no] for t in report["themes"]])
 
 
 # Changes since the last meeting
@@ -691,7 +739,8 @@ def changes_since(scope, today, previous_meeting, listed=LISTED):
         return db.session.scalar(sa.select(sa.func.count()).select_from(Action).where(*scope.clauses(), *criteria))
 
     def first(*criteria):  # the earliest deadlines first: for overdue actions, the most overdue
-        return Listed([dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d) for i, t, a, d in
+        return Listed([dict(action_id=i, title=t, agency=a or gettext("No lead agency"), deadline=d)
+                       for i, t, a, d in
                        db.session.execute(base.where(*criteria).order_by(Action.deadline, Action.id).limit(listed))],
                       counted(*criteria))
 
@@ -709,8 +758,8 @@ def changes_since(scope, today, previous_meeting, listed=LISTED):
                 rag_moves[before, now] = rag_moves.get((before, now), 0) + number
         changed = _rag_of(reason) != RagSnapshot.rag
         turned_red = sa.case((reason.in_(state.reasons_for(Rag.RED)), 0), else_=1)
-        rag_changes = Listed([dict(action_id=i, title=t, agency=a or "No lead agency", deadline=d, before=before,
-                                   after=state.REASONS[code][0])
+        rag_changes = Listed([dict(action_id=i, title=t, agency=a or gettext("No lead agency"), deadline=d,
+                                   before=before, after=state.REASONS[code][0])
                               for i, t, a, d, before, code in db.session.execute(
                                   base.add_columns(RagSnapshot.rag, reason).join(RagSnapshot, snapshot)
                                   .join(Partnership, Partnership.id == Action.partnership_id).where(changed)

@@ -1,9 +1,10 @@
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from tracker.actions.forms import COMPONENT_LABELS
 from tracker.actions.state import london_today
 from tracker.db import utcnow
-from tracker.enums import ActionSource
+from tracker.enums import ActionSource, ReviewType
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm, page_number
@@ -32,8 +33,13 @@ def _partnership(partnership_id):
     return require("view_reports", db.get_or_404(Partnership, partnership_id))
 
 
-def _document(partnership, title):
-    return pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], london_today())
+def _document(partnership, title, review_type=None):
+    """A report's PDF, saying which type of review it is about when it is filtered to one."""
+    document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"],
+                            london_today())
+    if review_type:
+        document.paragraph(gettext("Type of review: %(type)s", type=review_type.label))
+    return document
 
 
 def _download(kind, name, partnership, body):
@@ -49,13 +55,24 @@ def _spreadsheet(kind, tables):
     if len(tables) == 1:
         _title, header, rows = tables[0]
     else:  # several tables in one file: each row names its table, and each table starts with its header
-        header = ["Table", "Values"]
+        header = [gettext("Table"), gettext("Values")]
         rows = [[title, *row] for title, table_header, table_rows in tables for row in [table_header, *table_rows]]
     return csv_bytes(header, rows)
 
 
 #: the overdue report's query parameters: only these go into its links (another, like `kind`, would clash)
-OVERDUE_FILTERS = ("agency", "source", "component")
+OVERDUE_FILTERS = ("agency", "source", "component", "review_type")
+
+
+def _review_type():
+    """The type of review a report is filtered to, or None for all types."""
+    chosen = request.args.get("review_type")
+    return ReviewType(chosen) if chosen in ReviewType._value2member_map_ else None
+
+
+def _args(names):
+    """The report's filters as chosen, for its links and downloads."""
+    return {k: request.args[k] for k in names if request.args.get(k)}
 
 
 def _overdue_filters(partnership):
@@ -64,7 +81,7 @@ def _overdue_filters(partnership):
     component = request.args.get("component")
     return dict(agency_id=agency if agency in {a.id for a in partnership.agencies} else None,
                 source=ActionSource(source) if source in ActionSource._value2member_map_ else None,
-                component=component if component in COMPONENT_LABELS else None)
+                component=component if component in COMPONENT_LABELS else None, review_type=_review_type())
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/overdue")
@@ -79,9 +96,10 @@ def overdue(partnership_id, kind=None):
     if kind in ("csv", "xlsx"):
         rows = services.overdue_register(scope, today, **filters)
         return _download(kind, "overdue-actions", partnership, _spreadsheet(kind, [
-            ("Overdue actions", *services.overdue_table(rows)), ("Overdue responses", *responses.table())]))
+            (gettext("Overdue actions"), *services.overdue_table(rows)),
+            (gettext("Overdue responses"), *responses.table())]))
     if kind == "pdf":
-        document = _document(partnership, "Overdue actions")
+        document = _document(partnership, gettext("Overdue actions"), filters["review_type"])
         pdf.add_overdue(document, services.overdue_report(scope, today, **filters))
         pdf.add_responses(document, responses)
         return _download(kind, "overdue-actions", partnership, document.render())
@@ -90,8 +108,8 @@ def overdue(partnership_id, kind=None):
     report = services.overdue_report(scope, today, **filters, listed=per_page, offset=(page - 1) * per_page)
     return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
                            page=services.page_of(report, page, per_page), responses=responses,
-                           components=COMPONENT_LABELS, sources=ActionSource,
-                           args={k: request.args[k] for k in OVERDUE_FILTERS if request.args.get(k)})
+                           components=COMPONENT_LABELS, sources=ActionSource, review_types=ReviewType,
+                           args=_args(OVERDUE_FILTERS))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/progress")
@@ -99,11 +117,13 @@ def overdue(partnership_id, kind=None):
 def progress(partnership_id, kind=None):
     partnership = _partnership(partnership_id)
     scope = services.scope_for(_user(), partnership)
-    report = services.progress_report(scope, london_today())
+    review_type = _review_type()
+    report = services.progress_report(scope, london_today(), review_type)
     if kind is None:
-        return render_template("reports/progress.html", partnership=partnership, report=report, scope=scope)
+        return render_template("reports/progress.html", partnership=partnership, report=report, scope=scope,
+                               review_types=ReviewType, args=_args(["review_type"]))
     if kind == "pdf":
-        document = _document(partnership, "Progress report")
+        document = _document(partnership, gettext("Progress report"), review_type)
         pdf.add_progress(document, report)
         return _download(kind, "progress", partnership, document.render())
     return _download(kind, "progress", partnership, _spreadsheet(kind, report.tables()))
@@ -114,15 +134,17 @@ def progress(partnership_id, kind=None):
 def learning(partnership_id, kind=None):
     partnership = _partnership(partnership_id)
     scope = services.scope_for(_user(), partnership)
-    report = services.learning_report(scope, london_today())
+    review_type = _review_type()
+    report = services.learning_report(scope, london_today(), review_type)
     if kind is None:
-        return render_template("reports/learning.html", partnership=partnership, report=report)
+        return render_template("reports/learning.html", partnership=partnership, report=report,
+                               review_types=ReviewType, args=_args(["review_type"]))
     if kind == "pdf":
-        document = _document(partnership, "Learning across reviews")
+        document = _document(partnership, gettext("Learning across reviews"), review_type)
         pdf.add_learning(document, report)
         return _download(kind, "learning-across-reviews", partnership, document.render())
     return _download(kind, "learning-across-reviews", partnership,
-                     _spreadsheet(kind, [("Themes", *services.learning_table(report))]))
+                     _spreadsheet(kind, [(gettext("Themes"), *services.learning_table(report))]))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reports/pack.pdf")
@@ -152,7 +174,7 @@ def meetings(partnership_id):
                 db.session.rollback()
                 show_on_form(chosen, failure)
             else:
-                flash(f"{added} meeting date{'s' if added != 1 else ''} added.", "success")
+                flash(ngettext("%(num)d meeting date added.", "%(num)d meeting dates added.", added), "success")
                 return redirect(url_for("reports.meetings", partnership_id=partnership.id))
     return render_template("reports/meetings.html", partnership=partnership, form=form, rule=rule,
                            meetings=meetings_of(partnership), today=london_today(), confirm=ConfirmForm(),
@@ -168,7 +190,7 @@ def remove(partnership_id, meeting_id):
         except ValidationFailed as failure:
             flash(failure.errors["__form__"], "error")
         else:
-            flash("The meeting date has been removed.", "success")
+            flash(gettext("The meeting date has been removed."), "success")
     return redirect(url_for("reports.meetings", partnership_id=partnership.id))
 
 
