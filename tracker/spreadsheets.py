@@ -1,4 +1,5 @@
-"""Spreadsheets in and out: exports that can never carry a formula into Excel, imports read strictly."""
+"""Spreadsheets in and out: exports that can never carry a formula into Excel, imports read strictly. A refusal
+says why in the reader's language."""
 import csv
 import io
 import os
@@ -9,8 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from xml.parsers import expat
 
+from flask_babel import gettext
+
 from tracker.errors import ValidationFailed
 from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
+from tracker.i18n import N_
 from tracker.uploads import readable_size
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice or Google Sheets
@@ -40,7 +44,18 @@ ROWS_SCANNED_PER_ROW_ALLOWED = 10
 SHARED_STRINGS_PER_ROW_ALLOWED = 10
 UNPACK_CHUNK_BYTES = 64 * 1024
 
-ENTITIES_REFUSED = "The file uses XML features that are not allowed (entities)"
+ENTITIES_REFUSED = N_("The file uses XML features that are not allowed (entities)")
+#: why a workbook or a document is refused, by what it is not
+NOT_VALID = {"xlsx": N_("The file is not a valid Excel workbook (.xlsx)"),
+             "docx": N_("The file is not a valid Word document (.docx)")}
+TOO_MANY_PARTS = {"xlsx": N_("The file has too many parts to be a valid Excel workbook (.xlsx)"),
+                  "docx": N_("The file has too many parts to be a valid Word document (.docx)")}
+DAMAGED = {"xlsx": N_("The file is not a valid Excel workbook (.xlsx): part of it is damaged"),
+           "docx": N_("The file is not a valid Word document (.docx): part of it is damaged")}
+SHEET_TOO_WIDE = N_("The sheet ‘%(sheet)s’ has more than %(most)s columns: there is something in column %(column)s. "
+                    "Remove the columns after column %(last)s and try again")
+TABLE_TOO_WIDE = N_("Table %(number)s has more than %(most)s columns: there is something in column %(column)s. "
+                    "Remove the columns after column %(last)s and try again")
 
 _SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 _ROW, _SHARED_STRING, _VALUE, _INLINE_STRING = (_SHEET_NS + tag for tag in ("row", "si", "v", "is"))
@@ -131,12 +146,12 @@ def read_sheets(filename, data, max_bytes, max_rows=5000, max_cols=60):
     ValidationFailed({"file": ...}) in words a coordinator can act on, after bounded work and memory."""
     extension = os.path.splitext(filename or "")[1].lower()
     if extension not in _READERS:
-        raise _refusal("The file must be a CSV file or an Excel workbook (.xlsx), or a Word document (.docx) with "
-                       "the plan in a table")
+        raise _refusal(gettext("The file must be a CSV file or an Excel workbook (.xlsx), or a Word document (.docx) "
+                               "with the plan in a table"))
     if not data:
-        raise _refusal("The selected file is empty")
+        raise _refusal(gettext("The selected file is empty"))
     if len(data) > max_bytes:
-        raise _refusal(f"The file must be smaller than {readable_size(max_bytes)}")
+        raise _refusal(gettext("The file must be smaller than %(size)s", size=readable_size(max_bytes)))
     name = os.path.splitext(os.path.basename(filename))[0]
     sheets = _READERS[extension](name, data, _RowCounter(max_rows, max_cols))
     return [sheet for sheet in sheets if sheet.rows]
@@ -147,7 +162,7 @@ def read_table(filename, data, max_bytes, max_rows=5000):
     dates are ISO text."""
     sheets = read_sheets(filename, data, max_bytes, max_rows)
     if not sheets:
-        raise _refusal("The file has no rows")
+        raise _refusal(gettext("The file has no rows"))
     (_, header), *body = sheets[0].rows
     header = [_cell_text(cell) for cell in header]
     records = []
@@ -161,9 +176,10 @@ def _refusal(message):
     return ValidationFailed({"file": message})
 
 
-def _too_wide(place, column, max_cols):
-    return _refusal(f"{place} has more than {max_cols} columns: there is something in column "
-                    f"{_column_name(column)}. Remove the columns after column {_column_name(max_cols)} and try again")
+def _too_wide(message, column, max_cols, **where):
+    """message (SHEET_TOO_WIDE, TABLE_TOO_WIDE) of the sheet or table `where` names."""
+    return _refusal(gettext(message, most=max_cols, column=_column_name(column), last=_column_name(max_cols),
+                            **where))
 
 
 def _column_name(number):
@@ -224,7 +240,8 @@ class _RowCounter:
             if cells:
                 rows.append((number, cells))
                 if len(rows) > self.max_rows + TITLE_ROWS + 1:  # titles, the header and max_rows rows of data
-                    raise _refusal(f"The file has more than {self.max_rows} rows: split it into smaller files")
+                    raise _refusal(gettext("The file has more than %(most)s rows: split it into smaller files",
+                                           most=self.max_rows))
         return Sheet(name, rows)
 
 
@@ -233,42 +250,45 @@ def _refuse_control_characters(sheet, number, cells):
     is never meant, and a title carrying one could break the lines of a calendar feed or an export."""
     for column, cell in enumerate(cells, start=1):
         if isinstance(cell, str) and CONTROL_CHARACTERS.search(cell):
-            raise _refusal(f"The cell in row {number}, column {_column_name(column)} of ‘{sheet}’ holds an invisible "
-                           "control character: retype that cell, or delete it, and try again")
+            raise _refusal(gettext("The cell in row %(row)s, column %(column)s of ‘%(sheet)s’ holds an invisible "
+                                   "control character: retype that cell, or delete it, and try again", row=number,
+                                   column=_column_name(column), sheet=sheet))
 
 
 def _too_many_rows_scanned(limit):
-    return _refusal(f"The file has more than {limit:,} rows, counting empty ones: delete the empty rows below your "
-                    "data, or copy the data into a new file, and try again")
+    return _refusal(gettext("The file has more than %(most)s rows, counting empty ones: delete the empty rows below "
+                            "your data, or copy the data into a new file, and try again", most=format(limit, ",")))
 
 
 def _read_csv(name, data, counter):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _refusal("The CSV file must be saved as UTF-8 (in Excel, choose ‘CSV UTF-8’ when saving)") from None
+        raise _refusal(gettext("The CSV file must be saved as UTF-8 (in Excel, choose ‘CSV UTF-8’ when saving)")) \
+            from None
     if "\x00" in text:
-        raise _refusal("The CSV file could not be read: it holds binary data, so it is probably another kind of file "
-                       "with a .csv name")
+        raise _refusal(gettext("The CSV file could not be read: it holds binary data, so it is probably another kind "
+                               "of file with a .csv name"))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return [counter.sheet(name, _csv_rows(reader, f"The sheet ‘{name}’", counter.max_cols))]
+        return [counter.sheet(name, _csv_rows(reader, name, counter.max_cols))]
     except csv.Error as error:
-        raise _refusal(f"The CSV file could not be read (line {reader.line_num}): {error}") from None
+        raise _refusal(gettext("The CSV file could not be read (line %(line)s): %(error)s", line=reader.line_num,
+                               error=error)) from None
 
 
-def _csv_rows(reader, place, max_cols):
+def _csv_rows(reader, name, max_cols):
     for number, record in enumerate(reader, start=1):
         cells = [_value(field) for field in record]
         while cells and cells[-1] == "":
             cells.pop()
         if len(cells) > max_cols:
-            raise _too_wide(place, len(cells), max_cols)
+            raise _too_wide(SHEET_TOO_WIDE, len(cells), max_cols, sheet=name)
         yield number, cells
 
 
 def _read_workbook(name, data, counter):
-    wide_cells = _check_package(data, "Excel workbook (.xlsx)", counter, MAX_XML_STRUCTURE)
+    wide_cells = _check_package(data, "xlsx", counter, MAX_XML_STRUCTURE)
     from openpyxl import load_workbook
 
     try:
@@ -284,14 +304,13 @@ def _read_workbook(name, data, counter):
     except ValidationFailed:
         raise
     except Exception:  # openpyxl has no exception of its own for a malformed workbook: any may come
-        raise _refusal("The file is not a valid Excel workbook (.xlsx)") from None
+        raise _refusal(gettext(NOT_VALID["xlsx"])) from None
 
 
 def _read_worksheet(sheet, wide_cells, counter):
-    place = f"The sheet ‘{sheet.title}’"
     column = wide_cells.get(sheet._worksheet_path)  # openpyxl names the part only privately; tests pin it
     if column:
-        raise _too_wide(place, column, counter.max_cols)
+        raise _too_wide(SHEET_TOO_WIDE, column, counter.max_cols, sheet=sheet.title)
     # Otherwise openpyxl trusts the <dimension> the file declares and pads every row to that width.
     sheet.reset_dimensions()
     rows = sheet.iter_rows(max_col=counter.max_cols, values_only=True)
@@ -303,20 +322,20 @@ def _worksheet_values(row):
 
 
 def _read_document(name, data, counter):
-    _check_package(data, "Word document (.docx)", counter, element_limit=MAX_WORD_ELEMENTS)
+    _check_package(data, "docx", counter, element_limit=MAX_WORD_ELEMENTS)
     import docx
 
     try:
         document = docx.Document(io.BytesIO(data))
-        return [counter.sheet(f"Table {number}", _table_rows(table, f"Table {number}", counter.max_cols))
+        return [counter.sheet(f"Table {number}", _table_rows(table, number, counter.max_cols))
                 for number, table in enumerate(document.tables, start=1)]
     except ValidationFailed:
         raise
     except Exception:  # as for openpyxl: any exception may come from a malformed document
-        raise _refusal("The file is not a valid Word document (.docx)") from None
+        raise _refusal(gettext(NOT_VALID["docx"])) from None
 
 
-def _table_rows(table, place, max_cols):
+def _table_rows(table, table_number, max_cols):
     """Each row's cells by column of the table's grid. As Excel shows merged cells, a cell merged across columns
     gives its text once (the columns it covers are blank) and one merged down from the row above is blank."""
     for number, row in enumerate(table.rows, start=1):
@@ -325,7 +344,7 @@ def _table_rows(table, place, max_cols):
             text = "" if tc.vMerge == "continue" else _value("\n".join(p.text for p in tc.p_lst))
             if text:
                 if column >= max_cols:
-                    raise _too_wide(place, column + 1, max_cols)
+                    raise _too_wide(TABLE_TOO_WIDE, column + 1, max_cols, number=table_number)
                 cells += [""] * (column - len(cells))
                 cells.append(text)
             column += tc.grid_span
@@ -338,15 +357,15 @@ _READERS = {".csv": _read_csv, ".xlsx": _read_workbook, ".xlsm": _read_workbook,
 def _check_package(data, kind, counter, structure_limit=None, element_limit=MAX_XML_ELEMENTS):
     """Refuse a hostile zip before openpyxl or python-docx opens it: too many entries, too much once decompressed
     (by the sizes it declares, then counted while decompressing, since they can lie), XML that declares entities,
-    or more elements, rows, cells or shared strings than any genuine file. Returns {part name: column of its first
-    value past the columns read}."""
+    or more elements, rows, cells or shared strings than any genuine file. `kind` is "xlsx" or "docx". Returns
+    {part name: column of its first value past the columns read}."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except Exception:  # zipfile raises several kinds for a file that is not a zip
-        raise _refusal(f"The file is not a valid {kind}") from None
+        raise _refusal(gettext(NOT_VALID[kind])) from None
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise _refusal(f"The file has too many parts to be a valid {kind}")
+        raise _refusal(gettext(TOO_MANY_PARTS[kind]))
     if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
         raise _too_large_unpacked()
     scan = _XmlScan(counter, structure_limit, element_limit)
@@ -369,16 +388,16 @@ def _check_package(data, kind, counter, structure_limit=None, element_limit=MAX_
         raise
     except expat.ExpatError as error:
         if error.code == expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]:
-            raise _refusal(ENTITIES_REFUSED) from None
-        raise _refusal(f"The file is not a valid {kind}: part of it is damaged") from None
+            raise _refusal(gettext(ENTITIES_REFUSED)) from None
+        raise _refusal(gettext(DAMAGED[kind])) from None
     except Exception:  # a bad CRC, a truncated entry, an unsupported compression or encryption
-        raise _refusal(f"The file is not a valid {kind}: part of it is damaged") from None
+        raise _refusal(gettext(DAMAGED[kind])) from None
     return scan.wide_cells
 
 
 def _too_large_unpacked():
-    return _refusal(f"The file is too large once unpacked (more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB): split "
-                    "it into smaller files")
+    return _refusal(gettext("The file is too large once unpacked (more than %(size)s MB): split it into smaller files",
+                            size=MAX_UNPACKED_BYTES // (1024 * 1024)))
 
 
 def _looks_like_xml(head):
@@ -418,7 +437,7 @@ class _XmlScan:
 
     @staticmethod
     def _refuse_entities(*declaration):
-        raise _refusal(ENTITIES_REFUSED)
+        raise _refusal(gettext(ENTITIES_REFUSED))
 
     def _start_element(self, name, attributes):
         parent = self.path[-1] if self.path else None
@@ -429,12 +448,12 @@ class _XmlScan:
         self.elements += 1
         self.structure += not self.data_level
         if self.shared_strings > self.shared_string_limit:
-            raise _refusal(f"The file has more than {self.shared_string_limit:,} different texts: split it into "
-                           "smaller files")
+            raise _refusal(gettext("The file has more than %(most)s different texts: split it into smaller files",
+                                   most=format(self.shared_string_limit, ",")))
         if (self.elements > self.element_limit or len(self.path) > MAX_XML_DEPTH
                 or (self.structure_limit and self.structure > self.structure_limit)):
-            raise _refusal("The file is too complex to read (it holds too much formatting, or too many objects): "
-                           "copy the plan into a new file, or save it as CSV, and try again")
+            raise _refusal(gettext("The file is too complex to read (it holds too much formatting, or too many "
+                                   "objects): copy the plan into a new file, or save it as CSV, and try again"))
         if name == _ROW:
             self._start_row()
         elif parent == _ROW:  # openpyxl reads every child of a row as a cell
@@ -451,8 +470,8 @@ class _XmlScan:
     def _start_cell(self, reference):
         self.cells += 1
         if self.cells > EXCEL_MAX_COLUMNS:
-            raise _refusal(f"The file is not a valid Excel workbook (.xlsx): a row has more than "
-                           f"{EXCEL_MAX_COLUMNS:,} cells")
+            raise _refusal(gettext("The file is not a valid Excel workbook (.xlsx): a row has more than %(most)s "
+                                   "cells", most=format(EXCEL_MAX_COLUMNS, ",")))
         match = _CELL_REFERENCE.fullmatch(reference)
         self.column = _column_number(match.group(1)) if match else self.column + 1
         self.wide_cell = self.column > self.max_cols

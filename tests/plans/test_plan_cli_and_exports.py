@@ -132,7 +132,7 @@ def test_the_excel_export_is_ready_to_use(imported):
     book = load_workbook(io.BytesIO(response.data))
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["Recommendation number", "Recommendation", "Scope", "Addressed to"]
+    assert header[:5] == ["Recommendation number", "Recommendation", "Recommendation (Welsh)", "Scope", "Addressed to"]
     assert sheet["A1"].font.b and sheet.freeze_panes == "A2" and sheet["B2"].alignment.wrap_text
     deadline = sheet.cell(row=2, column=header.index("Target date") + 1)
     assert deadline.is_date and deadline.number_format == "dd/mm/yyyy"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +24,7 @@ from tracker.enums import UPDATE_STATUSES, ActionStatus, LabelledEnum, MoveStatu
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import record_id
+from tracker.i18n import N_, long_date
 from tracker.partnerships.models import Agency, Partnership
 from tracker.permissions import can, roles_in, visible_actions
 from tracker.reviews.models import Recommendation, Review
@@ -32,24 +34,25 @@ MAX_ACTIONS = 1000
 
 
 class ChangeKind(LabelledEnum):
-    OWNER = "owner", "Owner"
-    LEAD_AGENCY = "lead_agency", "Lead agency"
-    THEME = "theme", "Theme"
-    STATUS = "status", "Status"
-    DEADLINE = "deadline", "Deadline"
-    NOTE = "note", "Progress note"
+    OWNER = "owner", N_("Owner")
+    LEAD_AGENCY = "lead_agency", N_("Lead agency")
+    THEME = "theme", N_("Theme")
+    STATUS = "status", N_("Status")
+    DEADLINE = "deadline", N_("Deadline")
+    NOTE = "note", N_("Progress note")
 
 
 #: the permission each kind of change needs on each action: the one its single page needs
 VERB = {ChangeKind.OWNER: "edit", ChangeKind.LEAD_AGENCY: "edit", ChangeKind.THEME: "edit",
         ChangeKind.STATUS: "update", ChangeKind.NOTE: "update", ChangeKind.DEADLINE: "move_deadline"}
+#: why an action is refused, in English (translated as the refusal is made)
 NOT_ALLOWED = {
-    "edit": "You may not change its plan: the coordinator does (and, for a review's action, its panel)",
-    "update": "You may not update it: its owner, its lead agency's lead or the coordinator does",
-    "move_deadline": "You may not move its deadline: its lead agency's lead or the coordinator does",
+    "edit": N_("You may not change its plan: the coordinator does (and, for a review's action, its panel)"),
+    "update": N_("You may not update it: its owner, its lead agency's lead or the coordinator does"),
+    "move_deadline": N_("You may not move its deadline: its lead agency's lead or the coordinator does"),
 }
-NOT_VISIBLE = "You cannot open this action, or it is not one of this partnership's"
-STALE = "Someone changed it after you chose it: open it to see what changed, then choose it again"
+NOT_VISIBLE = N_("You cannot open this action, or it is not one of this partnership's")
+STALE = N_("Someone changed it after you chose it: open it to see what changed, then choose it again")
 #: the roles that may change some actions of a partnership; others see the list without the boxes to tick
 CHANGERS = {Role.COORDINATOR, Role.AGENCY_LEAD, Role.PANEL_MEMBER}
 
@@ -78,13 +81,13 @@ def change_from(kind, values):
     try:
         kind = ChangeKind(kind)
     except ValueError:
-        raise ValidationFailed({"kind": "Choose what to change"}) from None
+        raise ValidationFailed({"kind": gettext("Choose what to change")}) from None
     values = dict(values)
     if values.get("status"):
         try:
             values["status"] = ActionStatus(values["status"])
         except ValueError:
-            raise ValidationFailed({"status": "Choose the new status"}) from None
+            raise ValidationFailed({"status": gettext("Choose the new status")}) from None
     for name in ("theme", "note", "blocked_reason", "completion_note", "reason"):
         if name in values:
             values[name] = (values[name] or "").strip()
@@ -185,8 +188,9 @@ def matching(user, partnership, filters, today, limit=None):
 
 
 def too_many(count):
-    return (f"At most {MAX_ACTIONS:,} actions can be changed at once, and {count:,} were chosen. Narrow the filters "
-            "or choose fewer actions, and change them in parts.")
+    return gettext("At most %(most)s actions can be changed at once, and %(count)s were chosen. Narrow the filters or "
+                   "choose fewer actions, and change them in parts.", most=format(MAX_ACTIONS, ","),
+                   count=format(count, ","))
 
 
 # The change itself
@@ -210,26 +214,27 @@ def check_change(partnership, change, members=None, themes=None):
     kind = change.kind
     agencies = {a.id: a for a in partnership.agencies}
     if kind is ChangeKind.OWNER and not _member_of_any(members, change.owner_id):
-        errors["owner_id"] = "Choose the new owner from the people of this partnership's agencies"
+        errors["owner_id"] = gettext("Choose the new owner from the people of this partnership's agencies")
     if kind is ChangeKind.LEAD_AGENCY:
         if change.agency_id not in agencies:
-            errors["agency_id"] = "Choose the new lead agency from this partnership's agencies"
+            errors["agency_id"] = gettext("Choose the new lead agency from this partnership's agencies")
         elif change.owner_id is not None and change.owner_id not in {p.id for p in members.get(change.agency_id, [])}:
-            errors["owner_id"] = f"The new owner must be a member of {agencies[change.agency_id].name}"
+            errors["owner_id"] = gettext("The new owner must be a member of %(agency)s",
+                                         agency=agencies[change.agency_id].name)
     if kind is ChangeKind.THEME and change.theme not in themes:
-        errors["theme"] = "Choose a theme from the partnership's list"
+        errors["theme"] = gettext("Choose a theme from the partnership's list")
     if kind is ChangeKind.STATUS:
         if change.status not in UPDATE_STATUSES:
-            errors["status"] = "Choose the new status (closing is a sign-off, from the closures to sign off)"
+            errors["status"] = gettext("Choose the new status (closing is a sign-off, from the closures to sign off)")
         elif change.status is ActionStatus.BLOCKED and not change.blocked_reason.strip():
-            errors["blocked_reason"] = "Say what is blocking the actions"
+            errors["blocked_reason"] = gettext("Say what is blocking the actions")
     if kind in (ChangeKind.STATUS, ChangeKind.NOTE) and not change.note.strip():
-        errors["note"] = "Enter what has happened since the last update"
+        errors["note"] = gettext("Enter what has happened since the last update")
     if kind is ChangeKind.DEADLINE:
         if change.deadline is None:
-            errors["deadline"] = "Enter the new deadline"
+            errors["deadline"] = gettext("Enter the new deadline")
         if not change.reason.strip():
-            errors["reason"] = "Say why the deadlines are moving"
+            errors["reason"] = gettext("Say why the deadlines are moving")
     if errors:
         raise ValidationFailed(errors)
 
@@ -246,16 +251,18 @@ def describe(change, partnership, members=None):
                   for p in group}
         owner = people.get(change.owner_id, "")
         if kind is ChangeKind.OWNER:
-            return f"Owner: {owner}"
+            return gettext("Owner: %(name)s", name=owner)
         agency = next((a.name for a in partnership.agencies if a.id == change.agency_id), "")
-        return f"Lead agency: {agency}" + (f", with {owner} as owner" if owner else "")
+        if owner:
+            return gettext("Lead agency: %(agency)s, with %(name)s as owner", agency=agency, name=owner)
+        return gettext("Lead agency: %(agency)s", agency=agency)
     if kind is ChangeKind.THEME:
-        return f"Theme: {change.theme}"
+        return gettext("Theme: %(theme)s", theme=change.theme)
     if kind is ChangeKind.STATUS:
-        return f"Status: {change.status.label}, with the progress note"
+        return gettext("Status: %(status)s, with the progress note", status=change.status.label)
     if kind is ChangeKind.DEADLINE:
-        return f"Deadline: {change.deadline.day} {change.deadline:%B %Y}"
-    return "A progress note on each action"
+        return gettext("Deadline: %(date)s", date=long_date(change.deadline))
+    return gettext("A progress note on each action")
 
 
 # Each action
@@ -304,12 +311,12 @@ def _known(partnership, actions, change):
 def _refusal(user, action, change, version, known):
     """Why this action cannot take the change, or None. The rules of its single page, read from what is loaded."""
     if not can(user, "view", action):
-        return Refusal(action.id, None, NOT_VISIBLE)
+        return Refusal(action.id, None, gettext(NOT_VISIBLE))
     verb = VERB[change.kind]
     if not can(user, verb, action):
-        return Refusal(action.id, action.title, NOT_ALLOWED[verb])
+        return Refusal(action.id, action.title, gettext(NOT_ALLOWED[verb]))
     if version is not None and version != action.version:
-        return Refusal(action.id, action.title, STALE)
+        return Refusal(action.id, action.title, gettext(STALE))
     reason = _rule(action, change, known)
     return Refusal(action.id, action.title, reason) if reason else None
 
@@ -319,40 +326,42 @@ def _rule(action, change, known):
     if kind is ChangeKind.OWNER:
         owner = known.people[change.owner_id]
         if action.owner_id == change.owner_id:
-            return f"{owner.name} already owns it"
+            return gettext("%(name)s already owns it", name=owner.name)
         if action.lead_agency_id is None:
-            return "It has no lead agency, and its owner must belong to it: set its lead agency first"
+            return gettext("It has no lead agency, and its owner must belong to it: set its lead agency first")
         if not services.is_agency_member(owner.id, action.lead_agency_id):
-            return f"{owner.name} is not a member of its lead agency, {known.agencies[action.lead_agency_id].name}"
+            return gettext("%(name)s is not a member of its lead agency, %(agency)s", name=owner.name,
+                           agency=known.agencies[action.lead_agency_id].name)
     if kind is ChangeKind.LEAD_AGENCY:
         agency = known.agencies[change.agency_id]
         if action.lead_agency_id == change.agency_id and change.owner_id in (None, action.owner_id):
-            return f"{agency.name} already leads it"
+            return gettext("%(agency)s already leads it", agency=agency.name)
         if change.agency_id in {a.id for a in action.supporting_agencies}:
-            return f"{agency.name} is one of its supporting agencies, and cannot also lead it"
+            return gettext("%(agency)s is one of its supporting agencies, and cannot also lead it", agency=agency.name)
         if change.owner_id is None and action.owner_id is not None and \
                 not services.is_agency_member(action.owner_id, change.agency_id):
-            return (f"Its owner, {action.owner.name}, is not a member of {agency.name}: choose a new owner from "
-                    f"{agency.name} with the change")
+            return gettext("Its owner, %(name)s, is not a member of %(agency)s: choose a new owner from %(agency)s "
+                           "with the change", name=action.owner.name, agency=agency.name)
     if kind is ChangeKind.THEME and action.theme == change.theme:
-        return f"Its theme is already {change.theme}"
+        return gettext("Its theme is already %(theme)s", theme=change.theme)
     if kind in (ChangeKind.STATUS, ChangeKind.NOTE) and action.status is ActionStatus.CLOSED:
-        return "It is closed: reopen it to report more progress"
+        return gettext("It is closed: reopen it to report more progress")
     if kind is ChangeKind.STATUS:
         if action.status is change.status:
-            return f"It is already {change.status.label.lower()}"
+            return gettext("It is already %(status)s", status=change.status.label.lower())
         if change.status is ActionStatus.COMPLETED and not change.completion_note.strip() and not any(
                 u.evidence_file_id or u.evidence_url for u in action.updates):
-            return "It has no evidence: to mark it completed, attach evidence on its page or say what was delivered"
+            return gettext("It has no evidence: to mark it completed, attach evidence on its page or say what was "
+                           "delivered")
     if kind is ChangeKind.DEADLINE:
         if not action.is_open:
-            return "A completed or closed action's deadline cannot move: reopen it first"
+            return gettext("A completed or closed action's deadline cannot move: reopen it first")
         if action.deadline == change.deadline:
-            return "The new deadline is the same as the current one"
+            return gettext("The new deadline is the same as the current one")
         waiting = known.pending.get(action.id)
         if waiting is not None:
-            return (f"A move to {waiting.to_date.day} {waiting.to_date:%B %Y} is already awaiting approval: it must be "
-                    "decided first")
+            return gettext("A move to %(date)s is already awaiting approval: it must be decided first",
+                           date=long_date(waiting.to_date))
     return None
 
 
@@ -363,10 +372,11 @@ def _assess(user, partnership, chosen, change):
         raise ValidationFailed({"__form__": too_many(len(picks))})
     actions = {a.id: a for a in _load(partnership, picks.versions, change)}
     known = _known(partnership, list(actions.values()), change)
-    ready, refused = [], [Refusal(None, None, f"“{value}” does not name an action") for value in picks.unreadable]
+    ready, refused = [], [Refusal(None, None, gettext("“%(value)s” does not name an action", value=value))
+                          for value in picks.unreadable]
     for action_id, version in picks.versions.items():
         action = actions.get(action_id)
-        refusal = Refusal(action_id, None, NOT_VISIBLE) if action is None else \
+        refusal = Refusal(action_id, None, gettext(NOT_VISIBLE)) if action is None else \
             _refusal(user, action, change, version, known)
         if refusal is None:
             ready.append(action)
@@ -393,13 +403,14 @@ def apply(user, partnership, chosen, change):
     check_change(partnership, change)
     ready, refused, actions = _assess(user, partnership, chosen, change)
     outcome = Outcome(change, refused=refused)
-    with acting_as(user.id), noting(f"Changed in bulk: {change.kind.label.lower()}"), _each_commit_keeps_the_rest():
+    with acting_as(user.id), noting(f"Changed in bulk: {change.kind.english_label.lower()}"), \
+            _each_commit_keeps_the_rest():
         for action in ready:
             try:
                 held = _apply_one(user, partnership, action, change)
             except (services.StaleAction, StaleDataError):
                 _start_again(partnership, actions, change)
-                outcome.refused.append(Refusal(action.id, action.title, STALE))
+                outcome.refused.append(Refusal(action.id, action.title, gettext(STALE)))
             except ValidationFailed as failure:
                 _start_again(partnership, actions, change)
                 outcome.refused.append(Refusal(action.id, action.title, "; ".join(failure.errors.values())))

@@ -4,10 +4,12 @@ import os
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
 from tracker.actions.models import EvidenceFile
 from tracker.errors import ValidationFailed, is_storage_full
 from tracker.extensions import db
+from tracker.i18n import N_
 from tracker.uploads import readable_size
 
 #: extension -> (content type, the file's first bytes must start with one of these; None: plain text)
@@ -26,9 +28,9 @@ ALLOWED = {
     "txt": ("text/plain", None),
     "csv": ("text/csv", None),
 }
-ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG, text or CSV"
-STORAGE_FULL = ("The file could not be saved because the server's storage is full. Nothing was saved. Try again "
-                "later or tell your administrator.")
+ALLOWED_DESCRIPTION = N_("PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG, text or CSV")
+STORAGE_FULL = N_("The file could not be saved because the server's storage is full. Nothing was saved. Try again "
+                  "later or tell your administrator.")
 
 
 def evidence_problem(filename, data):
@@ -36,19 +38,19 @@ def evidence_problem(filename, data):
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
     if extension not in ALLOWED:
-        return f"The file must be a {ALLOWED_DESCRIPTION} file"
+        return gettext("The file must be a %(types)s file", types=gettext(ALLOWED_DESCRIPTION))
     if len(data) == 0:
-        return "The selected file is empty"
+        return gettext("The selected file is empty")
     if len(data) > limit:
-        return f"The file must be smaller than {readable_size(limit)}"
+        return gettext("The file must be smaller than %(size)s", size=readable_size(limit))
     _content_type, signatures = ALLOWED[extension]
     if signatures is None:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            return "The text file must be saved as UTF-8"
+            return gettext("The text file must be saved as UTF-8")
     elif not data.startswith(signatures):
-        return f"The file’s contents are not a .{extension} file"
+        return gettext("The file’s contents are not a .%(extension)s file", extension=extension)
     return None
 
 
@@ -68,4 +70,4 @@ def refused_when_storage_full():
         if not is_storage_full(error):
             raise
         db.session.rollback()
-        raise ValidationFailed({"evidence_file": STORAGE_FULL}) from error
+        raise ValidationFailed({"evidence_file": gettext(STORAGE_FULL)}) from error

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -24,66 +25,82 @@ from tracker.enums import (
     Rag,
 )
 from tracker.forms import Form, MoneyField, UKDateField, optional_record_id, options, record_id
+from tracker.i18n import N_
 
-#: CCR components an action can be linked to (the benchmark frameworks' components, 2020 and 2013 wording)
-COMPONENTS = [
-    ("survivor_voice", "Survivor voice"),
-    ("intersectionality", "Intersectionality"),
-    ("shared_objective", "Shared objective"),
-    ("structure", "Structure and governance"),
-    ("strategy", "Strategy and leadership"),
-    ("specialist_services", "Specialist services"),
-    ("representation", "Representation"),
-    ("resources", "Resources"),
-    ("coordination", "Coordination"),
-    ("training", "Training"),
-    ("data", "Data"),
-    ("policies", "Policies and processes"),
-    ("diversity", "Diversity"),
-]
+#: CCR components an action can be linked to (the benchmark frameworks' components, 2020 and 2013 wording), by
+#: their English names: an import reads a component in either language
+COMPONENT_NAMES = {
+    "survivor_voice": N_("Survivor voice"),
+    "intersectionality": N_("Intersectionality"),
+    "shared_objective": N_("Shared objective"),
+    "structure": N_("Structure and governance"),
+    "strategy": N_("Strategy and leadership"),
+    "specialist_services": N_("Specialist services"),
+    "representation": N_("Representation"),
+    "resources": N_("Resources"),
+    "coordination": N_("Coordination"),
+    "training": N_("Training"),
+    "data": N_("Data"),
+    "policies": N_("Policies and processes"),
+    "diversity": N_("Diversity"),
+}
+#: the components as people read them, in the reader's language
+COMPONENTS = [(key, lazy_gettext(name)) for key, name in COMPONENT_NAMES.items()]
 COMPONENT_LABELS = dict(COMPONENTS)
 #: hand-offs an action can be waiting on, for the action list's filter
-WAITING = [("approval", "A deadline move to approve"), ("owner", "An owner")]
+WAITING = [("approval", lazy_gettext("A deadline move to approve")), ("owner", lazy_gettext("An owner"))]
+FOR_EXAMPLE_DATE = lazy_gettext("For example, 31 3 2027.")
+NEEDED_WHEN_BLOCKED = lazy_gettext("Needed when the status is blocked.")
+
+
+def _update_statuses():
+    return options([(s.value, lazy_gettext(s.english_label)) for s in UPDATE_STATUSES])
 
 
 class ActionForm(Form):
     title = StringField(
-        "Action", validators=[DataRequired("Enter the action: what will be done"), Length(max=300)],
-        description="Start with a verb that names a deliverable, for example 'Publish a protocol for…', "
-                    "'Train all front-line housing staff in…'.")
-    outcome = TextAreaField("Outcome sought", description="What will be different for victims, survivors or "
-                            "services when this is done.")
-    measure = TextAreaField("Measure of success", description="How anyone will see it is done: an output, a "
-                            "number or a dated deliverable.")
-    lead_agency_id = SelectField("Lead agency", choices=[], coerce=optional_record_id, validate_choice=False)
-    owner_id = SelectField("Owner", choices=[], coerce=optional_record_id, validate_choice=False,
-                           description="A named person in the lead agency.")
-    supporting_agency_ids = SelectMultipleField("Supporting agencies", choices=[], coerce=record_id,
-                                                validate_choice=False, option_widget=CheckboxInput(),
-                                                description="Optional. Agencies that help the lead agency deliver it.")
-    deadline = UKDateField("Deadline", description="For example, 31 3 2027.")
-    milestones = TextAreaField("Key milestones", description="Optional. One per line, with its date.")
-    estimated_cost = MoneyField("Estimated cost (£)", description="Leave empty if there is no cost.")
-    funding_source = StringField("Where the money comes from", validators=[Length(max=300)])
-    staff_time = StringField("Staff time", validators=[Length(max=300)],
-                             description="For example, '2 days of the training lead's time'.")
-    within_existing_resources = BooleanField("Delivered within existing resources")
-    review_arrangement = StringField("How progress is reviewed", validators=[Length(max=300)],
-                                     description="For example, 'Quarterly at the delivery group'.")
-    component = SelectField("CCR component", choices=options(COMPONENTS, blank="None"))
-    theme = StringField("Theme", validators=[Length(max=100)],
-                        description="For example, information sharing, risk assessment, training, housing.")
-    strategic_objective = StringField("Strategic plan objective", validators=[Length(max=300)])
+        lazy_gettext("Action"), validators=[DataRequired(lazy_gettext("Enter the action: what will be done")),
+                                            Length(max=300)],
+        description=lazy_gettext("Start with a verb that names a deliverable, for example 'Publish a protocol for…', "
+                                 "'Train all front-line housing staff in…'."))
+    outcome = TextAreaField(lazy_gettext("Outcome sought"), description=lazy_gettext(
+        "What will be different for victims, survivors or services when this is done."))
+    measure = TextAreaField(lazy_gettext("Measure of success"), description=lazy_gettext(
+        "How anyone will see it is done: an output, a number or a dated deliverable."))
+    lead_agency_id = SelectField(lazy_gettext("Lead agency"), choices=[], coerce=optional_record_id,
+                                 validate_choice=False)
+    owner_id = SelectField(lazy_gettext("Owner"), choices=[], coerce=optional_record_id, validate_choice=False,
+                           description=lazy_gettext("A named person in the lead agency."))
+    supporting_agency_ids = SelectMultipleField(
+        lazy_gettext("Supporting agencies"), choices=[], coerce=record_id, validate_choice=False,
+        option_widget=CheckboxInput(),
+        description=lazy_gettext("Optional. Agencies that help the lead agency deliver it."))
+    deadline = UKDateField(lazy_gettext("Deadline"), description=FOR_EXAMPLE_DATE)
+    milestones = TextAreaField(lazy_gettext("Key milestones"),
+                               description=lazy_gettext("Optional. One per line, with its date."))
+    estimated_cost = MoneyField(lazy_gettext("Estimated cost (£)"),
+                                description=lazy_gettext("Leave empty if there is no cost."))
+    funding_source = StringField(lazy_gettext("Where the money comes from"), validators=[Length(max=300)])
+    staff_time = StringField(lazy_gettext("Staff time"), validators=[Length(max=300)],
+                             description=lazy_gettext("For example, '2 days of the training lead's time'."))
+    within_existing_resources = BooleanField(lazy_gettext("Delivered within existing resources"))
+    review_arrangement = StringField(lazy_gettext("How progress is reviewed"), validators=[Length(max=300)],
+                                     description=lazy_gettext("For example, 'Quarterly at the delivery group'."))
+    component = SelectField(lazy_gettext("CCR component"), choices=options(COMPONENTS, blank=lazy_gettext("None")))
+    theme = StringField(lazy_gettext("Theme"), validators=[Length(max=100)], description=lazy_gettext(
+        "For example, information sharing, risk assessment, training, housing."))
+    strategic_objective = StringField(lazy_gettext("Strategic plan objective"), validators=[Length(max=300)])
     version = HiddenField()
 
     def set_people(self, agencies, members):
-        self.lead_agency_id.choices = options([(a.id, a.name) for a in agencies], blank="Choose an agency")
+        self.lead_agency_id.choices = options([(a.id, a.name) for a in agencies],
+                                              blank=lazy_gettext("Choose an agency"))
         self.supporting_agency_ids.choices = options([(a.id, a.name) for a in agencies])
         people = []
         for agency in agencies:
             for person in members.get(agency.id, []):
                 people.append((person.id, f"{person.name} ({agency.name})"))
-        self.owner_id.choices = options(dict(people).items(), blank="Choose a person")
+        self.owner_id.choices = options(dict(people).items(), blank=lazy_gettext("Choose a person"))
 
     def plan_values(self):
         return {name: getattr(self, name).data for name in (
@@ -93,125 +110,141 @@ class ActionForm(Form):
 
 
 class UpdateForm(Form):
-    note = TextAreaField("What has happened since the last update",
-                         validators=[DataRequired("Enter what has happened since the last update")])
-    status = RadioField("Status", choices=options([(s.value, s.label) for s in UPDATE_STATUSES]),
-                        validators=[DataRequired("Choose a status")])
-    blocked_reason = TextAreaField("What is blocking it", description="Needed when the status is blocked.")
-    completion_note = TextAreaField("What was delivered", description="Needed to mark it completed when no "
-                                    "evidence is attached.")
-    lead_assessment = RadioField("Your assessment", choices=options(LeadAssessment.choices()),
+    note = TextAreaField(lazy_gettext("What has happened since the last update"),
+                         validators=[DataRequired(lazy_gettext("Enter what has happened since the last update"))])
+    status = RadioField(lazy_gettext("Status"), choices=_update_statuses(),
+                        validators=[DataRequired(lazy_gettext("Choose a status"))])
+    blocked_reason = TextAreaField(lazy_gettext("What is blocking it"), description=NEEDED_WHEN_BLOCKED)
+    completion_note = TextAreaField(lazy_gettext("What was delivered"), description=lazy_gettext(
+        "Needed to mark it completed when no evidence is attached."))
+    lead_assessment = RadioField(lazy_gettext("Your assessment"), choices=options(LeadAssessment.choices()),
                                  validators=[Optional()],
-                                 description="Your own view, shown beside the RAG the tracker works out.")
-    evidence_url = URLField("Link to evidence", validators=[Optional(), URL(message="Enter a full web address, "
-                            "starting with https://"), Length(max=1000)])
-    evidence_file = FileField("Evidence file", description=f"{ALLOWED_DESCRIPTION}; up to 10 MB.")
+                                 description=lazy_gettext("Your own view, shown beside the RAG the tracker works out."))
+    evidence_url = URLField(lazy_gettext("Link to evidence"), validators=[Optional(), URL(message=lazy_gettext(
+        "Enter a full web address, starting with https://")), Length(max=1000)])
+    evidence_file = FileField(lazy_gettext("Evidence file"), description=lazy_gettext(
+        "%(types)s; up to 10 MB.", types=lazy_gettext(ALLOWED_DESCRIPTION)))
     version = HiddenField()
 
 
 class DeadlineForm(Form):
-    deadline = UKDateField("New deadline", validators=[DataRequired("Enter the new deadline")],
-                           description="For example, 31 3 2027.")
-    reason = TextAreaField("Why the deadline is moving", description="This is recorded with the original date.")
+    deadline = UKDateField(lazy_gettext("New deadline"),
+                           validators=[DataRequired(lazy_gettext("Enter the new deadline"))],
+                           description=FOR_EXAMPLE_DATE)
+    reason = TextAreaField(lazy_gettext("Why the deadline is moving"),
+                           description=lazy_gettext("This is recorded with the original date."))
     version = HiddenField()
 
 
 class SignOffManyForm(Form):
-    action_ids = SelectMultipleField("Actions to sign off", choices=[], coerce=record_id, validate_choice=False,
-                                     option_widget=CheckboxInput())
-    reference = StringField("Meeting or minute reference", validators=[Length(max=300)],
-                            description="For example, 'Strategic group, 12 March 2027, minute 6'. The same for every "
-                                        "action chosen; each is closed as implemented as planned.")
-    closed_on = UKDateField("Date signed off")
+    action_ids = SelectMultipleField(lazy_gettext("Actions to sign off"), choices=[], coerce=record_id,
+                                     validate_choice=False, option_widget=CheckboxInput())
+    reference = StringField(lazy_gettext("Meeting or minute reference"), validators=[Length(max=300)],
+                            description=lazy_gettext(
+                                "For example, 'Strategic group, 12 March 2027, minute 6'. The same for every "
+                                "action chosen; each is closed as implemented as planned."))
+    closed_on = UKDateField(lazy_gettext("Date signed off"))
 
 
 class DeadlineRuleForm(Form):
-    deadline_approval = RadioField("Which deadline moves need approval", choices=options(DeadlineApproval.choices()),
-                                   validators=[DataRequired("Choose which moves need approval")],
-                                   description="Moves asked for by agency leads and owners. Coordinators (and a "
-                                               "review's panel chair) approve them, and move deadlines themselves "
-                                               "at once.")
-    deadline_approval_days = IntegerField("Number of days", validators=[
-        DataRequired("Enter a number of days"), NumberRange(1, 365, "Enter a number of days from 1 to 365")],
+    deadline_approval = RadioField(
+        lazy_gettext("Which deadline moves need approval"), choices=options(DeadlineApproval.choices()),
+        validators=[DataRequired(lazy_gettext("Choose which moves need approval"))],
+        description=lazy_gettext("Moves asked for by agency leads and owners. Coordinators (and a review's panel "
+                                 "chair) approve them, and move deadlines themselves at once."))
+    deadline_approval_days = IntegerField(lazy_gettext("Number of days"), validators=[
+        DataRequired(lazy_gettext("Enter a number of days")),
+        NumberRange(1, 365, lazy_gettext("Enter a number of days from 1 to 365"))],
         render_kw={"inputmode": "numeric", "style": "max-width:6em"},
-        description="For the rule on moves of more than a number of days.")
+        description=lazy_gettext("For the rule on moves of more than a number of days."))
 
 
 class MoveDecisionForm(Form):
-    decision = RadioField("Your decision", choices=options([("approve", "Approve the new deadline"),
-                                                           ("refuse", "Refuse: the current deadline stands")]),
-                          validators=[DataRequired("Choose whether to approve the move")])
-    reason = TextAreaField("Reason", description="Needed to refuse; the people delivering the action are told it.")
+    decision = RadioField(lazy_gettext("Your decision"), choices=options([
+        ("approve", lazy_gettext("Approve the new deadline")),
+        ("refuse", lazy_gettext("Refuse: the current deadline stands"))]),
+        validators=[DataRequired(lazy_gettext("Choose whether to approve the move"))])
+    reason = TextAreaField(lazy_gettext("Reason"), description=lazy_gettext(
+        "Needed to refuse; the people delivering the action are told it."))
 
 
 class SignOffForm(Form):
-    outcome = RadioField("Outcome", choices=options(ClosureOutcome.choices()),
-                         validators=[DataRequired("Choose the outcome")])
-    reason = TextAreaField("Reason", description="Needed when the action was not implemented.")
-    reference = StringField("Meeting or minute reference", validators=[Length(max=300)],
-                            description="For example, 'Strategic group, 12 March 2027, minute 6'.")
-    closed_on = UKDateField("Date signed off")
-    assurance_check_on = UKDateField("Assurance check date", validators=[Optional()],
-                                     description="Optional. When to confirm the change has stuck, "
-                                                 "typically 6 to 12 months later.")
+    outcome = RadioField(lazy_gettext("Outcome"), choices=options(ClosureOutcome.choices()),
+                         validators=[DataRequired(lazy_gettext("Choose the outcome"))])
+    reason = TextAreaField(lazy_gettext("Reason"),
+                           description=lazy_gettext("Needed when the action was not implemented."))
+    reference = StringField(lazy_gettext("Meeting or minute reference"), validators=[Length(max=300)],
+                            description=lazy_gettext("For example, 'Strategic group, 12 March 2027, minute 6'."))
+    closed_on = UKDateField(lazy_gettext("Date signed off"))
+    assurance_check_on = UKDateField(lazy_gettext("Assurance check date"), validators=[Optional()],
+                                     description=lazy_gettext("Optional. When to confirm the change has stuck, "
+                                                              "typically 6 to 12 months later."))
     version = HiddenField()
 
 
 class ReasonForm(Form):
-    reason = TextAreaField("Reason", validators=[DataRequired("Enter the reason")])
+    reason = TextAreaField(lazy_gettext("Reason"), validators=[DataRequired(lazy_gettext("Enter the reason"))])
     version = HiddenField()
 
 
 class AssuranceForm(Form):
-    note = TextAreaField("How the change was confirmed", validators=[Optional()])
+    note = TextAreaField(lazy_gettext("How the change was confirmed"), validators=[Optional()])
     version = HiddenField()
 
 
 class ReassignForm(Form):
-    from_user_id = SelectField("Current owner", choices=[], coerce=optional_record_id, validate_choice=False)
-    to_user_id = SelectField("New owner", choices=[], coerce=optional_record_id, validate_choice=False)
+    from_user_id = SelectField(lazy_gettext("Current owner"), choices=[], coerce=optional_record_id,
+                               validate_choice=False)
+    to_user_id = SelectField(lazy_gettext("New owner"), choices=[], coerce=optional_record_id, validate_choice=False)
 
 
 class FilterForm(Form):
     class Meta:
         csrf = False
 
-    agency = SelectField("Lead agency", choices=[], coerce=optional_record_id, validate_choice=False)
-    owner = SelectField("Owner", choices=[], coerce=optional_record_id, validate_choice=False)
-    status = SelectField("Status", choices=options(ActionStatus.choices(), blank="Any status"))
-    rag = SelectField("RAG", choices=options(Rag.choices(), blank="Any"))
-    overdue = BooleanField("Overdue only")
-    source = SelectField("Source", choices=options(ActionSource.choices(), blank="Any source"))
-    component = SelectField("CCR component", choices=options(COMPONENTS, blank="Any component"))
-    waiting = SelectField("Waiting for", choices=options(WAITING, blank="Anything"))
-    sort = SelectField("Sort by", choices=options([("deadline", "Deadline, soonest first"),
-                                                   ("-deadline", "Deadline, latest first"),
-                                                   ("title", "Action, A to Z")]))
+    agency = SelectField(lazy_gettext("Lead agency"), choices=[], coerce=optional_record_id, validate_choice=False)
+    owner = SelectField(lazy_gettext("Owner"), choices=[], coerce=optional_record_id, validate_choice=False)
+    status = SelectField(lazy_gettext("Status"), choices=options(ActionStatus.choices(),
+                                                                 blank=lazy_gettext("Any status")))
+    rag = SelectField(lazy_gettext("RAG"), choices=options(Rag.choices(), blank=lazy_gettext("Any")))
+    overdue = BooleanField(lazy_gettext("Overdue only"))
+    source = SelectField(lazy_gettext("Source"), choices=options(ActionSource.choices(),
+                                                                 blank=lazy_gettext("Any source")))
+    component = SelectField(lazy_gettext("CCR component"), choices=options(COMPONENTS,
+                                                                          blank=lazy_gettext("Any component")))
+    waiting = SelectField(lazy_gettext("Waiting for"), choices=options(WAITING, blank=lazy_gettext("Anything")))
+    sort = SelectField(lazy_gettext("Sort by"), choices=options([
+        ("deadline", lazy_gettext("Deadline, soonest first")),
+        ("-deadline", lazy_gettext("Deadline, latest first")),
+        ("title", lazy_gettext("Action, A to Z"))]))
 
 
 class BulkChangeForm(Form):
     """One change for many actions: what to change, then its value in the fields revealed for that choice."""
 
-    kind = RadioField("What do you want to change?", choices=[], validators=[DataRequired("Choose what to change")])
-    owner_id = SelectField("New owner", choices=[], coerce=optional_record_id, validate_choice=False,
-                           description="They must be a member of each action's lead agency.")
-    agency_id = SelectField("New lead agency", choices=[], coerce=optional_record_id, validate_choice=False)
-    agency_owner_id = SelectField("New owner (optional)", choices=[], coerce=optional_record_id,
+    kind = RadioField(lazy_gettext("What do you want to change?"), choices=[],
+                      validators=[DataRequired(lazy_gettext("Choose what to change"))])
+    owner_id = SelectField(lazy_gettext("New owner"), choices=[], coerce=optional_record_id, validate_choice=False,
+                           description=lazy_gettext("They must be a member of each action's lead agency."))
+    agency_id = SelectField(lazy_gettext("New lead agency"), choices=[], coerce=optional_record_id,
+                            validate_choice=False)
+    agency_owner_id = SelectField(lazy_gettext("New owner (optional)"), choices=[], coerce=optional_record_id,
                                   validate_choice=False,
-                                  description="A member of the new lead agency. Leave it to keep each action's "
-                                              "owner where they belong to the new agency.")
-    theme = SelectField("New theme", choices=[], validate_choice=False)
-    status = RadioField("New status", choices=options([(s.value, s.label) for s in UPDATE_STATUSES]),
-                        validators=[Optional()])
-    status_note = TextAreaField("What has happened since the last update",
-                                description="Added to each action's timeline with the new status.")
-    blocked_reason = TextAreaField("What is blocking them", description="Needed when the status is blocked.")
-    completion_note = TextAreaField("What was delivered", description="Needed to mark completed an action that "
-                                    "has no evidence attached.")
-    deadline = UKDateField("New deadline", validators=[Optional()], description="For example, 31 3 2027.")
-    reason = TextAreaField("Why the deadlines are moving", description="Recorded with each original date. Where "
-                           "the partnership's rule wants approval, each move is sent for approval instead.")
-    note = TextAreaField("Progress note", description="Added to each action's timeline; their statuses stay.")
+                                  description=lazy_gettext("A member of the new lead agency. Leave it to keep each "
+                                                           "action's owner where they belong to the new agency."))
+    theme = SelectField(lazy_gettext("New theme"), choices=[], validate_choice=False)
+    status = RadioField(lazy_gettext("New status"), choices=_update_statuses(), validators=[Optional()])
+    status_note = TextAreaField(lazy_gettext("What has happened since the last update"),
+                                description=lazy_gettext("Added to each action's timeline with the new status."))
+    blocked_reason = TextAreaField(lazy_gettext("What is blocking them"), description=NEEDED_WHEN_BLOCKED)
+    completion_note = TextAreaField(lazy_gettext("What was delivered"), description=lazy_gettext(
+        "Needed to mark completed an action that has no evidence attached."))
+    deadline = UKDateField(lazy_gettext("New deadline"), validators=[Optional()], description=FOR_EXAMPLE_DATE)
+    reason = TextAreaField(lazy_gettext("Why the deadlines are moving"), description=lazy_gettext(
+        "Recorded with each original date. Where the partnership's rule wants approval, each move is sent for "
+        "approval instead."))
+    note = TextAreaField(lazy_gettext("Progress note"),
+                         description=lazy_gettext("Added to each action's timeline; their statuses stay."))
 
     #: {kind: {field of the change: field of this form}}: each kind's fields, revealed when it is chosen
     FIELDS = {
@@ -226,14 +259,14 @@ class BulkChangeForm(Form):
 
     def set_options(self, kinds, agencies, members, themes):
         self.kind.choices = options(kinds)
-        self.agency_id.choices = options([(a.id, a.name) for a in agencies], blank="Choose an agency")
+        self.agency_id.choices = options([(a.id, a.name) for a in agencies], blank=lazy_gettext("Choose an agency"))
         people = {}
         for agency in agencies:
             for person in members.get(agency.id, []):
                 people.setdefault(person.id, f"{person.name} ({agency.name})")
-        self.owner_id.choices = options(people.items(), blank="Choose a person")
-        self.agency_owner_id.choices = options(people.items(), blank="Keep each action's owner")
-        self.theme.choices = options([(name, name) for name in themes], blank="Choose a theme")
+        self.owner_id.choices = options(people.items(), blank=lazy_gettext("Choose a person"))
+        self.agency_owner_id.choices = options(people.items(), blank=lazy_gettext("Keep each action's owner"))
+        self.theme.choices = options([(name, name) for name in themes], blank=lazy_gettext("Choose a theme"))
 
     def validate(self, extra_validators=None):
         """Only the chosen kind's fields count: what was typed under another choice is neither checked nor kept."""

@@ -8,6 +8,7 @@ from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, UTCDateTime, enum_column, utcnow
 from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, MoveStatus
 from tracker.extensions import db
+from tracker.i18n import long_date, month_year
 
 #: agencies that help the lead agency deliver an action
 action_supporting_agency = sa.Table(
@@ -116,10 +117,9 @@ class Action(Audited, TimestampMixin, db.Model):
 
 
 def plan_date_label(day, is_month):
-    """A date as the plan gave it: "31 October 2016", or "October 2016" where only the month was known."""
-    if day is None:
-        return ""
-    return day.strftime("%B %Y") if is_month else day.strftime("%-d %B %Y")
+    """A date as the plan gave it, in the reader's language: "31 October 2016", or "October 2016" where only the
+    month was known."""
+    return month_year(day) if is_month else long_date(day)
 
 
 class EvidenceFile(db.Model):

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import joinedload, load_only
 
 from tracker.accounts.models import User
@@ -26,6 +27,7 @@ from tracker.enums import (
 )
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.i18n import long_date
 from tracker.partnerships.models import Agency, Membership, Partnership
 from tracker.permissions import led_agency_ids, visible_actions
 
@@ -40,10 +42,9 @@ class StaleAction(ValidationFailed):
 
     def __init__(self, action):
         who = _last_editor(action)
-        super().__init__({"__form__": (
-            f"{who} saved this action while you were editing it. Your changes have not been saved: "
-            "they are shown below. Check the action's current details, then save again."
-        )})
+        super().__init__({"__form__": gettext(
+            "%(name)s saved this action while you were editing it. Your changes have not been saved: they are "
+            "shown below. Check the action's current details, then save again.", name=who)})
         self.action = action
 
 
@@ -51,7 +52,7 @@ def _last_editor(action):
     entry = db.session.scalar(
         sa.select(AuditEntry).where(AuditEntry.entity_type == "Action", AuditEntry.entity_id == action.id)
         .order_by(AuditEntry.id.desc()).limit(1))
-    return entry.user.name if entry and entry.user else "Someone else"
+    return entry.user.name if entry and entry.user else gettext("Someone else")
 
 
 def check_version(action, expected_version):
@@ -94,25 +95,25 @@ def refresh_smart(action):
 def _validate_plan(partnership, values):
     errors = {}
     if not (values.get("title") or "").strip():
-        errors["title"] = "Enter the action: what will be done"
+        errors["title"] = gettext("Enter the action: what will be done")
     agency_id, owner_id = values.get("lead_agency_id"), values.get("owner_id")
     if agency_id is not None:
         agency = db.session.get(Agency, agency_id)
         if agency is None or agency.partnership_id != partnership.id:
-            errors["lead_agency_id"] = "Choose an agency of this partnership"
+            errors["lead_agency_id"] = gettext("Choose an agency of this partnership")
     if owner_id is not None:
         if agency_id is None:
-            errors["owner_id"] = "Choose the lead agency first: the owner must belong to it"
+            errors["owner_id"] = gettext("Choose the lead agency first: the owner must belong to it")
         elif "lead_agency_id" not in errors and not is_agency_member(owner_id, agency_id):
-            errors["owner_id"] = "The owner must be a member of the lead agency"
+            errors["owner_id"] = gettext("The owner must be a member of the lead agency")
     cost = values.get("estimated_cost")
     if cost is not None and cost < 0:
-        errors["estimated_cost"] = "The cost cannot be negative"
+        errors["estimated_cost"] = gettext("The cost cannot be negative")
     supporting = supporting_agencies(partnership, values.get("supporting_agency_ids") or [])
     if supporting is None:
-        errors["supporting_agency_ids"] = "Choose agencies of this partnership"
+        errors["supporting_agency_ids"] = gettext("Choose agencies of this partnership")
     elif agency_id is not None and agency_id in {a.id for a in supporting}:
-        errors["supporting_agency_ids"] = "The lead agency cannot also be a supporting agency"
+        errors["supporting_agency_ids"] = gettext("The lead agency cannot also be a supporting agency")
     if errors:
         raise ValidationFailed(errors)
     return supporting
@@ -160,12 +161,12 @@ def post_update(action, author, *, note, status, lead_assessment=None, blocked_r
     status = ActionStatus(status)
     errors = {}
     if not (note or "").strip():
-        errors["note"] = "Enter what has happened since the last update"
+        errors["note"] = gettext("Enter what has happened since the last update")
     if status not in (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED,
                       ActionStatus.COMPLETED):
-        errors["status"] = "Choose a status"
+        errors["status"] = gettext("Choose a status")
     if status is ActionStatus.BLOCKED and not (blocked_reason or "").strip():
-        errors["blocked_reason"] = "Say what is blocking the action"
+        errors["blocked_reason"] = gettext("Say what is blocking the action")
     evidence = None
     if evidence_upload is not None:
         filename, data = evidence_upload
@@ -178,8 +179,8 @@ def post_update(action, author, *, note, status, lead_assessment=None, blocked_r
         has_evidence = evidence is not None or evidence_url or any(
             u.evidence_file_id or u.evidence_url for u in action.updates)
         if not has_evidence and not (completion_note or "").strip():
-            errors["completion_note"] = ("To mark the action completed, attach evidence or describe what was "
-                                         "delivered")
+            errors["completion_note"] = gettext("To mark the action completed, attach evidence or describe what "
+                                                "was delivered")
     if errors:
         raise ValidationFailed(errors)
 
@@ -205,12 +206,14 @@ def post_update(action, author, *, note, status, lead_assessment=None, blocked_r
     return update
 
 
-def _handoff(people, action, kind, text, key):
+def _handoff(people, action, kind, news, key):
+    """Tell people of a step on the action: news(title) says it, in each person's language, of the action's title
+    as an email may show it."""
     from tracker.notifications.services import tell
     from tracker.reminders.services import shown_title
 
     tell(people, kind=kind, partnership_id=action.partnership_id, action=action, path=f"/actions/{action.id}",
-         text=f"{shown_title(action)}: {text}", key=key)
+         text=lambda: news(shown_title(action)), key=key)
 
 
 def _tell_closure_claimed(action, author):
@@ -222,7 +225,9 @@ def _tell_closure_claimed(action, author):
     people = coordinators_of(action.partnership_id)
     if action.recommendation_id is not None:
         people += panel_chairs(action.recommendation.review_id)
-    _handoff(people, action, "closure_claimed", f"marked completed by {author.name}, awaiting sign-off",
+    _handoff(people, action, "closure_claimed",
+             lambda title: gettext("%(action)s: marked completed by %(name)s, awaiting sign-off", action=title,
+                                   name=author.name),
              f"closure_claimed:{action.id}:{utcnow().isoformat()}")
 
 
@@ -267,17 +272,17 @@ def move_deadline(action, actor, new_deadline, reason, expected_version=None):
     check_version(action, expected_version)
     errors = {}
     if new_deadline is None:
-        errors["deadline"] = "Enter the new deadline"
+        errors["deadline"] = gettext("Enter the new deadline")
     elif new_deadline == action.deadline:
-        errors["deadline"] = "The new deadline is the same as the current one"
+        errors["deadline"] = gettext("The new deadline is the same as the current one")
     if action.deadline is not None and not (reason or "").strip():
-        errors["reason"] = "Say why the deadline is moving"
+        errors["reason"] = gettext("Say why the deadline is moving")
     if not action.is_open:
-        errors["deadline"] = "A completed or closed action's deadline cannot move: reopen it first"
+        errors["deadline"] = gettext("A completed or closed action's deadline cannot move: reopen it first")
     waiting = pending_move(action)
     if waiting is not None:
-        errors["deadline"] = (f"A move to {waiting.to_date:%-d %B %Y} is already awaiting approval: it must be "
-                              "decided first")
+        errors["deadline"] = gettext("A move to %(date)s is already awaiting approval: it must be decided first",
+                                     date=long_date(waiting.to_date))
     if errors:
         raise ValidationFailed(errors)
     reason = (reason or "").strip() or "First deadline set"
@@ -290,7 +295,8 @@ def move_deadline(action, actor, new_deadline, reason, expected_version=None):
         from tracker.notifications.services import approvers_of
 
         _handoff(approvers_of(action), action, "move_requested",
-                 f"{actor.name} asks to move the deadline to {new_deadline:%-d %B %Y}",
+                 lambda title: gettext("%(action)s: %(name)s asks to move the deadline to %(date)s", action=title,
+                                       name=actor.name, date=long_date(new_deadline)),
                  f"move_requested:{change.id}")
         db.session.commit()
         return change
@@ -316,19 +322,26 @@ def decide_move(change, actor, approve, reason=""):
 
     action = change.action
     if change.status is not MoveStatus.REQUESTED:
-        raise ValidationFailed({"__form__": f"This request was already {change.status.label.lower()}"})
+        raise ValidationFailed({"__form__": gettext("This request was already %(decision)s",
+                                                    decision=change.status.label.lower())})
     if approve and not action.is_open:
-        raise ValidationFailed({"__form__": "The action is no longer open: its deadline cannot move"})
+        raise ValidationFailed({"__form__": gettext("The action is no longer open: its deadline cannot move")})
     if not approve and not (reason or "").strip():
-        raise ValidationFailed({"reason": "Say why the move is refused"})
+        raise ValidationFailed({"reason": gettext("Say why the move is refused")})
     change.status = MoveStatus.APPROVED if approve else MoveStatus.REFUSED
     change.decided_by_id, change.decided_at, change.decision_reason = actor.id, utcnow(), (reason or "").strip()
     if approve:
         change.from_date = action.deadline
         _apply_move(action, change)
     people = owner_and_leads(action) + ([change.changed_by] if change.changed_by else [])
-    said = (f"the move of the deadline to {change.to_date:%-d %B %Y} was approved by {actor.name}" if approve else
-            f"the move of the deadline to {change.to_date:%-d %B %Y} was refused by {actor.name}: {reason.strip()}")
+    if approve:
+        def said(title):
+            return gettext("%(action)s: the move of the deadline to %(date)s was approved by %(name)s", action=title,
+                           date=long_date(change.to_date), name=actor.name)
+    else:
+        def said(title):
+            return gettext("%(action)s: the move of the deadline to %(date)s was refused by %(name)s: %(reason)s",
+                           action=title, date=long_date(change.to_date), name=actor.name, reason=reason.strip())
     _handoff([p for p in people if p.id != actor.id], action, f"move_{change.status.value}", said,
              f"move_decided:{change.id}")
     db.session.commit()
@@ -338,17 +351,17 @@ def sign_off(action, actor, *, outcome, reference, closed_on, reason="", assuran
     """Close a completed action on the strategic group's (or panel's) decision, with the meeting reference."""
     errors = {}
     if action.status is not ActionStatus.COMPLETED:
-        errors["__form__"] = "Only an action marked completed can be signed off"
+        errors["__form__"] = gettext("Only an action marked completed can be signed off")
     try:
         outcome = ClosureOutcome(outcome)
     except ValueError:
-        errors["outcome"] = "Choose the outcome"
+        errors["outcome"] = gettext("Choose the outcome")
         outcome = None
     if outcome is ClosureOutcome.NOT_IMPLEMENTED and not (reason or "").strip():
-        errors["reason"] = "Say why the action was not implemented"
+        errors["reason"] = gettext("Say why the action was not implemented")
     errors.update(_sign_off_errors(reference, closed_on))
     if not errors and assurance_check_on is not None and assurance_check_on <= closed_on:
-        errors["assurance_check_on"] = "The assurance check must be after the sign-off date"
+        errors["assurance_check_on"] = gettext("The assurance check must be after the sign-off date")
     if errors:
         raise ValidationFailed(errors)
     _close(action, actor, outcome, reference, closed_on, reason, assurance_check_on)
@@ -359,11 +372,11 @@ def _sign_off_errors(reference, closed_on):
     """What every sign-off needs: the meeting or minute that decided it, and a date that has come."""
     errors = {}
     if not (reference or "").strip():
-        errors["reference"] = "Enter the meeting or minute reference of the sign-off"
+        errors["reference"] = gettext("Enter the meeting or minute reference of the sign-off")
     if closed_on is None:
-        errors["closed_on"] = "Enter the date of the sign-off"
+        errors["closed_on"] = gettext("Enter the date of the sign-off")
     elif closed_on > state.london_today():
-        errors["closed_on"] = "The sign-off date cannot be in the future"
+        errors["closed_on"] = gettext("The sign-off date cannot be in the future")
     return errors
 
 
@@ -380,7 +393,9 @@ def _close(action, actor, outcome, reference, closed_on, reason="", assurance_ch
         action.assurance_check_on = assurance_check_on
         db.session.flush()
     _handoff(owner_and_leads(action), action, "signed_off",
-             f"signed off and closed by {actor.name} ({reference.strip()})", f"signed_off:{action.id}:{closed_on}")
+             lambda title: gettext("%(action)s: signed off and closed by %(name)s (%(reference)s)", action=title,
+                                   name=actor.name, reference=reference.strip()),
+             f"signed_off:{action.id}:{closed_on}")
 
 
 def sign_off_many(actions, actor, *, reference, closed_on):
@@ -389,10 +404,11 @@ def sign_off_many(actions, actor, *, reference, closed_on):
 
     errors = {}
     if not actions:
-        errors["action_ids"] = "Choose the actions to sign off"
+        errors["action_ids"] = gettext("Choose the actions to sign off")
     refused = [a.title for a in actions if a.status is not ActionStatus.COMPLETED or not can(actor, "sign_off", a)]
     if refused:
-        errors["action_ids"] = "These can no longer be signed off by you: " + "; ".join(refused[:5])
+        errors["action_ids"] = gettext("These can no longer be signed off by you: %(actions)s",
+                                       actions="; ".join(refused[:5]))
     errors.update(_sign_off_errors(reference, closed_on))
     if errors:
         raise ValidationFailed(errors)
@@ -404,14 +420,20 @@ def sign_off_many(actions, actor, *, reference, closed_on):
 
 def reopen(action, actor, reason):
     if action.status not in (ActionStatus.COMPLETED, ActionStatus.CLOSED):
-        raise ValidationFailed({"__form__": "Only a completed or closed action can be reopened"})
+        raise ValidationFailed({"__form__": gettext("Only a completed or closed action can be reopened")})
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": "Say why the action is being reopened"})
+        raise ValidationFailed({"reason": gettext("Say why the action is being reopened")})
     from tracker.notifications.services import owner_and_leads
 
-    was = "closure was refused" if action.status is ActionStatus.COMPLETED else "was reopened"
-    _handoff(owner_and_leads(action), action, "closure_refused", f"{was} by {actor.name}: {reason.strip()}",
-             f"reopened:{action.id}:{utcnow().isoformat()}")
+    if action.status is ActionStatus.COMPLETED:
+        def said(title):
+            return gettext("%(action)s: closure was refused by %(name)s: %(reason)s", action=title, name=actor.name,
+                           reason=reason.strip())
+    else:
+        def said(title):
+            return gettext("%(action)s: was reopened by %(name)s: %(reason)s", action=title, name=actor.name,
+                           reason=reason.strip())
+    _handoff(owner_and_leads(action), action, "closure_refused", said, f"reopened:{action.id}:{utcnow().isoformat()}")
     with noting(f"Reopened: {reason.strip()}"):
         action.status = ActionStatus.IN_PROGRESS
         action.closure_outcome = None
@@ -427,7 +449,7 @@ def reopen(action, actor, reason):
 
 def confirm_assurance(action, actor, note):
     if action.status is not ActionStatus.CLOSED or action.assurance_check_on is None:
-        raise ValidationFailed({"__form__": "This action has no assurance check to confirm"})
+        raise ValidationFailed({"__form__": gettext("This action has no assurance check to confirm")})
     with noting(f"Assurance check confirmed: {(note or '').strip()}".rstrip(": ")):
         action.assurance_confirmed_on = state.london_today()
         db.session.commit()
@@ -440,11 +462,12 @@ def reassign_owner(partnership, from_user_id, to_user_id, action_ids):
                                 Action.id.in_(action_ids))
         .order_by(Action.id)).all()
     if not actions:
-        raise ValidationFailed({"action_ids": "Choose at least one action to reassign"})
+        raise ValidationFailed({"action_ids": gettext("Choose at least one action to reassign")})
     refused = [a for a in actions if not is_agency_member(to_user_id, a.lead_agency_id)]
     if refused:
         names = "; ".join(a.title for a in refused[:5])
-        raise ValidationFailed({"to_user_id": f"The new owner is not a member of the lead agency of: {names}"})
+        raise ValidationFailed({"to_user_id": gettext(
+            "The new owner is not a member of the lead agency of: %(actions)s", actions=names)})
     with noting("Owner reassigned"):
         for action in actions:
             action.owner_id = to_user_id
@@ -550,9 +573,13 @@ def action_page(user, partnership, filters, today, page, per_page):
     return _rows(paginate_rows(query, page, per_page))
 
 
-EXPORT_HEADER = ["Action", "Source", "Lead agency", "Owner", "Deadline", "Original deadline", "Status", "RAG",
-                 "Why", "Days overdue", "Outcome sought", "Measure of success", "Estimated cost", "Funding source",
-                 "Staff time", "Within existing resources", "Component", "Theme", "Not SMART", "Completed on"]
+def export_header():
+    """The action list's CSV columns, in the reader's language."""
+    return [gettext("Action"), gettext("Source"), gettext("Lead agency"), gettext("Owner"), gettext("Deadline"),
+            gettext("Original deadline"), gettext("Status"), gettext("RAG"), gettext("Why"), gettext("Days overdue"),
+            gettext("Outcome sought"), gettext("Measure of success"), gettext("Estimated cost"),
+            gettext("Funding source"), gettext("Staff time"), gettext("Within existing resources"),
+            gettext("Component"), gettext("Theme"), gettext("Not SMART"), gettext("Completed on")]
 
 
 def export_rows(user, partnership, filters, today, batch=1000):
@@ -573,7 +600,8 @@ def export_rows(user, partnership, filters, today, batch=1000):
         derived = state.DerivedState(reason, overdue)
         yield [title, source.label, agency_name or "", owner_name or "", deadline, original, status.label,
                derived.rag.label, derived.reason_label, overdue or "", outcome, measure,
-               "" if cost is None else f"{cost:.2f}", funding, staff, "yes" if within else "no", component, theme,
+               "" if cost is None else f"{cost:.2f}", funding, staff, gettext("yes") if within else gettext("no"),
+               component, theme,
                gaps, completed_on]
 
 
@@ -655,12 +683,14 @@ class TimelineEntry:
 
 
 FIELD_LABELS = {
-    "title": "Action", "outcome": "Outcome", "measure": "Measure of success", "lead_agency_id": "Lead agency",
-    "owner_id": "Owner", "deadline": "Deadline", "original_deadline": "Original deadline",
-    "estimated_cost": "Estimated cost", "within_existing_resources": "Within existing resources",
-    "review_arrangement": "Review", "closed_by_id": "Signed off by", "closed_on": "Signed off on",
-    "sign_off_reference": "Sign-off reference", "lead_assessment": "Lead's assessment",
-    "smart_gaps": "SMART letters needing attention", "last_progress_at": "Last progress",
+    "title": lazy_gettext("Action"), "outcome": lazy_gettext("Outcome"), "measure": lazy_gettext("Measure of success"),
+    "lead_agency_id": lazy_gettext("Lead agency"), "owner_id": lazy_gettext("Owner"),
+    "deadline": lazy_gettext("Deadline"), "original_deadline": lazy_gettext("Original deadline"),
+    "estimated_cost": lazy_gettext("Estimated cost"), "review_arrangement": lazy_gettext("Review"),
+    "within_existing_resources": lazy_gettext("Within existing resources"),
+    "closed_by_id": lazy_gettext("Signed off by"), "closed_on": lazy_gettext("Signed off on"),
+    "sign_off_reference": lazy_gettext("Sign-off reference"), "lead_assessment": lazy_gettext("Lead's assessment"),
+    "smart_gaps": lazy_gettext("SMART letters needing attention"), "last_progress_at": lazy_gettext("Last progress"),
 }
 ENUM_FIELDS = {"status": ActionStatus, "closure_outcome": ClosureOutcome, "lead_assessment": LeadAssessment,
                "source": ActionSource}
@@ -684,20 +714,19 @@ def _describe_changes(audit_entries):
 
     def word(field, value):
         if value in (None, ""):
-            return "(empty)"
+            return gettext("(empty)")
         if field in ENUM_FIELDS:
             return ENUM_FIELDS[field](value).label
         if field in PEOPLE_FIELDS:
-            return names.get(("user", value), "a former member")
+            return names.get(("user", value)) or gettext("a former member")
         if field == "lead_agency_id":
-            return names.get(("agency", value), "a deleted agency")
+            return names.get(("agency", value)) or gettext("a deleted agency")
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return gettext("yes") if value else gettext("no")
         if field == "estimated_cost":
             return f"£{float(value):,.2f}"
         if field.endswith(("_on", "deadline")):
-            day = date_type.fromisoformat(value)
-            return f"{day.day} {day:%B %Y}"
+            return long_date(date_type.fromisoformat(value))
         return str(value)
 
     return {
@@ -721,10 +750,10 @@ def timeline(action):
     changes = [entry for entry in audit if entry.event is AuditEvent.UPDATE and entry.note != "Progress update"]
     described = _describe_changes(changes)
     for entry in audit:
-        who = entry.user.name if entry.user else "System"
+        who = entry.user.name if entry.user else gettext("System")
         if entry.event is AuditEvent.CREATE:
-            entries.append(TimelineEntry(entry.at, who, "created", f"Action created. {entry.note}" if entry.note
-                                         else "Action created"))
+            entries.append(TimelineEntry(entry.at, who, "created", gettext("Action created. %(note)s", note=entry.note)
+                                         if entry.note else gettext("Action created")))
         elif entry in changes:
             entries.append(TimelineEntry(entry.at, who, "change", entry.note, changes=described[entry.id]))
     return sorted(entries, key=lambda e: e.at)

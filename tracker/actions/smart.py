@@ -3,17 +3,26 @@ never blocks saving."""
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
+from tracker.i18n import N_
+
 #: phrases that promise activity rather than a deliverable
 VAGUE_PHRASES = (
     "consider", "explore", "look into", "look at", "raise awareness", "promote", "encourage", "seek to",
     "aim to", "endeavour", "strive", "continue to", "think about", "be mindful", "reflect on",
 )
 MAX_MONTHS_AHEAD = 24
+#: the five letters' names, in English: each letter is its name's initial
+NAMES = (N_("Specific"), N_("Measurable"), N_("Assigned and achievable"), N_("Resourced and realistic"),
+         N_("Time-bound"))
 
 
 @dataclass(frozen=True)
 class Letter:
+    #: the English initial, as an action's SMART gaps are stored and shown ("MR")
     letter: str
+    #: the letter's name and the reason, in the reader's language
     name: str
     passed: bool
     reason: str
@@ -39,51 +48,53 @@ def smart_check(*, title, outcome, measure, owner_id, lead_agency_id, deadline, 
 
     vague = _vague_phrase(title)
     if not title:
-        specific = (False, "No action is stated.")
+        specific = (False, gettext("No action is stated."))
     elif vague and not measure:
-        specific = (False, f"“{vague}” promises activity, not a deliverable: say what will be produced or changed.")
+        specific = (False, gettext("“%(phrase)s” promises activity, not a deliverable: say what will be produced or "
+                                   "changed.", phrase=vague))
     elif not outcome:
-        specific = (False, "No outcome: say what should be different for victims or services when this is done.")
+        specific = (False, gettext("No outcome: say what should be different for victims or services when this is "
+                                   "done."))
     else:
-        specific = (True, "A specific act with an outcome.")
+        specific = (True, gettext("A specific act with an outcome."))
 
     if not measure:
-        measurable = (False, "No measure of success: say how anyone will see it is done (an output, a number or "
-                             "a dated deliverable).")
+        measurable = (False, gettext("No measure of success: say how anyone will see it is done (an output, a "
+                                     "number or a dated deliverable)."))
     else:
-        measurable = (True, "Has a measure of success.")
+        measurable = (True, gettext("Has a measure of success."))
 
     if not owner_id and not lead_agency_id:
-        assigned = (False, "No owner and no lead agency.")
+        assigned = (False, gettext("No owner and no lead agency."))
     elif not owner_id:
-        assigned = (False, "No named owner.")
+        assigned = (False, gettext("No named owner."))
     elif not lead_agency_id:
-        assigned = (False, "No lead agency.")
+        assigned = (False, gettext("No lead agency."))
     else:
-        assigned = (True, "A named owner in a lead agency.")
+        assigned = (True, gettext("A named owner in a lead agency."))
 
     has_money = estimated_cost is not None and estimated_cost > 0
     if has_money and not (funding_source or "").strip():
-        resourced = (False, "A cost is given but not where the money comes from.")
+        resourced = (False, gettext("A cost is given but not where the money comes from."))
     elif has_money or (staff_time or "").strip() or within_existing_resources:
-        resourced = (True, "Resources are stated.")
+        resourced = (True, gettext("Resources are stated."))
     else:
-        resourced = (False, "No resources stated: give the cost and its source, the staff time, or say it is "
-                            "within existing resources.")
+        resourced = (False, gettext("No resources stated: give the cost and its source, the staff time, or say it "
+                                    "is within existing resources."))
 
     if deadline is None:
-        timed = (False, "No deadline.")
+        timed = (False, gettext("No deadline."))
     elif deadline < created_on:
-        timed = (False, "The deadline was already past when the action was recorded.")
+        timed = (False, gettext("The deadline was already past when the action was recorded."))
     elif _months_between(created_on, deadline) >= MAX_MONTHS_AHEAD:
-        timed = (False, f"The deadline is more than {MAX_MONTHS_AHEAD} months away: add a nearer milestone "
-                        "or split the action.")
+        timed = (False, gettext("The deadline is more than %(months)d months away: add a nearer milestone or split "
+                                "the action.", months=MAX_MONTHS_AHEAD))
     else:
-        timed = (True, "Has a deadline within two years.")
+        timed = (True, gettext("Has a deadline within two years."))
 
-    names = ("Specific", "Measurable", "Assigned and achievable", "Resourced and realistic", "Time-bound")
     results = (specific, measurable, assigned, resourced, timed)
-    return [Letter(name[0], name, passed, reason) for name, (passed, reason) in zip(names, results, strict=True)]
+    return [Letter(name[0], gettext(name), passed, reason) for name, (passed, reason) in zip(NAMES, results,
+                                                                                              strict=True)]
 
 
 def gaps(letters):

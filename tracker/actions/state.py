@@ -4,11 +4,13 @@ Lists filter and sort on these without loading rows; a single action's page asks
 the page and the list can never disagree.
 """
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.actions.models import Action
 from tracker.enums import ActionStatus, LeadAssessment, Rag
+from tracker.i18n import N_
 from tracker.partnerships.models import Partnership
 
 LONDON = "Europe/London"
@@ -62,17 +64,17 @@ def _utc_date_sqlite(element, compiler, **kw):
 
 DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 
-#: why an action has its RAG, in the order the rules apply; the RAG is the part before the colon
+#: why an action has its RAG, in the order the rules apply, with the reason in English (translated where shown)
 REASONS = {
-    "closed": (Rag.CLOSED, "Closed"),
-    "completed": (Rag.GREEN, "Completed, awaiting sign-off"),
-    "blocked": (Rag.RED, "Blocked"),
-    "overdue": (Rag.RED, "Overdue"),
-    "no_deadline": (Rag.AMBER, "No deadline set"),
-    "due_soon": (Rag.AMBER, "Due soon"),
-    "at_risk": (Rag.AMBER, "The lead says it is at risk"),
-    "stale": (Rag.AMBER, "No progress update for too long"),
-    "on_track": (Rag.GREEN, "On track"),
+    "closed": (Rag.CLOSED, N_("Closed")),
+    "completed": (Rag.GREEN, N_("Completed, awaiting sign-off")),
+    "blocked": (Rag.RED, N_("Blocked")),
+    "overdue": (Rag.RED, N_("Overdue")),
+    "no_deadline": (Rag.AMBER, N_("No deadline set")),
+    "due_soon": (Rag.AMBER, N_("Due soon")),
+    "at_risk": (Rag.AMBER, N_("The lead says it is at risk")),
+    "stale": (Rag.AMBER, N_("No progress update for too long")),
+    "on_track": (Rag.GREEN, N_("On track")),
 }
 
 
@@ -120,10 +122,10 @@ class DerivedState:
 
     @property
     def reason_label(self):
-        label = REASONS[self.reason][1]
+        """Why, in the reader's language."""
         if self.reason == "overdue":
-            return f"Overdue by {self.days_overdue} day{'s' if self.days_overdue != 1 else ''}"
-        return label
+            return ngettext("Overdue by %(num)d day", "Overdue by %(num)d days", self.days_overdue)
+        return gettext(REASONS[self.reason][1])
 
     @property
     def is_overdue(self):

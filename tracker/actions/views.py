@@ -15,6 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -45,6 +46,7 @@ from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import page_number, record_ids
+from tracker.i18n import long_date
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
 from tracker.reviews.models import Recommendation, Review
@@ -77,8 +79,8 @@ def my_actions():
 def _filters_from(partnership, args):
     form = FilterForm(args)
     agencies, owners = services.filter_options(partnership)
-    form.agency.choices = [("", "Any agency"), *agencies]
-    form.owner.choices = [("", "Anyone"), *owners]
+    form.agency.choices = [("", gettext("Any agency")), *agencies]
+    form.owner.choices = [("", gettext("Anyone")), *owners]
     # not validated: a filter value the list does not know is ignored below, not an error to show
     filters = services.ActionFilters(
         agency_id=form.agency.data, owner_id=form.owner.data,
@@ -99,7 +101,7 @@ def export_actions(partnership_id):
     partnership = require("view", db.get_or_404(Partnership, partnership_id))
     _form, filters = _filters_from(partnership, request.args)
     user, today = current_user._get_current_object(), state.london_today()
-    lines = csv_lines(services.EXPORT_HEADER, services.export_rows(user, partnership, filters, today))
+    lines = csv_lines(services.export_header(), services.export_rows(user, partnership, filters, today))
     filename = hyphenated(f"{partnership.name} actions {today:%Y-%m-%d}")
     return Response(stream_with_context(lines), mimetype="text/csv",
                     headers=attachment(f"{filename}.csv"))
@@ -174,7 +176,8 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
-            flash("The action has been saved." if action else "The action has been added.", "success")
+            flash(gettext("The action has been saved.") if action else gettext("The action has been added."),
+                  "success")
             return _show(saved)
     elif request.method == "GET" and action is not None:
         form.version.data = action.version
@@ -236,7 +239,7 @@ def _act(action, form, template, change, success, **context):
 def post_update(action_id):
     action = _action(action_id, "update")
     if action.status is ActionStatus.CLOSED:
-        flash("This action is closed. Reopen it to report more progress.", "error")
+        flash(gettext("This action is closed. Reopen it to report more progress."), "error")
         return _show(action)
     form = UpdateForm()
     if request.method == "GET":
@@ -254,9 +257,10 @@ def post_update(action_id):
                 evidence_url=form.evidence_url.data, evidence_upload=evidence,
                 completion_note=form.completion_note.data, expected_version=form.version.data)
 
-    page = _act(action, form, "actions/update.html", change, "Your update has been added to the action's timeline.")
+    page = _act(action, form, "actions/update.html", change,
+                gettext("Your update has been added to the action's timeline."))
     # 507 Insufficient Storage: the server refused the file, not the person's input
-    return (page, 507) if STORAGE_FULL in form.evidence_file.errors else page
+    return (page, 507) if gettext(STORAGE_FULL) in form.evidence_file.errors else page
 
 
 @bp.get("/actions/<int:action_id>/evidence/<int:update_id>")
@@ -279,10 +283,11 @@ def move_deadline(action_id):
     return _act(action, form, "actions/deadline.html",
                 lambda: services.move_deadline(action, current_user, form.deadline.data, form.reason.data,
                                                form.version.data),
-                lambda change: f"Your request to move the deadline to {change.to_date:%-d %B %Y} has been sent for "
-                               "approval. Until it is approved, the current deadline stands."
+                lambda change: gettext("Your request to move the deadline to %(date)s has been sent for approval. "
+                                       "Until it is approved, the current deadline stands.",
+                                       date=long_date(change.to_date))
                 if change.status is MoveStatus.REQUESTED else
-                "The deadline has been moved. The original date and your reason are kept.",
+                gettext("The deadline has been moved. The original date and your reason are kept."),
                 pending=services.pending_move(action), approves=can(current_user, "approve_deadline", action))
 
 
@@ -301,7 +306,7 @@ def sign_off_queue(partnership_id):
     done = submitted(form, lambda: services.sign_off_many(
         [mine[i] for i in form.action_ids.data if i in mine], current_user, reference=form.reference.data,
         closed_on=form.closed_on.data),
-        "The chosen actions have been signed off and closed; their owners and agency leads are told.",
+        gettext("The chosen actions have been signed off and closed; their owners and agency leads are told."),
         lambda _: redirect(url_for("actions.sign_off_queue", partnership_id=partnership.id)))
     return done or render_template("actions/sign_off_queue.html", form=form, partnership=partnership, page=page)
 
@@ -315,7 +320,7 @@ def deadline_rule(partnership_id):
         form.deadline_approval.data = partnership.deadline_approval.value
     done = submitted(form, lambda: services.save_deadline_rule(partnership, form.deadline_approval.data,
                                                                form.deadline_approval_days.data),
-                     "The rule on deadline moves has been saved.",
+                     gettext("The rule on deadline moves has been saved."),
                      lambda _: redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id)))
     return done or render_template("actions/deadline_rule.html", form=form, partnership=partnership)
 
@@ -327,11 +332,11 @@ def decide_move(change_id):
     action = _action(change.action_id, "approve_deadline")
     form = MoveDecisionForm()
     if change.status is not MoveStatus.REQUESTED:
-        flash(f"This request was already {change.status.label.lower()}.", "success")
+        flash(gettext("This request was already %(decision)s.", decision=change.status.label.lower()), "success")
         return _show(action)
     done = submitted(form, lambda: services.decide_move(change, current_user, form.decision.data == "approve",
                                                         form.reason.data),
-                     "The decision has been recorded and the people delivering the action told.",
+                     gettext("The decision has been recorded and the people delivering the action told."),
                      lambda _: _show(action))
     return done or render_template("actions/decide_move.html", form=form, action=action, change=change)
 
@@ -347,7 +352,7 @@ def sign_off(action_id):
                                           reference=form.reference.data, reason=form.reason.data,
                                           closed_on=form.closed_on.data,
                                           assurance_check_on=form.assurance_check_on.data),
-                "The action has been signed off and closed.")
+                gettext("The action has been signed off and closed."))
 
 
 @bp.route("/actions/<int:action_id>/reopen", methods=["GET", "POST"])
@@ -356,7 +361,7 @@ def reopen(action_id):
     form = ReasonForm()
     return _act(action, form, "actions/reopen.html",
                 lambda: services.reopen(action, current_user, form.reason.data),
-                "The action has been reopened and is in progress again.")
+                gettext("The action has been reopened and is in progress again."))
 
 
 @bp.route("/actions/<int:action_id>/assurance", methods=["GET", "POST"])
@@ -365,7 +370,7 @@ def confirm_assurance(action_id):
     form = AssuranceForm()
     return _act(action, form, "actions/assurance.html",
                 lambda: services.confirm_assurance(action, current_user, form.note.data),
-                "The assurance check has been recorded.")
+                gettext("The assurance check has been recorded."))
 
 
 @bp.route("/partnerships/<int:partnership_id>/actions/reassign", methods=["GET", "POST"])
@@ -374,25 +379,25 @@ def reassign(partnership_id):
     form = ReassignForm(request.form if request.method == "POST" else request.args)
     owners = services.owners_in(partnership)
     members = services.agency_members(partnership.id)
-    form.from_user_id.choices = [("", "Choose a person"), *[(u.id, u.name) for u in owners]]
+    form.from_user_id.choices = [("", gettext("Choose a person")), *[(u.id, u.name) for u in owners]]
     everyone = {u.id: u for people in members.values() for u in people}
-    form.to_user_id.choices = [("", "Choose a person"),
+    form.to_user_id.choices = [("", gettext("Choose a person")),
                                *[(u.id, u.name) for u in sorted(everyone.values(), key=lambda u: u.name.lower())]]
     actions = services.open_actions_of(partnership, form.from_user_id.data) if form.from_user_id.data else []
     if request.method == "POST" and form.validate_on_submit():
         chosen = record_ids(request.form.getlist("action_ids"))
         if not form.to_user_id.data:
-            form.to_user_id.errors.append("Choose the new owner")
+            form.to_user_id.errors.append(gettext("Choose the new owner"))
         elif form.to_user_id.data == form.from_user_id.data:
-            form.to_user_id.errors.append("Choose someone other than the current owner")
+            form.to_user_id.errors.append(gettext("Choose someone other than the current owner"))
         else:
             try:
                 moved = services.reassign_owner(partnership, form.from_user_id.data, form.to_user_id.data, chosen)
             except ValidationFailed as failure:
                 show_on_form(form, failure)
             else:
-                flash(f"{len(moved)} action{'s' if len(moved) != 1 else ''} reassigned to "
-                      f"{everyone[form.to_user_id.data].name}.", "success")
+                flash(ngettext("%(num)d action reassigned to %(name)s.", "%(num)d actions reassigned to %(name)s.",
+                               len(moved), name=everyone[form.to_user_id.data].name), "success")
                 return redirect(url_for("actions.list_actions", partnership_id=partnership.id,
                                         owner=form.to_user_id.data))
     return render_template("actions/reassign.html", form=form, partnership=partnership, actions=actions,
@@ -449,8 +454,8 @@ def bulk_change(partnership_id):
     user = current_user._get_current_object()
     choice = _bulk_choice(partnership, user)
     if not choice["total"]:
-        return _back_to_list(partnership, choice, "Choose the actions to change: tick them in the list, or choose "
-                                                  "all that match the filters.")
+        return _back_to_list(partnership, choice, gettext("Choose the actions to change: tick them in the "
+                                                          "list, or choose all that match the filters."))
     # the steps: what kind of change ("kind"), then its value ("check"), then the check of what it would do;
     # "again" goes back to the kind, keeping the one chosen
     step, again = request.form.get("step"), bool(request.form.get("again"))
@@ -483,8 +488,8 @@ def bulk_apply(partnership_id):
     choice = _bulk_choice(partnership, user)
     confirmed = bulk.read_picks([request.form.get("picks", "")])
     if not len(confirmed):
-        return _back_to_list(partnership, choice, "Choose the actions to change: tick them in the list, or choose "
-                                                  "all that match the filters.")
+        return _back_to_list(partnership, choice, gettext("Choose the actions to change: tick them in the "
+                                                          "list, or choose all that match the filters."))
     form, members = _bulk_form(partnership, request.form)
     if form.validate():
         try:

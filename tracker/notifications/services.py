@@ -4,11 +4,13 @@ happened and link to the page; they never carry a confidential review's words.""
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from tracker.accounts.models import User
 from tracker.email import queue_email
 from tracker.enums import HandoffFrequency, Role, Scope
 from tracker.extensions import db
+from tracker.i18n import N_, in_language_of, long_date
 from tracker.notifications.models import Notification
 from tracker.partnerships.models import Membership
 from tracker.reviews.models import PanelMember, Recommendation, Review
@@ -56,24 +58,28 @@ def approvers_of(action):
 
 
 def tell(people, *, kind, partnership_id, text, path, key, action=None, recommendation=None):
-    """Record the event for each person once, and email at once those who want news as it happens. The caller
-    commits, so the event and its news stand or fall together."""
+    """Record the event for each person once, and email at once those who want news as it happens. `text()` says
+    what happened; it is called in each person's language, and the notification keeps their words for the morning
+    email. The caller commits, so the event and its news stand or fall together."""
     told = []
     for person in {p.id: p for p in people}.values():
         dedupe_key = f"{key}:{person.id}"
         if db.session.scalar(sa.select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
             continue
-        notification = Notification(user_id=person.id, partnership_id=partnership_id, kind=kind, text=text,
-                                    path=path, dedupe_key=dedupe_key, action_id=action.id if action else None,
-                                    recommendation_id=recommendation.id if recommendation else None)
-        db.session.add(notification)
-        db.session.flush()
-        if person.handoff_frequency is HandoffFrequency.IMMEDIATE:
-            message = queue_email("notifications/handoff", to=person.email, subject=f"Action tracker: {text}",
-                                  dedupe_key=f"notification:{notification.id}", kind="notifications.handoff",
-                                  partnership_id=partnership_id, user_id=person.id, person=person,
-                                  items=[notification])
-            notification.outbox_message_id = message.id
+        with in_language_of(person):
+            said = text()
+            notification = Notification(user_id=person.id, partnership_id=partnership_id, kind=kind, text=said,
+                                        path=path, dedupe_key=dedupe_key, action_id=action.id if action else None,
+                                        recommendation_id=recommendation.id if recommendation else None)
+            db.session.add(notification)
+            db.session.flush()
+            if person.handoff_frequency is HandoffFrequency.IMMEDIATE:
+                message = queue_email("notifications/handoff", to=person.email,
+                                      subject=gettext("Action tracker: %(news)s", news=said),
+                                      dedupe_key=f"notification:{notification.id}", kind="notifications.handoff",
+                                      partnership_id=partnership_id, user_id=person.id, person=person,
+                                      items=[notification])
+                notification.outbox_message_id = message.id
         told.append(person)
     return told
 
@@ -88,12 +94,13 @@ def send_morning_emails():
         by_person.setdefault(notification.user_id, []).append(notification)
     for user_id, items in by_person.items():
         person = db.session.get(User, user_id)
-        count = len(items)
-        message = queue_email("notifications/handoff", to=person.email, user_id=person.id,
-                              subject=f"Action tracker: {count} thing{'s' if count != 1 else ''} "
-                                      f"passed to you", dedupe_key=f"notifications:{user_id}:{items[0].id}",
-                              kind="notifications.morning", partnership_id=items[0].partnership_id,
-                              person=person, items=items)
+        with in_language_of(person):
+            message = queue_email("notifications/handoff", to=person.email, user_id=person.id,
+                                  subject=ngettext("Action tracker: %(num)d thing passed to you",
+                                                   "Action tracker: %(num)d things passed to you", len(items)),
+                                  dedupe_key=f"notifications:{user_id}:{items[0].id}",
+                                  kind="notifications.morning", partnership_id=items[0].partnership_id,
+                                  person=person, items=items)
         for notification in items:
             notification.outbox_message_id = message.id
     db.session.commit()
@@ -112,13 +119,22 @@ def check_responses(today):
         review = recommendation.review
         due = recommendation.response_due_on
         kind = "response_overdue" if due < today else "response_due"
-        which = f"recommendation {recommendation.number} of {review.reference}" if review.is_published else \
-            "a recommendation of a confidential review"
-        text = (f"the response to {which} was due on {due:%-d %B %Y}" if kind == "response_overdue" else
-                f"the response to {which} is due on {due:%-d %B %Y}")
         tell(coordinators_of(review.partnership_id) + panel_chairs(review.id), kind=kind,
-             partnership_id=review.partnership_id, text=text[0].upper() + text[1:],
+             partnership_id=review.partnership_id, text=_response_news(recommendation, due < today),
              path=f"/reviews/{review.id}", key=f"{kind}:{recommendation.id}:{due.isoformat()}",
              recommendation=recommendation)
     db.session.commit()
     return len(rows)
+
+
+def _response_news(recommendation, is_overdue):
+    """What the coordinators hear of a response due from outside the partnership, in words for each person's
+    language: a confidential review is not named."""
+    review, due = recommendation.review, recommendation.response_due_on
+    if not review.is_published:
+        message = (N_("The response to a recommendation of a confidential review was due on %(date)s") if is_overdue
+                   else N_("The response to a recommendation of a confidential review is due on %(date)s"))
+    else:
+        message = (N_("The response to recommendation %(number)s of %(review)s was due on %(date)s") if is_overdue
+                   else N_("The response to recommendation %(number)s of %(review)s is due on %(date)s"))
+    return lambda: gettext(message, number=recommendation.number, review=review.reference, date=long_date(due))

@@ -1,18 +1,27 @@
 """What the cells of real action plans hold, read into values: dates typed a dozen ways, completion notes that mix
 a date with an outcome, several agencies in one cell, scopes and statuses in people's own words. Pure functions that
 never raise, so that the import preview and the import itself read a cell the same way, and a cell they cannot read
-is shown to a person rather than guessed at."""
+is shown to a person rather than guessed at. A file may be written in English or in Welsh: labels, statuses, scopes
+and month names are read in either."""
 import calendar
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.dates import get_month_names
+from flask import g, has_app_context
+
 from tracker.enums import ActionStatus, Scope
+from tracker.i18n import long_date, month_year, translated_in
 from tracker.spreadsheets import label_key
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
+#: the Welsh months as CLDR writes them, in full and abbreviated ("Hydref", "Hyd"), lower-cased
+WELSH_MONTHS = {name.lower(): number for width in ("wide", "abbreviated")
+                for number, name in get_month_names(width, locale="cy").items()}
 #: a year outside these is a typing slip or an Excel artefact (a time-only cell reads as 1899), not a plan's date
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -39,12 +48,18 @@ class PlanDate:
         month = f"{MONTH_NAMES[self.day.month - 1]} {self.day.year}"
         return month if self.is_month else f"{self.day.day} {month}"
 
+    @property
+    def label(self):
+        """As the reader's language writes it: "31 October 2016", "Hydref 2016"."""
+        return month_year(self.day) if self.is_month else long_date(self.day)
+
 
 _MONTH_NUMBERS = {name[:3].lower(): number for number, name in enumerate(MONTH_NAMES, 1)}
 _DAY = r"(?P<day>\d\d?)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4}|\d\d)"
 _MONTH = r"""(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
-                      |sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"""
+                      |sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|WELSH)\.?""".replace(
+    "WELSH", "|".join(sorted(map(re.escape, WELSH_MONTHS), key=len, reverse=True)))
 
 
 def _pattern(text):
@@ -118,7 +133,9 @@ def _year(digits):
 
 
 def _month(found):
-    return _MONTH_NUMBERS[found["month"][:3]] if found.groupdict().get("month") else int(found["mm"])
+    if not found.groupdict().get("month"):
+        return int(found["mm"])
+    return WELSH_MONTHS.get(found["month"]) or _MONTH_NUMBERS[found["month"][:3]]
 
 
 def _plan_date(year, month, day, is_month):
@@ -149,10 +166,30 @@ class Completion:
     original: str
 
 
+def once_per_read(build):
+    """build() once in each request or command, then kept for it: the catalogue a file is read against does not
+    change within one, and a file of thousands of rows should not ask it for the same words again and again."""
+    name = f"plans_{build.__module__}.{build.__qualname__}"
+
+    @functools.wraps(build)
+    def built():
+        if not has_app_context():
+            return build()
+        if name not in g:
+            setattr(g, name, build())
+        return getattr(g, name)
+    return built
+
+
+def in_both_languages(english):
+    """A catalogue string in English and in Welsh, for reading a file written in either."""
+    return english, translated_in("cy", english)
+
+
 #: how people say a plan's action stands; compared by label_key
 _STATUS_WORDS = {
     **{label_key(s.value): s.value for s in ActionStatus},
-    **{label_key(s.label): s.value for s in ActionStatus},
+    **{label_key(s.english_label): s.value for s in ActionStatus},
     "complete": COMPLETED, "done": COMPLETED, "finished": COMPLETED,
     "ongoing": IN_PROGRESS, "on going": IN_PROGRESS, "started": IN_PROGRESS, "underway": IN_PROGRESS,
     "under way": IN_PROGRESS, "on track": IN_PROGRESS,
@@ -160,9 +197,21 @@ _STATUS_WORDS = {
     "signed off": CLOSED,
     "on hold": BLOCKED, "stalled": BLOCKED,
 }
+
+
+@once_per_read
+def _status_words():
+    """_STATUS_WORDS and each status's label in Welsh."""
+    return {**{label_key(in_both_languages(s.english_label)[1]): s.value for s in ActionStatus}, **_STATUS_WORDS}
+
+
+def _as_completion(status):
+    return {BLOCKED: IN_PROGRESS, CLOSED: COMPLETED}.get(status, status)
+
+
 #: what a completion note says by how it starts; a completion cell knows only done, under way or not begun
 _COMPLETION_WORDS = {
-    **{words: {BLOCKED: IN_PROGRESS, CLOSED: COMPLETED}.get(status, status) for words, status in _STATUS_WORDS.items()},
+    **{words: _as_completion(status) for words, status in _STATUS_WORDS.items()},
     "complete and ongoing": COMPLETED, "completed and ongoing": COMPLETED,
     "not complete": IN_PROGRESS, "not completed": IN_PROGRESS, "not yet complete": IN_PROGRESS,
     "not yet completed": IN_PROGRESS, "incomplete": IN_PROGRESS, "partially complete": IN_PROGRESS,
@@ -194,8 +243,11 @@ def parse_completion(value):
 
 
 def _leading_date(text):
-    """("Completed on") 31/10/2016 – outcome"""
+    """("Completed on") 31/10/2016 – outcome, or "Completed" in Welsh before the date"""
     rest = text[_COMPLETED_PREFIX.match(text).end():]
+    welsh = _welsh_completed()
+    if rest[:len(welsh)].lower() == welsh.lower():
+        rest = rest[len(welsh):].lstrip()
     for end in range(min(len(rest), _LONGEST_DATE), 0, -1):
         tail = rest[end:]
         if tail and not (tail[0].isspace() or tail[0] in _CONNECTORS):
@@ -225,10 +277,25 @@ def _trailing_date(text):
     return None
 
 
+@once_per_read
+def _completion_words():
+    """_COMPLETION_WORDS, the statuses' labels in Welsh (as an export in Welsh writes an unfinished action's) and its
+    word for completed, and the most words any of them has."""
+    known = {**{words: _as_completion(status) for words, status in _status_words().items()},
+             label_key(_welsh_completed()): COMPLETED, **_COMPLETION_WORDS}
+    return known, max(len(words.split()) for words in known)
+
+
+@once_per_read
+def _welsh_completed():
+    """How an export in Welsh says "Completed" before the day an action was completed."""
+    return in_both_languages("Completed %(date)s")[1].split("%(date)s")[0].strip()
+
+
 def _stated_status(text):
-    words = label_key(text).split()
-    for n in range(min(len(words), 4), 0, -1):
-        if status := _COMPLETION_WORDS.get(" ".join(words[:n])):
+    words, (known, longest) = label_key(text).split(), _completion_words()
+    for n in range(min(len(words), longest), 0, -1):
+        if status := known.get(" ".join(words[:n])):
             return status
     return None
 
@@ -353,12 +420,21 @@ _SCOPE_WORDS = {"local": Scope.LOCAL.value, "locally": Scope.LOCAL.value, "regio
                 "nationally": Scope.NATIONAL.value}
 
 
+@once_per_read
+def _welsh_scopes():
+    """Each scope's label in Welsh, by label_key."""
+    return {label_key(in_both_languages(s.english_label)[1]): s.value for s in Scope}
+
+
 def scope_of(text):
-    """The widest scope a cell mentions: a recommendation that is local and national needs national action."""
-    found = {_SCOPE_WORDS[word] for word in label_key(text).split() if word in _SCOPE_WORDS}
+    """The widest scope a cell mentions: a recommendation that is local and national needs national action. A
+    scope's label in Welsh counts as its word."""
+    key, welsh = label_key(text), _welsh_scopes()
+    found = {_SCOPE_WORDS.get(word) or welsh.get(word) for word in key.split()} | {welsh.get(key)}
     return next((scope.value for scope in (Scope.NATIONAL, Scope.REGIONAL, Scope.LOCAL) if scope.value in found), None)
 
 
 def parse_status(text):
-    """The tracker's status for a word people put in a status column; a RAG colour is not one."""
-    return _STATUS_WORDS.get(label_key(text))
+    """The tracker's status for a word people put in a status column, in English or as its label in Welsh; a RAG
+    colour is not one."""
+    return _status_words().get(label_key(text))

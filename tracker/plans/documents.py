@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext
+
 from tracker.spreadsheets import neutralise
 
 #: characters outside XML 1.0 make openpyxl and python-docx refuse to save; openpyxl's ILLEGAL_CHARACTERS_RE
@@ -135,8 +137,8 @@ def _add_drop_down(sheet, column, row_count, source):
 
     # openpyxl's showDropDown is Excel's inverted flag: False is what shows the arrow
     validation = DataValidation(type="list", formula1=source, allow_blank=True, showDropDown=False,
-                                showErrorMessage=True, errorTitle="Not in the list",
-                                error="Choose a value from the drop-down list.")
+                                showErrorMessage=True, errorTitle=gettext("Not in the list"),
+                                error=gettext("Choose a value from the drop-down list."))
     letter = get_column_letter(column)
     validation.add(f"{letter}2:{letter}{row_count + 1 + VALIDATION_MARGIN}")
     sheet.add_data_validation(validation)

@@ -1,6 +1,7 @@
-"""Action plans out: the same columns an import reads (CSV, XLSX with drop-down lists), and the Home Office
-layout in Word for the overview report."""
+"""Action plans out, with headers and fixed words in the reader's language: the same columns an import reads (CSV,
+XLSX with drop-down lists), and the Home Office layout in Word for the overview report."""
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from tracker.actions.forms import COMPONENT_LABELS
@@ -8,8 +9,9 @@ from tracker.actions.models import Action
 from tracker.actions.state import london_today
 from tracker.enums import ActionStatus, Scope
 from tracker.extensions import db
+from tracker.i18n import long_date, month_year
 from tracker.partnerships.models import Agency
-from tracker.plans.columns import BY_KEY, EXPORTED
+from tracker.plans.columns import EXPORTED, HOME_OFFICE_HEADER, header_of
 from tracker.plans.documents import Table, plan_docx, workbook
 from tracker.reviews.models import Recommendation, Review
 from tracker.reviews.services import natural_key, themes_of
@@ -17,10 +19,6 @@ from tracker.spreadsheets import csv_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-#: the Home Office action plan's columns, as panels paste it into the overview report
-HOME_OFFICE_HEADER = ["Recommendation", "Scope of recommendation", "Action to take", "Lead agency",
-                      "Key milestones achieved in enacting recommendation", "Target date",
-                      "Date of completion and outcome"]
 
 
 def _recommendations(reviews):
@@ -49,14 +47,14 @@ def _date(day, is_month):
     """A real date where the plan gave a day; the month's words where it gave a month."""
     if day is None:
         return None
-    return day.strftime("%B %Y") if is_month else day
+    return month_year(day) if is_month else day
 
 
 def recommendation_cells(recommendation):
-    return {"number": recommendation.number, "text": recommendation.text, "scope": recommendation.scope.label,
-            "addressees": _names(recommendation.agencies), "external_body": recommendation.external_body,
-            "themes": _names(recommendation.themes),
-            "component": COMPONENT_LABELS.get(recommendation.component, recommendation.component)}
+    return {"number": recommendation.number, "text": recommendation.text, "welsh_text": recommendation.welsh_text,
+            "scope": recommendation.scope.label, "addressees": _names(recommendation.agencies),
+            "external_body": recommendation.external_body, "themes": _names(recommendation.themes),
+            "component": str(COMPONENT_LABELS.get(recommendation.component, recommendation.component))}
 
 
 def action_cells(action):
@@ -65,7 +63,7 @@ def action_cells(action):
             "supporting": _names(action.supporting_agencies), "owner_email": action.owner.email if action.owner else "",
             "milestones": action.milestones, "deadline": _date(action.deadline, action.deadline_is_month),
             "cost": action.estimated_cost, "funding": action.funding_source, "staff_time": action.staff_time,
-            "within_existing": "Yes" if action.within_existing_resources else "",
+            "within_existing": gettext("Yes") if action.within_existing_resources else "",
             "review_arrangement": action.review_arrangement, "strategic_objective": action.strategic_objective,
             "status": action.status.label, "completed_on": _date(action.completed_on, action.completed_is_month),
             "completion_outcome": action.completion_note}
@@ -81,29 +79,33 @@ def plan_table(reviews, with_review=False):
             base = {"review": review.reference, **recommendation_cells(recommendation)}
             for cells in [action_cells(a) for a in recommendation.actions] or [{}]:
                 rows.append([{**base, **cells}.get(f.key, "") for f in fields])
-    return [f.header for f in fields], rows
+    return [header_of(f.key) for f in fields], rows
+
+
+def template_header():
+    """The columns of an empty plan: every one an import reads back but the review's."""
+    return [header_of(f.key) for f in EXPORTED if f.key != "review"]
 
 
 def lists_for(partnership):
     """The drop-down lists of the downloadable template and of exports: what an import accepts."""
-    return {BY_KEY["scope"].header: [s.label for s in Scope],
-            BY_KEY["status"].header: [s.label for s in ActionStatus],
-            BY_KEY["lead_agency"].header: [a.name for a in partnership.agencies],
-            BY_KEY["themes"].header: [t.name for t in themes_of(partnership)],
-            BY_KEY["component"].header: list(COMPONENT_LABELS.values())}
+    return {header_of("scope"): [s.label for s in Scope],
+            header_of("status"): [s.label for s in ActionStatus],
+            header_of("lead_agency"): [a.name for a in partnership.agencies],
+            header_of("themes"): [t.name for t in themes_of(partnership)],
+            header_of("component"): [str(label) for label in COMPONENT_LABELS.values()]}
 
 
-def spreadsheet(partnership, reviews, kind, with_review=False, title="Action plan"):
+def spreadsheet(partnership, reviews, kind, with_review=False, title=None):
     header, rows = plan_table(reviews, with_review)
     if kind == "csv":
         return csv_bytes(header, rows), "text/csv"
-    return workbook([Table(title, header, rows, lists_for(partnership))]), XLSX
+    return workbook([Table(title or gettext("Action plan"), header, rows, lists_for(partnership))]), XLSX
 
 
 def template(partnership):
     """An empty plan in this tracker's columns, with the partnership's agencies and themes as drop-down lists."""
-    return workbook([Table("Action plan", [f.header for f in EXPORTED if f.key != "review"], [],
-                           lists_for(partnership))])
+    return workbook([Table(gettext("Action plan"), template_header(), [], lists_for(partnership))])
 
 
 def word(review):
@@ -116,16 +118,18 @@ def word(review):
                                               else "")]
         rows = [head + [a.title, a.lead_agency.name if a.lead_agency else "", a.milestones, a.deadline_label,
                         _completion_text(a)] for a in recommendation.actions]
-        groups.append(rows or [head + ["No action yet", _names(recommendation.agencies), "", "", ""]])
-    subtitle = f"Action plan, exported {london_today():%-d %B %Y}"
-    return plan_docx(f"{review.reference}: action plan", subtitle, HOME_OFFICE_HEADER, groups)
+        groups.append(rows or [head + [gettext("No action yet"), _names(recommendation.agencies), "", "", ""]])
+    subtitle = gettext("Action plan, exported %(date)s", date=long_date(london_today()))
+    return plan_docx(gettext("%(review)s: action plan", review=review.reference), subtitle,
+                     [gettext(name) for name in HOME_OFFICE_HEADER], groups)
 
 
 def _completion_text(action):
-    if action.completed_on:
-        said = f"Completed {action.completed_label}"
-        return f"{said}: {action.completion_note}" if action.completion_note else said
-    return action.status.label
+    if not action.completed_on:
+        return action.status.label
+    if action.completion_note:
+        return gettext("Completed %(date)s: %(outcome)s", date=action.completed_label, outcome=action.completion_note)
+    return gettext("Completed %(date)s", date=action.completed_label)
 
 
 def reviews_for_register(user, partnership):

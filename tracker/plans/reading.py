@@ -1,21 +1,23 @@
-"""A plan file read as people publish it: the header found under any title rows, each column mapped to a field,
-merged-looking blank cells filled from the row above, and every cell read as what it means. Pure functions:
-nothing here touches the database."""
+"""A plan file read as people publish it, in English or in Welsh: the header found under any title rows, each
+column mapped to a field, merged-looking blank cells filled from the row above, and every cell read as what it
+means. Pure functions: nothing here touches the database."""
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tracker.actions.forms import COMPONENTS
+from flask_babel import gettext
+
+from tracker.actions.forms import COMPONENT_NAMES, COMPONENTS
 from tracker.db import length_of
 from tracker.enums import Scope
 from tracker.forms import parse_money
 from tracker.plans import cells
-from tracker.plans.columns import BY_KEY, IGNORE, RECOMMENDATION_FIELDS, match_header
+from tracker.plans.cells import in_both_languages, once_per_read
+from tracker.plans.columns import IGNORE, RECOMMENDATION_FIELDS, header_of, match_header
 from tracker.spreadsheets import label_key
 
 #: a header is looked for in the first rows of a sheet, under any title rows
 HEADER_SEARCH_ROWS = 10
-COMPONENT_KEYS = {label_key(k): k for k, _label in COMPONENTS} | {label_key(v): k for k, v in COMPONENTS}
 YES = {"yes", "y", "true", "x", "1", "within existing resources"}
 #: what people write in a name cell that names nobody
 NO_NAME = {"", "n a", "na", "none", "not applicable", "tbc", "nil"}
@@ -25,6 +27,19 @@ NUMBERED_TEXT = re.compile(r"""^\s*(?:recommendation\s+)?
       | (?P<marked>[a-z]{1,3}\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)+[a-z]?) \s*[.:)\u2013\u2014-]? )   # R10 21.10.1
     \s+(?P<text>\S.*)$""", re.IGNORECASE | re.VERBOSE | re.DOTALL)
 NO = {"", "no", "n", "false", "0"}
+
+
+@once_per_read
+def _component_keys():
+    """A component by its key or its name, in English or in Welsh (the English where both are one text)."""
+    welsh = {label_key(in_both_languages(english)[1]): key for key, english in COMPONENT_NAMES.items()}
+    return welsh | {label_key(name): key for key, english in COMPONENT_NAMES.items() for name in (key, english)}
+
+
+@once_per_read
+def _yes_and_no():
+    """YES and NO, with the Welsh of the "Yes" an export writes and of "No"."""
+    return YES | {label_key(in_both_languages("Yes")[1])}, NO | {label_key(in_both_languages("No")[1])}
 
 
 @dataclass(frozen=True)
@@ -123,14 +138,15 @@ def mapping_problems(tables, mapping):
     chosen = {}
     for header, field_key in column_choices(tables, mapping):
         if field_key is None:
-            problems.append(f"Choose what the column ‘{header}’ holds, or not to import it")
+            problems.append(gettext("Choose what the column ‘%(header)s’ holds, or not to import it", header=header))
         elif field_key != IGNORE:
             if field_key in chosen:
-                problems.append(f"The columns ‘{chosen[field_key]}’ and ‘{header}’ are both read as "
-                                f"‘{BY_KEY[field_key].header}’: choose one")
+                problems.append(gettext("The columns ‘%(first)s’ and ‘%(second)s’ are both read as ‘%(field)s’: "
+                                        "choose one", first=chosen[field_key], second=header,
+                                        field=header_of(field_key)))
             chosen.setdefault(field_key, header)
     if not problems and not ({"number", "text"} & set(chosen)):
-        problems.append("Choose the column that holds the recommendation (its text or its number)")
+        problems.append(gettext("Choose the column that holds the recommendation (its text or its number)"))
     return problems
 
 
@@ -160,9 +176,9 @@ def read_drafts(tables, mapping, is_known, default_review=None):
                                               _recommendation_values(cell, columns), is_unnumbered=not rec_number)
                 drafts.append(current)
             elif text and current.text and text != current.text:
-                problems.append(Problem(table.sheet, number, columns["text"][1],
-                                        f"Recommendation {rec_number or current.number} has different text on row "
-                                        f"{current.row}: make them the same, or give this one its own number"))
+                problems.append(Problem(table.sheet, number, columns["text"][1], gettext(
+                    "Recommendation %(number)s has different text on row %(row)s: make them the same, or give this "
+                    "one its own number", number=rec_number or current.number, row=current.row)))
             else:
                 _add_names(current, cell, columns)
             action = _action(cell, columns)
@@ -196,7 +212,8 @@ class _RowReader:
             value = cells.PlanDate(value if type(value) is date else value.date(), False)
         value = "" if value is None else str(value).strip()
         if limit is not None and len(value) > limit:
-            self.problem(key, f"This is {len(value)} characters long: shorten it to {limit} or fewer")
+            self.problem(key, gettext("This is %(length)s characters long: shorten it to %(limit)s or fewer",
+                                      length=len(value), limit=limit))
         return value
 
     def line(self, key, limit=None):
@@ -219,7 +236,8 @@ class _RowReader:
             return None
         parsed = cells.parse_date(value)
         if parsed is None:
-            self.problem(key, f"‘{value}’ is not a date: write it as 31/10/2016, 31 October 2016 or October 2016")
+            self.problem(key, gettext("‘%(value)s’ is not a date: write it as 31/10/2016, 31 October 2016 or October "
+                                      "2016", value=value))
         return parsed
 
 
@@ -229,15 +247,18 @@ def _recommendation_values(cell, columns):
     values["scope"] = cells.scope_of(scope_text) if scope_text else None
     values["is_scope_refused"] = bool(scope_text) and values["scope"] is None
     if values["is_scope_refused"]:
-        cell.problem("scope", f"‘{scope_text}’ is not a scope: write local, regional or national")
+        cell.problem("scope", gettext("‘%(value)s’ is not a scope: write local, regional or national",
+                                      value=scope_text))
+    values["welsh_text"] = cell.text("welsh_text")
     values["addressees"] = cell.names("addressees")
     values["external_body"] = cell.text("external_body")
     values["themes"] = cell.names("themes")
     component = cell.text("component")
-    values["component"] = COMPONENT_KEYS.get(label_key(component), "") if component else ""
+    values["component"] = _component_keys().get(label_key(component), "") if component else ""
     if component and not values["component"]:
-        cell.problem("component", f"‘{component}’ is not a CCR component: use one of "
-                     + ", ".join(label for _key, label in COMPONENTS))
+        cell.problem("component", gettext("‘%(value)s’ is not a CCR component: use one of %(components)s",
+                                          value=component, components=", ".join(str(label) for _key, label in
+                                                                                COMPONENTS)))
     return values
 
 
@@ -261,7 +282,8 @@ def _action(cell, columns):
     if not title:
         if detail:
             cell.problem("title" if "title" in cell.columns else detail[0],
-                         "This row has details of an action but not the action itself: say what will be done")
+                         gettext("This row has details of an action but not the action itself: say what will be "
+                                 "done"))
         return None
     values = {"title": title, "lead_agency": cell.names("lead_agency"), "supporting": cell.names("supporting")}
     for key, column in (("outcome", None), ("measure", None), ("milestones", None),
@@ -287,10 +309,10 @@ def _action(cell, columns):
 
 
 def _resources(cell, values):
-    within = label_key(cell.text("within_existing"))
-    if within not in YES | NO:
-        cell.problem("within_existing", "Write yes or no")
-    values["within_existing"] = within in YES
+    within, (yes, no) = label_key(cell.text("within_existing")), _yes_and_no()
+    if within not in yes | no:
+        cell.problem("within_existing", gettext("Write yes or no"))
+    values["within_existing"] = within in yes
     resources = cell.text("resources")
     if resources:
         values["within_existing"] = values["within_existing"] or "within existing" in label_key(resources)
@@ -302,8 +324,8 @@ def _completion(cell, values, draft):
     status_text = cell.text("status")
     status = cells.parse_status(status_text) if status_text else None
     if status_text and status is None:
-        cell.problem("status", f"‘{status_text}’ is not a status: write not started, in progress, blocked, "
-                               "completed or closed")
+        cell.problem("status", gettext("‘%(value)s’ is not a status: write not started, in progress, blocked, "
+                                       "completed or closed", value=status_text))
     completed = cell.date("completed_on")
     if cell.has("completion"):
         read = cells.parse_completion(cell.raw("completion"))
@@ -315,7 +337,7 @@ def _completion(cell, values, draft):
     if status is None:
         status = "completed" if completed else "not_started"
     if status == "closed" and completed is None:
-        cell.problem("status", "A closed action needs the date it was completed")
+        cell.problem("status", gettext("A closed action needs the date it was completed"))
     values["status"], values["completed"] = status, completed if status in ("completed", "closed") else None
 
 

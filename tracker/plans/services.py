@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -20,6 +21,7 @@ from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
 from tracker.plans import reading
 from tracker.plans.cells import COMPOUND_NAMES
+from tracker.plans.columns import header_of
 from tracker.plans.models import AgencyAlias, ColumnMapping, PendingImport
 from tracker.reviews.models import Recommendation, Review, Theme
 from tracker.reviews.services import natural_key, recommendation_errors, themes_of
@@ -175,6 +177,8 @@ class RecommendationPlan:
     themes: list
     component: str
     existing: Recommendation | None = None
+    #: the recommendation in Welsh, where the report is bilingual
+    welsh_text: str = ""
     changes: list = field(default_factory=list)
     actions: list = field(default_factory=list)
 
@@ -267,7 +271,8 @@ def build_preview(partnership, review, filename, data, columns, decisions, user=
     directory = Directory(partnership, decisions)
     drafts, problems = reading.read_drafts(tables, columns, directory.is_known, default_review=reference)
     problems = list(problems)
-    notes = [f"The sheet ‘{name}’ was not read: it has no recognised header row." for name in unread]
+    notes = [gettext("The sheet ‘%(sheet)s’ was not read: it has no recognised header row.", sheet=name)
+             for name in unread]
     number_by_position = bool(decisions.get("number_by_position"))
     existing_reviews = {label_key(r.reference): r for r in db.session.scalars(
         sa.select(Review).where(Review.partnership_id == partnership.id))}
@@ -275,24 +280,25 @@ def build_preview(partnership, review, filename, data, columns, decisions, user=
     for draft in drafts:
         key = label_key(draft.review)
         if reference is not None and key != label_key(reference):
-            problems.append(reading.Problem(draft.sheet, draft.row, "Review",
-                                            f"This row is for review ‘{draft.review}’, not {reference}: "
-                                            "import it into that review, or as a register of reviews"))
+            problems.append(reading.Problem(draft.sheet, draft.row, header_of("review"), gettext(
+                "This row is for review ‘%(row_review)s’, not %(review)s: import it into that review, or as a "
+                "register of reviews", row_review=draft.review, review=reference)))
             continue
         if not key:
-            problems.append(reading.Problem(draft.sheet, draft.row, "Review",
-                                            "Say which review this row belongs to: add a ‘Review’ column, or put "
-                                            "each review on a sheet named after it"))
+            problems.append(reading.Problem(draft.sheet, draft.row, header_of("review"), gettext(
+                "Say which review this row belongs to: add a ‘%(column)s’ column, or put each review on a sheet "
+                "named after it", column=header_of("review"))))
             continue
         if key not in plans:
             target = review or existing_reviews.get(key)
             if target is not None and user is not None and not can(user, "edit", target):
-                problems.append(reading.Problem(draft.sheet, draft.row, "Review",
-                                                f"You cannot change review {target.reference}"))
+                problems.append(reading.Problem(draft.sheet, draft.row, header_of("review"),
+                                                gettext("You cannot change review %(review)s",
+                                                        review=target.reference)))
             elif target is None and len(draft.review) > length_of(Review.reference):
-                problems.append(reading.Problem(draft.sheet, draft.row, "Review",
-                                                f"A review reference must be {length_of(Review.reference)} "
-                                                "characters or fewer"))
+                problems.append(reading.Problem(draft.sheet, draft.row, header_of("review"),
+                                                gettext("A review reference must be %(most)s characters or fewer",
+                                                        most=length_of(Review.reference))))
             plans[key] = (ReviewPlan(target.reference if target else draft.review, target), [])
         plans[key][1].append(draft)
     themes = {label_key(t.name): t for t in themes_of(partnership)}
@@ -305,9 +311,9 @@ def build_preview(partnership, review, filename, data, columns, decisions, user=
             if not draft.number:
                 unnumbered += 1
                 if not number_by_position:
-                    problems.append(reading.Problem(draft.sheet, draft.row, "Recommendation number",
-                                                    "This recommendation has no number: add it in the file, or "
-                                                    "choose below to number recommendations by their position"))
+                    problems.append(reading.Problem(draft.sheet, draft.row, header_of("number"), gettext(
+                        "This recommendation has no number: add it in the file, or choose below to number "
+                        "recommendations by their position")))
                     continue
                 draft.number = str(position)
             plan.recommendations.append(_recommendation_plan(draft, existing.get(reading.number_key(draft.number)),
@@ -317,9 +323,10 @@ def build_preview(partnership, review, filename, data, columns, decisions, user=
         for recommendation in plan.recommendations:
             if numbers.count(reading.number_key(recommendation.number)) > 1 and recommendation.draft.is_unnumbered:
                 problems.append(reading.Problem(recommendation.draft.sheet, recommendation.draft.row,
-                                                "Recommendation number",
-                                                f"Numbered by position this would be {recommendation.number}, which "
-                                                "another recommendation already has: add the numbers in the file"))
+                                                header_of("number"), gettext(
+                                                    "Numbered by position this would be %(number)s, which another "
+                                                    "recommendation already has: add the numbers in the file",
+                                                    number=recommendation.number)))
         plan.recommendations.sort(key=lambda r: natural_key(r.number))
     for item in unknown.values():  # a decision counts only when it names something real
         item.decision = directory.decisions.get(item.key, "") if directory.resolve(item.name) is not None else ""
@@ -349,9 +356,9 @@ def _merge_by_number(drafts, problems):
                 by_number[key] = draft
             continue
         if draft.text and first.text and draft.text != first.text:
-            problems.append(reading.Problem(draft.sheet, draft.row, "Recommendation",
-                                            f"Recommendation {draft.number} has different text on row {first.row}: "
-                                            "make them the same, or give this one its own number"))
+            problems.append(reading.Problem(draft.sheet, draft.row, header_of("text"), gettext(
+                "Recommendation %(number)s has different text on row %(row)s: make them the same, or give this one "
+                "its own number", number=draft.number, row=first.row)))
         first.actions.extend(draft.actions)
         for name in ("addressees", "themes", "lead_addressees"):
             first.values.setdefault(name, []).extend(draft.values.get(name, []))
@@ -422,16 +429,17 @@ def _recommendation_plan(draft, existing, directory, themes, new_themes, unknown
         theme = themes.get(label_key(name))
         if theme is None:
             if len(name) > length_of(Theme.name):
-                problems.append(reading.Problem(draft.sheet, draft.row, "Themes",
-                                                f"The theme ‘{name[:40]}…’ is longer than {length_of(Theme.name)} "
-                                                "characters"))
+                problems.append(reading.Problem(draft.sheet, draft.row, header_of("themes"),
+                                                gettext("The theme ‘%(theme)s…’ is longer than %(most)s characters",
+                                                        theme=name[:40], most=length_of(Theme.name))))
                 continue
             theme = new_themes.setdefault(label_key(name), name)
         theme_list.append(theme)
     text = draft.text or (existing.text if existing else "")
     scope = reading.scope_for(draft, bool(agencies) or bool(existing and existing.agencies))
     plan = RecommendationPlan(draft, draft.number, text, scope, agencies, "; ".join(external_names),
-                              theme_list, values["component"], existing)
+                              theme_list, values["component"], existing,
+                              welsh_text=values["welsh_text"] or (existing.welsh_text if existing else ""))
     if existing is not None:
         _compare_recommendation(plan, existing, present, bool(lead_agencies or lead_created), draft)
         final_agencies = plan.agencies
@@ -444,8 +452,7 @@ def _recommendation_plan(draft, existing, directory, themes, new_themes, unknown
         # already said, or waiting on a decision: who it is addressed to cannot be judged yet
         errors = {k: v for k, v in errors.items() if k in ("number", "text")}
     for field_name, message in errors.items():
-        column = {"number": "Recommendation number", "text": "Recommendation", "scope": "Scope",
-                  "agency_ids": "Addressed to", "external_body": "Body outside the partnership"}[field_name]
+        column = header_of({"agency_ids": "addressees"}.get(field_name, field_name))
         problems.append(reading.Problem(draft.sheet, draft.row, column, message))
     for action in draft.actions:
         plan.actions.append(_action_plan(action, plan, directory, unknown, problems, notes, user))
@@ -456,9 +463,11 @@ def _compare_recommendation(plan, existing, present, has_lead_addressees, draft)
     """Only what the file holds can change; a Home Office plan's lead agencies add addressees, never remove."""
     changes = plan.changes
     if draft.text and draft.text != existing.text:
-        changes.append(Change("Text", existing.text, draft.text))
+        changes.append(Change(gettext("Text"), existing.text, draft.text))
+    if plan.welsh_text != existing.welsh_text:
+        changes.append(Change(header_of("welsh_text"), _or_none(existing.welsh_text), plan.welsh_text))
     if draft.values["scope"] is not None and plan.scope is not existing.scope:
-        changes.append(Change("Scope", existing.scope.label, plan.scope.label))
+        changes.append(Change(header_of("scope"), existing.scope.label, plan.scope.label))
     else:
         plan.scope = existing.scope
     if "addressees" in present:
@@ -466,7 +475,8 @@ def _compare_recommendation(plan, existing, present, has_lead_addressees, draft)
     else:
         new = _unique(list(existing.agencies) + plan.agencies) if has_lead_addressees else list(existing.agencies)
     if _names_text(new) != _names_text(existing.agencies):
-        changes.append(Change("Addressed to", _names_text(existing.agencies) or "None", _names_text(new) or "None"))
+        changes.append(Change(header_of("addressees"), _or_none(_names_text(existing.agencies)),
+                              _or_none(_names_text(new))))
     plan.agencies = new
     if "external_body" not in present and not plan.external_body:
         plan.external_body = existing.external_body
@@ -475,15 +485,16 @@ def _compare_recommendation(plan, existing, present, has_lead_addressees, draft)
         plan.external_body = "; ".join(kept + [n for n in plan.external_body.split("; ")
                                                if label_key(n) not in label_key(existing.external_body)])
     if plan.external_body != existing.external_body:
-        changes.append(Change("Body outside the partnership", existing.external_body or "None",
-                              plan.external_body or "None"))
+        changes.append(Change(header_of("external_body"), _or_none(existing.external_body),
+                              _or_none(plan.external_body)))
     if "themes" in present:
         if _theme_text(plan.themes) != _theme_text(existing.themes):
-            changes.append(Change("Themes", _theme_text(existing.themes) or "None", _theme_text(plan.themes) or "None"))
+            changes.append(Change(header_of("themes"), _or_none(_theme_text(existing.themes)),
+                                  _or_none(_theme_text(plan.themes))))
     else:
         plan.themes = list(existing.themes)
     if "component" in present and plan.component != existing.component:
-        changes.append(Change("CCR component", existing.component or "None", plan.component or "None"))
+        changes.append(Change(header_of("component"), _or_none(existing.component), _or_none(plan.component)))
     elif "component" not in present:
         plan.component = existing.component
 
@@ -497,24 +508,25 @@ def _action_plan(draft, recommendation, directory, unknown, problems, notes, use
     where = (draft.sheet, draft.row)
     lead_names = values["lead_agency"]
     if len(lead_names) > 1:
-        notes.append(f"Row {draft.row}: ‘{values['title']}’ names several lead agencies: {lead_names[0]} leads it and "
-                     f"{', '.join(lead_names[1:])} support it.")
+        notes.append(gettext("Row %(row)s: ‘%(action)s’ names several lead agencies: %(lead)s leads it and "
+                             "%(others)s support it.", row=draft.row, action=values["title"], lead=lead_names[0],
+                             others=", ".join(lead_names[1:])))
     lead, _outside, created = _resolve_all(lead_names[:1], where, directory, unknown)
     values["lead"] = (lead or created or [None])[0]
     supporting, supporting_outside, supporting_created = _resolve_all(lead_names[1:] + values["supporting"], where,
                                                                       directory, unknown)
     values["supporting"] = _unique(supporting + supporting_created)
     for name in supporting_outside:
-        notes.append(f"Row {draft.row}: ‘{name}’ is outside the partnership, so it is not recorded as a supporting "
-                     "agency of the action.")
+        notes.append(gettext("Row %(row)s: ‘%(name)s’ is outside the partnership, so it is not recorded as a "
+                             "supporting agency of the action.", row=draft.row, name=name))
     values["owner"] = None
     if values["owner_email"]:
         owner = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == values["owner_email"].lower()))
         lead_agency = values["lead"]
         if owner is None or not isinstance(lead_agency, Agency) or not is_agency_member(owner.id, lead_agency.id):
-            problems.append(reading.Problem(draft.sheet, draft.row, "Owner email",
-                                            f"{values['owner_email']} is not a member of the lead agency: name a "
-                                            "member, or leave it empty"))
+            problems.append(reading.Problem(draft.sheet, draft.row, header_of("owner_email"), gettext(
+                "%(email)s is not a member of the lead agency: name a member, or leave it empty",
+                email=values["owner_email"])))
         else:
             values["owner"] = owner
     plan = ActionPlan(draft, values)
@@ -529,51 +541,60 @@ def _action_plan(draft, recommendation, directory, unknown, problems, notes, use
     return plan
 
 
-#: (draft value key, Action attribute, label) compared field by field for an action already in the plan
-_ACTION_TEXT = (("outcome", "outcome", "Outcome sought"), ("measure", "measure", "Measure of success"),
-                ("milestones", "milestones", "Key milestones"), ("funding", "funding_source", "Funding source"),
-                ("staff_time", "staff_time", "Staff time"),
-                ("review_arrangement", "review_arrangement", "How progress is reviewed"),
-                ("strategic_objective", "strategic_objective", "Strategic plan objective"),
-                ("completion_outcome", "completion_note", "Outcome"))
+#: (draft value key, Action attribute) compared field by field for an action already in the plan; the draft's key
+#: is its column's
+_ACTION_TEXT = (("outcome", "outcome"), ("measure", "measure"), ("milestones", "milestones"),
+                ("funding", "funding_source"), ("staff_time", "staff_time"),
+                ("review_arrangement", "review_arrangement"), ("strategic_objective", "strategic_objective"),
+                ("completion_outcome", "completion_note"))
+
+
+def _or_none(text):
+    """A value the preview shows, or "None" in the reader's language when there is none."""
+    return text or gettext("None")
+
+
+def _yes_or_no(value):
+    return gettext("Yes") if value else gettext("No")
 
 
 def _compare_action(plan, problems):
     action, values, present, changes = plan.existing, plan.values, plan.values["present"], plan.changes
-    for key, attribute, label in _ACTION_TEXT:
+    for key, attribute in _ACTION_TEXT:
         column = "resources" if key == "funding" and "funding" not in present else key
         if column in present and values[key] != getattr(action, attribute):
-            changes.append(Change(label, getattr(action, attribute) or "None", values[key] or "None"))
+            changes.append(Change(header_of(key), _or_none(getattr(action, attribute)), _or_none(values[key])))
     if "owner_email" in present and (values["owner"] or None) != action.owner and values["owner_email"]:
-        changes.append(Change("Owner", action.owner.email if action.owner else "None", values["owner_email"]))
+        changes.append(Change(gettext("Owner"), _or_none(action.owner.email if action.owner else ""),
+                              values["owner_email"]))
     if "supporting" in present and _names_text(values["supporting"]) != _names_text(action.supporting_agencies):
-        changes.append(Change("Supporting agencies", _names_text(action.supporting_agencies) or "None",
-                              _names_text(values["supporting"]) or "None"))
+        changes.append(Change(header_of("supporting"), _or_none(_names_text(action.supporting_agencies)),
+                              _or_none(_names_text(values["supporting"]))))
     if "cost" in present and values.get("cost") != action.estimated_cost:
-        changes.append(Change("Estimated cost", str(action.estimated_cost or "None"), str(values.get("cost") or
-                                                                                         "None")))
+        changes.append(Change(gettext("Estimated cost"), str(action.estimated_cost or gettext("None")),
+                              str(values.get("cost") or gettext("None"))))
     if ({"within_existing", "resources"} & present) and values["within_existing"] != action.within_existing_resources:
-        changes.append(Change("Within existing resources", "Yes" if action.within_existing_resources else "No",
-                              "Yes" if values["within_existing"] else "No"))
+        changes.append(Change(header_of("within_existing"), _yes_or_no(action.within_existing_resources),
+                              _yes_or_no(values["within_existing"])))
     deadline = values["deadline"]
     if "deadline" in present and deadline is not None and (deadline.day, deadline.is_month) != (
             action.deadline, action.deadline_is_month):
         if not action.is_open:
-            problems.append(reading.Problem(plan.draft.sheet, plan.draft.row, "Target date",
-                                            f"‘{action.title}’ is {action.status.label.lower()}: its deadline cannot "
-                                            "move; reopen it in the tracker first"))
-        changes.append(Change("Target date", action.deadline_label or "None", str(deadline)))
+            problems.append(reading.Problem(plan.draft.sheet, plan.draft.row, header_of("deadline"), gettext(
+                "‘%(action)s’ is %(status)s: its deadline cannot move; reopen it in the tracker first",
+                action=action.title, status=action.status.label.lower())))
+        changes.append(Change(header_of("deadline"), _or_none(action.deadline_label), deadline.label))
     status = ActionStatus(values["status"])
     if ({"status", "completion", "completed_on"} & present) and status is not action.status:
         if status is ActionStatus.CLOSED:
-            problems.append(reading.Problem(plan.draft.sheet, plan.draft.row, "Status",
-                                            f"‘{action.title}’ is already in the tracker: closing it is a sign-off, "
-                                            "made on the action's page"))
-        changes.append(Change("Status", action.status.label, status.label))
+            problems.append(reading.Problem(plan.draft.sheet, plan.draft.row, header_of("status"), gettext(
+                "‘%(action)s’ is already in the tracker: closing it is a sign-off, made on the action's page",
+                action=action.title)))
+        changes.append(Change(header_of("status"), action.status.label, status.label))
     completed = values["completed"]
     if ({"completion", "completed_on"} & present) and completed is not None and (
             completed.day, completed.is_month) != (action.completed_on, action.completed_is_month):
-        changes.append(Change("Completion date", action.completed_label or "None", str(completed)))
+        changes.append(Change(header_of("completed_on"), _or_none(action.completed_label), completed.label))
 
 
 def default_decisions(plan):
@@ -601,19 +622,28 @@ class ImportResult:
     agencies_created: int = 0
 
     def __str__(self):
-        parts = [(self.reviews_created, "new review"), (self.recommendations_created, "new recommendation"),
-                 (self.recommendations_changed, "changed recommendation"), (self.actions_created, "new action"),
-                 (self.actions_changed, "changed action"), (self.agencies_created, "new agency")]
-        said = [f"{n} {what}{'s' if n != 1 else ''}".replace("agencys", "agencies") for n, what in parts if n]
-        return "Imported " + (", ".join(said) if said else "nothing new: the plan already held every row") + "."
+        """What was imported, in the reader's language: "Imported 2 new recommendations, 3 new actions."."""
+        said = [counted for n, counted in (
+            (self.reviews_created, ngettext("%(num)d new review", "%(num)d new reviews", self.reviews_created)),
+            (self.recommendations_created, ngettext("%(num)d new recommendation", "%(num)d new recommendations",
+                                                    self.recommendations_created)),
+            (self.recommendations_changed, ngettext("%(num)d changed recommendation",
+                                                    "%(num)d changed recommendations", self.recommendations_changed)),
+            (self.actions_created, ngettext("%(num)d new action", "%(num)d new actions", self.actions_created)),
+            (self.actions_changed, ngettext("%(num)d changed action", "%(num)d changed actions", self.actions_changed)),
+            (self.agencies_created, ngettext("%(num)d new agency", "%(num)d new agencies", self.agencies_created)),
+        ) if n]
+        if not said:
+            return gettext("Imported nothing new: the plan already held every row.")
+        return gettext("Imported %(what)s.", what=", ".join(said))
 
 
 def confirm_import(pending, user, fingerprint):
     """Write what the preview showed, all or nothing; refuse when the preview is out of date or not ready."""
     current = preview(pending, user)
     if fingerprint != current.fingerprint:
-        raise ValidationFailed({"__form__": "The plan or the file's preview changed since you looked at it: check "
-                                            "the preview again before confirming"})
+        raise ValidationFailed({"__form__": gettext("The plan or the file's preview changed since you looked at it: "
+                                                    "check the preview again before confirming")})
     partnership = db.session.get(Partnership, pending.partnership_id)
     result = apply_preview(partnership, current, user)
     db.session.delete(pending)
@@ -624,7 +654,8 @@ def confirm_import(pending, user, fingerprint):
 def apply_preview(partnership, plan, user):
     """Save a ready preview in the caller's transaction (the caller commits)."""
     if not plan.can_confirm:
-        raise ValidationFailed({"__form__": "Correct the rows listed and decide about every unknown agency first"})
+        raise ValidationFailed({"__form__": gettext("Correct the rows listed and decide about every unknown agency "
+                                                    "first")})
     result = ImportResult()
     agencies = _create_agencies(partnership, plan, result)
     _remember_aliases(partnership, plan)
@@ -657,7 +688,8 @@ def _create_agencies(partnership, plan, result):
     for item in plan.unknown:
         if item.decision.startswith("create:"):
             if len(item.name) > length_of(Agency.name):
-                raise ValidationFailed({"__form__": f"The agency name ‘{item.name[:40]}…’ is too long"})
+                raise ValidationFailed({"__form__": gettext("The agency name ‘%(name)s…’ is too long",
+                                                            name=item.name[:40])})
             agency = _noted(Agency(partnership_id=partnership.id, name=item.name, sector=Sector(item.decision[7:])),
                             f"Added by the import of {plan.filename}")
             db.session.add(agency)
@@ -689,7 +721,7 @@ def _save_recommendation(review, plan, created, themes, user, note, result):
     elif plan.changes:
         result.recommendations_changed += 1
     _noted(recommendation, note)
-    recommendation.text, recommendation.scope = plan.text, plan.scope
+    recommendation.text, recommendation.welsh_text, recommendation.scope = plan.text, plan.welsh_text, plan.scope
     recommendation.external_body, recommendation.component = plan.external_body, plan.component
     recommendation.agencies, recommendation.themes = agencies, theme_records
     for action_plan in plan.actions:
@@ -733,7 +765,7 @@ def _create_action(review, recommendation, plan, created, user, note):
 
 def _set_action_fields(action, plan, created):
     values, present = plan.values, plan.values["present"]
-    for key, attribute, _label in _ACTION_TEXT:
+    for key, attribute in _ACTION_TEXT:
         column = "resources" if key == "funding" and "funding" not in present else key
         if action.id is None or column in present:
             setattr(action, attribute, values[key])

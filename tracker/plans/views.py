@@ -1,26 +1,32 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.file import FileField
 
-from tracker.enums import Sector
+from tracker.enums import ActionStatus, Sector
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm, Form
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.plans import exports, services
-from tracker.plans.columns import EXPORTED, FIELDS, choices
+from tracker.plans.columns import FIELDS, choices
 from tracker.reviews.models import Review
 from tracker.reviews.services import log_view
 from tracker.spreadsheets import csv_bytes
 from tracker.web import attachment, hyphenated
 
 bp = Blueprint("plans", __name__)
+#: the status each action of a preview will have, as the preview says it
+STATUS_WORDS = {ActionStatus.NOT_STARTED: lazy_gettext("not started"),
+                ActionStatus.IN_PROGRESS: lazy_gettext("in progress"), ActionStatus.BLOCKED: lazy_gettext("blocked"),
+                ActionStatus.COMPLETED: lazy_gettext("completed"), ActionStatus.CLOSED: lazy_gettext("closed")}
 
 
 class UploadForm(Form):
-    file = FileField("Action plan file", description="An Excel workbook (.xlsx), a CSV file (UTF-8) or a Word "
-                                                     "document (.docx) with the plan as a table, up to 2 MB.")
+    file = FileField(lazy_gettext("Action plan file"), description=lazy_gettext(
+        "An Excel workbook (.xlsx), a CSV file (UTF-8) or a Word document (.docx) with the plan as a table, up to "
+        "2 MB."))
 
 
 def _upload(form, partnership, review):
@@ -30,7 +36,7 @@ def _upload(form, partnership, review):
     upload = form.file.data
     try:
         if not upload or not upload.filename:
-            raise ValidationFailed({"file": "Choose the file to import"})
+            raise ValidationFailed({"file": gettext("Choose the file to import")})
         pending = services.start_import(current_user, partnership, review, upload.filename, upload.read(),
                                         current_app.config["IMPORT_MAX_BYTES"])
     except ValidationFailed as failure:
@@ -124,7 +130,7 @@ def preview_import(token):
     agencies = pending.partnership.agencies
     return render_template("plans/preview.html", form=form, pending=pending, plan=plan, agencies=agencies,
                            sectors=list(Sector), back=_back(pending), review=pending.review,
-                           partnership=pending.partnership)
+                           partnership=pending.partnership, status_words=STATUS_WORDS)
 
 
 @bp.post("/imports/<token>/cancel")
@@ -133,7 +139,7 @@ def cancel_import(token):
     if ConfirmForm().validate_on_submit():
         back = _back(pending)
         services.cancel_import(pending)
-        flash("The import was cancelled: nothing was saved.", "success")
+        flash(gettext("The import was cancelled: nothing was saved."), "success")
         return redirect(back)
     return redirect(url_for("plans.preview_import", token=pending.token))
 
@@ -160,14 +166,13 @@ def export_register(partnership_id, kind):
     reviews = exports.reviews_for_register(current_user, partnership)
     for review in reviews:
         log_view(review, current_user)
-    data, mimetype = exports.spreadsheet(partnership, reviews, kind, with_review=True, title="Register")
+    data, mimetype = exports.spreadsheet(partnership, reviews, kind, with_review=True, title=gettext("Register"))
     return _download(data, mimetype, f"{hyphenated(partnership.name)}-review-register.{kind}")
 
 
 @bp.get("/reviews/action-plan-template.csv")
 def csv_template():
-    return _download(csv_bytes([f.header for f in EXPORTED if f.key != "review"], []), "text/csv",
-                     "action-plan-template.csv")
+    return _download(csv_bytes(exports.template_header(), []), "text/csv", "action-plan-template.csv")
 
 
 @bp.get("/partnerships/<int:partnership_id>/action-plan-template.xlsx")

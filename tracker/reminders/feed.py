@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload, subqueryload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.enums import OPEN_STATUSES, Role, Scope
 from tracker.extensions import db
+from tracker.i18n import in_language_of
 from tracker.permissions import can, led_agency_ids, partnership_ids
 from tracker.reminders.services import shown_title
 from tracker.reports.models import Meeting
@@ -68,28 +70,36 @@ def _fold(line):
 
 
 def calendar_for(user):
-    """All-day events for what the person must meet: each open action they own or their agency leads; the
-    strategic group's meetings, for its members and coordinators; and, for a review's coordinators and panel chair
-    who may open it, its target date for submission and the dates external bodies' responses are due."""
+    """All-day events for what the person must meet, in their language: each open action they own or their agency
+    leads; the strategic group's meetings, for its members and coordinators; and, for a review's coordinators and
+    panel chair who may open it, its target date for submission and the dates external bodies' responses are due."""
+    with in_language_of(user):
+        return _calendar(user)
+
+
+def _calendar(user):
     base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
-    events = [(f"action-{action.id}", action.deadline, "Deadline: " + shown_title(action), f"/actions/{action.id}")
-              for action in _actions(user)]
-    events += [(f"meeting-{meeting.id}", meeting.meets_on, f"Strategic group meeting: {meeting.partnership.name}",
+    events = [(f"action-{action.id}", action.deadline, gettext("Deadline: %(action)s", action=shown_title(action)),
+               f"/actions/{action.id}") for action in _actions(user)]
+    events += [(f"meeting-{meeting.id}", meeting.meets_on,
+                gettext("Strategic group meeting: %(partnership)s", partnership=meeting.partnership.name),
                 f"/partnerships/{meeting.partnership_id}") for meeting in _meetings(user)]
     for review in _reviews(user):  # an unpublished review is never named: calendars are often synced elsewhere
         target = timeliness(review)
         if target.due_on is not None and not target.is_submitted:
             events.append((f"review-{review.id}-target", target.due_on,
-                           f"Target date for submission: {review.reference}" if review.is_published
-                           else "A confidential review's target date for submission", f"/reviews/{review.id}"))
+                           gettext("Target date for submission: %(review)s", review=review.reference)
+                           if review.is_published else gettext("A confidential review's target date for submission"),
+                           f"/reviews/{review.id}"))
         events += [(f"recommendation-{r.id}-response", r.response_due_on,
-                    "A confidential review's recommendation: response due" if not review.is_published
-                    else f"Response due: {review.reference} recommendation {r.number}", f"/reviews/{review.id}")
+                    gettext("A confidential review's recommendation: response due") if not review.is_published
+                    else gettext("Response due: %(review)s recommendation %(number)s", review=review.reference,
+                                 number=r.number), f"/reviews/{review.id}")
                    for r in review.recommendations]
     host = base.split("://")[-1].split("/")[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Action tracker//Deadlines//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "X-WR-CALNAME:Action tracker deadlines"]
+             "METHOD:PUBLISH", "X-WR-CALNAME:" + _escape(gettext("Action tracker deadlines"))]
     for uid, day, summary, path in sorted(events, key=lambda event: (event[1], event[0])):
         lines += ["BEGIN:VEVENT", f"UID:{uid}@{host}", f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
                   f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}", f"SUMMARY:{_escape(summary)}",

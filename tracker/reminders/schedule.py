@@ -10,6 +10,9 @@ superseded, never silently dropped.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext, ngettext
+
+from tracker.i18n import N_
 from tracker.reminders.calendar import is_working_day, working_day_on_or_before
 
 
@@ -29,9 +32,8 @@ class Policy:
                    record.escalate_to_lead_after, record.escalate_to_strategic_after)
 
 
-#: the people each escalation is for, lowest tier first
-TIERS = {"escalate:lead": "agency lead", "escalate:strategic": "strategic group member"}
-ESCALATIONS = tuple(TIERS)
+#: the escalations, lowest tier first: to the lead agency's agency lead, then to its strategic group member
+ESCALATIONS = ("escalate:lead", "escalate:strategic")
 
 
 def _approach(deadline, policy):
@@ -113,22 +115,39 @@ def is_digest_day(day):
 def kind_label(kind, deadline, today):
     """The words an email uses for one reminder."""
     if kind == "assurance":
-        return "closed: the assurance check is due, to confirm the change has stuck"
+        return gettext("closed: the assurance check is due, to confirm the change has stuck")
     days = (deadline - today).days
     # a reminder before the deadline that goes out late (a missed run caught up) says what is true on the day
     if days >= 0 and (kind.startswith("before:") or kind == "due"):
-        return "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
-    late = -days
-    return f"overdue by {late} day{'s' if late != 1 else ''}"
+        return gettext("due today") if days == 0 else ngettext("due in %(num)d day", "due in %(num)d days", days)
+    return ngettext("overdue by %(num)d day", "overdue by %(num)d days", -days)
 
 
-#: who hears of a reminder when nobody holds the role it is for, as the log records them and people read them
-FALLBACKS = {"coordinator": "the coordinator", "administrator": "an administrator"}
+#: what became of an escalation, by its tier and whom it fell back to when nobody held the role it is for (as the
+#: log records them)
+ESCALATION_LABELS = {
+    ("escalate:lead", None): N_("Escalated to the agency lead"),
+    ("escalate:strategic", None): N_("Escalated to the strategic group member"),
+    ("escalate:lead", "coordinator"): N_("Escalation to the agency lead fell back to the coordinator"),
+    ("escalate:strategic", "coordinator"): N_("Escalation to the strategic group member fell back to the coordinator"),
+    ("escalate:lead", "administrator"): N_("Escalation to the agency lead fell back to an administrator"),
+    ("escalate:strategic", "administrator"): N_("Escalation to the strategic group member fell back to an "
+                                                "administrator"),
+}
+#: whom an escalation email says it is for: its reader in the role, or the role its reader stands in for
+ESCALATED_TO = {
+    ("escalate:lead", False): N_("escalated to you as agency lead"),
+    ("escalate:strategic", False): N_("escalated to you as strategic group member"),
+    ("escalate:lead", True): N_("escalated to the agency lead"),
+    ("escalate:strategic", True): N_("escalated to the strategic group member"),
+}
 
 
 def escalation_label(kind, fell_back_to=None):
     """What became of an escalation, in the same words on the reminders page, in the reports and in the pack."""
-    tier = TIERS[kind]
-    if fell_back_to:
-        return f"Escalation to the {tier} fell back to {FALLBACKS[fell_back_to]}"
-    return f"Escalated to the {tier}"
+    return gettext(ESCALATION_LABELS[(kind, fell_back_to or None)])
+
+
+def escalated_to(kind, fell_back_to=None):
+    """Whom an escalation email is for, in its reader's words."""
+    return gettext(ESCALATED_TO[(kind, bool(fell_back_to))])

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, object_session
 
@@ -18,6 +19,7 @@ from tracker.email import OutboxMessage, compose, partnership_messages, queue_ma
 from tracker.enums import OPEN_STATUSES, ActionStatus, DigestFrequency, ReminderOutcome, Role
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.i18n import N_, in_language_of
 from tracker.partnerships.models import Membership
 from tracker.reminders import schedule
 from tracker.reminders.calendar import is_working_day
@@ -48,25 +50,30 @@ def save_policy(partnership, values):
         try:
             offsets.append(int(part))
         except ValueError:
-            errors["days_before"] = "Enter whole numbers of days separated by commas, for example 28, 7, 1"
+            errors["days_before"] = gettext("Enter whole numbers of days separated by commas, for example 28, 7, 1")
             break
     if "days_before" not in errors:
         if any(n <= 0 for n in offsets):
-            errors["days_before"] = "Days before the deadline must be 1 or more (the day itself is set below)"
+            errors["days_before"] = gettext("Days before the deadline must be 1 or more (the day itself is set below)")
         elif len(set(offsets)) != len(offsets):
-            errors["days_before"] = "Each number of days can appear only once"
+            errors["days_before"] = gettext("Each number of days can appear only once")
         elif any(n > 365 for n in offsets):
-            errors["days_before"] = "Reminders can start at most 365 days before the deadline"
-    for name, label in (("overdue_every_days", "The overdue interval"),
-                        ("escalate_to_lead_after", "The first escalation"),
-                        ("escalate_to_strategic_after", "The second escalation")):
+            errors["days_before"] = gettext("Reminders can start at most 365 days before the deadline")
+    for name, too_short, too_long in (
+            ("overdue_every_days", N_("The overdue interval must be 1 day or more"),
+             N_("The overdue interval can be at most 365 days")),
+            ("escalate_to_lead_after", N_("The first escalation must be 1 day or more"),
+             N_("The first escalation can be at most 365 days")),
+            ("escalate_to_strategic_after", N_("The second escalation must be 1 day or more"),
+             N_("The second escalation can be at most 365 days"))):
         value = values.get(name)
         if value is None or value < 1:
-            errors[name] = f"{label} must be 1 day or more"
+            errors[name] = gettext(too_short)
         elif value > 365:
-            errors[name] = f"{label} can be at most 365 days"
+            errors[name] = gettext(too_long)
     if not errors and values["escalate_to_strategic_after"] < values["escalate_to_lead_after"]:
-        errors["escalate_to_strategic_after"] = "The strategic group member is told after the agency lead, not before"
+        errors["escalate_to_strategic_after"] = gettext("The strategic group member is told after the agency lead, "
+                                                        "not before")
     if errors:
         raise ValidationFailed(errors)
     record = policy_record(partnership.id) or ReminderPolicy(partnership_id=partnership.id)
@@ -133,6 +140,29 @@ def install():
 # The run
 
 
+#: why a lead agency's escalation fell back, by what it lacks (both tiers can fall back on one day)
+LACKING = {
+    ("no agency lead",): N_("the action is led by %(agency)s, which has no agency lead"),
+    ("no agency lead other than its owner",): N_("the action is led by %(agency)s, which has no agency lead other "
+                                                 "than its owner"),
+    ("no strategic group member",): N_("the action is led by %(agency)s, which has no strategic group member"),
+    ("no agency lead", "no strategic group member"): N_("the action is led by %(agency)s, which has no agency lead "
+                                                        "and no strategic group member"),
+    ("no agency lead other than its owner", "no strategic group member"): N_(
+        "the action is led by %(agency)s, which has no agency lead other than its owner and no strategic group "
+        "member"),
+}
+
+
+#: what an email says to whoever stands in, by whom it fell back to and whether the action wants an owner
+STANDING_IN = {
+    ("coordinator", False): N_("You are receiving this as coordinator: %(reason)s."),
+    ("coordinator", True): N_("You are receiving this as coordinator: %(reason)s. Please give it an owner."),
+    ("administrator", False): N_("You are receiving this as an administrator: %(reason)s."),
+    ("administrator", True): N_("You are receiving this as an administrator: %(reason)s. Please give it an owner."),
+}
+
+
 @dataclass
 class Item:
     """One entry of one person's email: an action and the reminder it is due."""
@@ -146,7 +176,7 @@ class Item:
     owner: User | None = None
     #: "coordinator" or "administrator" when the recipient stands in for someone the action lacks
     fell_back_to: str | None = None
-    #: for an escalation that fell back, what the lead agency lacks, e.g. "no agency lead"
+    #: for an escalation that fell back, what the lead agency lacks (keys of LACKING), e.g. "no agency lead"
     gaps: tuple = ()
     #: every reminder this entry carries: both escalation tiers can fall due on one day
     kinds: tuple = ()
@@ -157,28 +187,31 @@ class Item:
 
     @property
     def reason(self):
-        """Why the recipient stands in, e.g. "the action is led by Thames Valley Police, which has no agency lead"."""
+        """Why the recipient stands in, e.g. "the action is led by Thames Valley Police, which has no agency lead",
+        in the reader's language."""
         if self.fell_back_to is None:
             return ""
-        lacks = []
+        lacks = ""
         if self.kind in schedule.ESCALATIONS:
             agency = self.action.lead_agency
-            lacks.append(f"the action is led by {agency.name}, which has {' and '.join(self.gaps)}" if agency
-                         else "the action has no lead agency")
+            lacks = gettext(LACKING[self.gaps], agency=agency.name) if agency \
+                else gettext("the action has no lead agency")
         elif self.kind != "assurance":
-            lacks.append(_no_owner(self.action))
-        if self.fell_back_to == "administrator":
-            lacks.append(f"{self.action.partnership.name} has no coordinator")
-        return ", and ".join(lacks)
+            lacks = _no_owner(self.action)
+        if self.fell_back_to != "administrator":
+            return lacks
+        partnership = self.action.partnership.name
+        if lacks:
+            return gettext("%(reason)s, and %(partnership)s has no coordinator", reason=lacks, partnership=partnership)
+        return gettext("%(partnership)s has no coordinator", partnership=partnership)
 
     @property
     def note(self):
         """What the email says to someone who stands in, so they know why it came to them."""
         if self.fell_back_to is None:
             return ""
-        who = "coordinator" if self.fell_back_to == "coordinator" else "an administrator"
-        ask = " Please give it an owner." if self.kind not in (*schedule.ESCALATIONS, "assurance") else ""
-        return f"You are receiving this as {who}: {self.reason}.{ask}"
+        asks_for_owner = self.kind not in (*schedule.ESCALATIONS, "assurance")
+        return gettext(STANDING_IN[(self.fell_back_to, asks_for_owner)], reason=self.reason)
 
 
 @dataclass
@@ -259,10 +292,11 @@ def unowned_actions(partnership):
 def _no_owner(action):
     """Why an action counts as unowned, for whoever hears in the owner's place."""
     if action.owner is None:
-        return "the action has no owner"
+        return gettext("the action has no owner")
     if not action.owner.is_active:
-        return f"the account of its owner, {action.owner.name}, is closed"
-    return f"its owner, {action.owner.name}, no longer holds a role in {action.partnership.name}"
+        return gettext("the account of its owner, %(name)s, is closed", name=action.owner.name)
+    return gettext("its owner, %(name)s, no longer holds a role in %(partnership)s", name=action.owner.name,
+                   partnership=action.partnership.name)
 
 
 def _escalation_to(kind, action, owner, leads, strategic):
@@ -406,28 +440,35 @@ def _record(plan):
 
 
 def _compose(template, person, items, today, key):
-    """One person's digest or escalation, as the run queues it and as a late one is brought up to date."""
-    return compose(template, to=person.email, subject=_subject(template, items), dedupe_key=key, user_id=person.id,
-                   person=person, today=today, label=schedule.kind_label, tiers=schedule.TIERS,
-                   shown_title=shown_title, items=sorted(items, key=lambda i: (-i.days_overdue, i.on)))
+    """One person's digest or escalation, in their language, as the run queues it and as a late one is brought up
+    to date."""
+    with in_language_of(person):
+        return compose(template, to=person.email, subject=_subject(template, items), dedupe_key=key,
+                       user_id=person.id, person=person, today=today, label=schedule.kind_label,
+                       escalated_to=schedule.escalated_to, shown_title=shown_title,
+                       items=sorted(items, key=lambda i: (-i.days_overdue, i.on)))
 
 
 def _subject(template, items):
     """Subjects count actions, not the reminders about them."""
     count = len({item.action.id for item in items})
-    plural = "s" if count != 1 else ""
     if template == "reminders/escalation":
-        return f"Action tracker: {count} overdue action{plural} escalated to you"
+        return ngettext("Action tracker: %(num)d overdue action escalated to you",
+                        "Action tracker: %(num)d overdue actions escalated to you", count)
     overdue = len({item.action.id for item in items if item.days_overdue > 0})
-    subject = f"Action tracker: {count} action{plural} need{'' if plural else 's'} your attention"
-    return subject + (f", {overdue} overdue" if overdue else "")
+    if overdue:
+        return ngettext("Action tracker: %(num)d action needs your attention, %(overdue)d overdue",
+                        "Action tracker: %(num)d actions need your attention, %(overdue)d overdue", count,
+                        overdue=overdue)
+    return ngettext("Action tracker: %(num)d action needs your attention",
+                    "Action tracker: %(num)d actions need your attention", count)
 
 
 def shown_title(action):
     """What an email may say about an action: nothing of a review that is still confidential."""
     review = action.recommendation.review if action.recommendation_id else None
     if review is not None and not review.is_published:
-        return "An action from a confidential Domestic Homicide Review (sign in to see it)"
+        return gettext("An action from a confidential Domestic Homicide Review (sign in to see it)")
     return action.title
 
 
@@ -524,7 +565,7 @@ def retry_message(partnership, message_id):
     message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == message_id,
                                                                partnership_messages(partnership.id)))
     if message is None:
-        raise ValidationFailed({"__form__": "That message is not one of this partnership's"})
+        raise ValidationFailed({"__form__": gettext("That message is not one of this partnership's")})
     moved = bool(retry_failed([message.id]))
     db.session.commit()
     return message, moved

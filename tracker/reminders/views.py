@@ -1,4 +1,5 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from tracker.actions.state import london_today
@@ -8,6 +9,7 @@ from tracker.enums import DigestFrequency, HandoffFrequency, OutboxStatus
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
 from tracker.forms import ConfirmForm, page_number
+from tracker.i18n import N_
 from tracker.partnerships.models import Partnership
 from tracker.permissions import require
 from tracker.reminders import services
@@ -19,8 +21,9 @@ bp = Blueprint("reminders", __name__)
 LISTED = 10
 
 #: what a second press of "Try again" (or a form sent twice) is told: the first press already acted
-ALREADY = {OutboxStatus.SENT: "This email was already sent.",
-           OutboxStatus.SUPERSEDED: "This email was not sent: nothing in it was still true when it could go."}
+ALREADY = {OutboxStatus.SENT: N_("This email was already sent."),
+           OutboxStatus.SUPERSEDED: N_("This email was not sent: nothing in it was still true when it could go.")}
+QUEUED_AGAIN = N_("This email was already queued again.")
 
 
 def _partnership(partnership_id):
@@ -57,7 +60,7 @@ def edit_policy(partnership_id):
             db.session.rollback()
             show_on_form(form, failure)
         else:
-            flash("The reminder schedule has been saved and every open action rescheduled.", "success")
+            flash(gettext("The reminder schedule has been saved and every open action rescheduled."), "success")
             return redirect(url_for("reminders.overview", partnership_id=partnership.id))
     return render_template("reminders/policy.html", form=form, partnership=partnership)
 
@@ -73,9 +76,10 @@ def retry(partnership_id, message_id):
         else:
             if moved:
                 deliver_outbox(ids=[message.id])
-                flash(f"The message to {message.to_address} has been queued again.", "success")
+                flash(gettext("The message to %(address)s has been queued again.", address=message.to_address),
+                      "success")
             else:
-                flash(ALREADY.get(message.status, "This email was already queued again."), "info")
+                flash(gettext(ALREADY.get(message.status, QUEUED_AGAIN)), "info")
     return redirect(url_for("reminders.overview", partnership_id=partnership.id))
 
 
@@ -98,11 +102,11 @@ def new_calendar():
     if ConfirmForm().validate_on_submit():
         if request.form.get("revoke"):
             revoke_feed(current_user)
-            flash("Your calendar address has been turned off.", "success")
+            flash(gettext("Your calendar address has been turned off."), "success")
         else:
             token = new_feed(current_user)
-            flash("Your new calendar address is shown below, only this once. Any earlier address no longer works.",
-                  "success")
+            flash(gettext("Your new calendar address is shown below, only this once. Any earlier address no longer "
+                          "works."), "success")
             session["calendar_url"] = url_for("reminders.calendar_feed", token=token, _external=False)
     return redirect(url_for("reminders.preferences"))
 
@@ -117,7 +121,7 @@ def preferences():
         current_user.upcoming_frequency = DigestFrequency(form.upcoming_frequency.data)
         current_user.handoff_frequency = HandoffFrequency(form.handoff_frequency.data)
         db.session.commit()
-        flash("Your email preference has been saved.", "success")
+        flash(gettext("Your email preference has been saved."), "success")
         return redirect(url_for("reminders.preferences"))
     calendar_path = session.pop("calendar_url", None)
     calendar_url = current_app.config["TRACKER_BASE_URL"].rstrip("/") + calendar_path if calendar_path else None
