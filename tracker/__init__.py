@@ -138,6 +138,7 @@ def register_request_hooks(app):
 
 def register_errorhandlers(app):
     from flask import render_template
+    from flask_babel import gettext
     from flask_wtf.csrf import CSRFError
     from sqlalchemy.exc import DBAPIError
 
@@ -146,14 +147,13 @@ def register_errorhandlers(app):
     def render(status, title, message):
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
-    app.register_error_handler(403, lambda e: render(403, "You do not have access to this page",
-                                                     "Your account does not have a role that allows this. "
-                                                     "Ask your partnership coordinator if you think it should."))
-    app.register_error_handler(404, lambda e: render(404, "Page not found",
-                                                     "Check the address, or go back to your home page."))
-    app.register_error_handler(CSRFError, lambda e: render(400, "Your form could not be sent",
-                                                           "The form had expired or was sent from elsewhere. "
-                                                           "Go back, reload the page and try again."))
+    app.register_error_handler(403, lambda e: render(403, gettext("You do not have access to this page"), gettext(
+        "Your account does not have a role that allows this. Ask your partnership coordinator if you think it "
+        "should.")))
+    app.register_error_handler(404, lambda e: render(404, gettext("Page not found"),
+                                                     gettext("Check the address, or go back to your home page.")))
+    app.register_error_handler(CSRFError, lambda e: render(400, gettext("Your form could not be sent"), gettext(
+        "The form had expired or was sent from elsewhere. Go back, reload the page and try again.")))
     app.register_error_handler(DBAPIError, database_unavailable)
 
 

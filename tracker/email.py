@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import gettext
 from flask_mail import Connection, Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from tracker.db import UTCDateTime, enum_column, utcnow
 from tracker.enums import OutboxStatus
 from tracker.extensions import db
+from tracker.i18n import in_language_of
 
 log = logging.getLogger(__name__)
 
@@ -405,15 +407,21 @@ def _alert_administrators(now):
         keys = {person.id: f"{ALERT_KIND}:{bucket}:{person.id}" for person in administrators}
         if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(keys.values())).limit(1)):
             return  # already told in this period
-        session.execute(sa.insert(OutboxMessage), [
-            compose("outbox/alert", to=person.email, subject="Action tracker: emails are not getting through",
-                    dedupe_key=keys[person.id], kind=ALERT_KIND, user_id=person.id, person=person, health=health,
-                    at=now, retry_hours=current_app.config.get("MAIL_RETRY_FOR_HOURS", 72),
-                    every_hours=int(ALERT_EVERY / timedelta(hours=1)))
-            for person in administrators])
+        session.execute(sa.insert(OutboxMessage), [_alert(person, keys[person.id], health, now)
+                                                    for person in administrators])
         try:
             session.commit()
         except IntegrityError:
             session.rollback()  # another worker queued this period's alert first
         else:
             log.warning("Email is failing or held up (%s): the administrators have been told", health)
+
+
+def _alert(person, dedupe_key, health, now):
+    """One administrator's alert, in their language."""
+    with in_language_of(person):
+        return compose("outbox/alert", to=person.email,
+                       subject=gettext("Action tracker: emails are not getting through"), dedupe_key=dedupe_key,
+                       kind=ALERT_KIND, user_id=person.id, person=person, health=health, at=now,
+                       retry_hours=current_app.config.get("MAIL_RETRY_FOR_HOURS", 72),
+                       every_hours=int(ALERT_EVERY / timedelta(hours=1)))

@@ -34,6 +34,7 @@ def database_unavailable(error):
     rolled back, so nothing of the request is kept, and the person is asked to try again. The page is drawn as if
     nobody were signed in, because the header's account links would need the database, which may still be away."""
     from flask import current_app, g, render_template, request
+    from flask_babel import gettext
     from sqlalchemy.exc import OperationalError
 
     from tracker.extensions import db, login_manager
@@ -45,6 +46,6 @@ def database_unavailable(error):
                              getattr(error, "orig", error))
     db.session.rollback()
     g._login_user = login_manager.anonymous_user()
-    page = render_template("errors/error.html", title="The service is unavailable for a moment",
-                           message="Nothing was saved. Go back and try again in a minute.")
+    page = render_template("errors/error.html", title=gettext("The service is unavailable for a moment"),
+                           message=gettext("Nothing was saved. Go back and try again in a minute."))
     return page, 503, {"Retry-After": "60"}

@@ -3,6 +3,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice, StringField
@@ -21,19 +23,22 @@ MAX_PAGE = 10_000
 class Form(FlaskForm):
     """Every form's base. Text leaves with one kind of line break, whatever the browser sent (CR LF), and a
     control character is refused beside its field, so that what is saved can go into any export and come back. A
-    one-line field (a title, a name) takes no line break either: it goes into email subjects and calendar events."""
+    one-line field (a title, a name) takes no line break either: it goes into email subjects and calendar events.
+    A message given lazily (lazy_gettext) leaves as text in the reader's language, so pages can join messages."""
 
     def validate(self, extra_validators=None):
         is_valid = super().validate(extra_validators)
         for field in self:
+            if isinstance(field.errors, list) and any(isinstance(m, LazyString) for m in field.errors):
+                field.errors = [str(m) if isinstance(m, LazyString) else m for m in field.errors]
             if not isinstance(field.data, str):
                 continue
             field.data = one_kind_of_line_break(field.data)
             if CONTROL_CHARACTERS.search(field.data):
-                field.errors = [*field.errors, "Remove the invisible control character from this text"]
+                field.errors = [*field.errors, gettext("Remove the invisible control character from this text")]
                 is_valid = False
             elif "\n" in field.data and not isinstance(field.widget, TextArea):
-                field.errors = [*field.errors, "Keep this to one line: remove the line break"]
+                field.errors = [*field.errors, gettext("Keep this to one line: remove the line break")]
                 is_valid = False
         return is_valid
 
@@ -59,7 +64,7 @@ def record_id(value):
     unless it is a whole number that can name a row."""
     number = int(str(value).strip())
     if not 1 <= number <= MAX_ID:
-        raise ValueError("Not a valid choice")
+        raise ValueError(gettext("Not a valid choice"))
     return number
 
 
@@ -97,7 +102,7 @@ class UKDateField(StringField):
 
     def __init__(self, label=None, validators=None, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.message = message or "Enter a real date, for example 31 3 2027"
+        self.message = message or lazy_gettext("Enter a real date, for example 31 3 2027")
         self.typed_parts = None
 
     def process(self, formdata, data=unset_value, extra_filters=None):
@@ -161,9 +166,9 @@ def parse_money(text):
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        raise ValueError("Enter the cost as a number of pounds, for example 1500 or 1500.50")
+        raise ValueError(gettext("Enter the cost as a number of pounds, for example 1500 or 1500.50"))
     if abs(value) >= Decimal("1e10"):  # checked before quantizing, which fails on a number like 1e999
-        raise ValueError("Enter a cost below £10,000,000,000")
+        raise ValueError(gettext("Enter a cost below £10,000,000,000"))
     if value != value.quantize(Decimal("0.01")):
-        raise ValueError("Enter the cost in pounds and pence, for example 1500.50")
+        raise ValueError(gettext("Enter the cost in pounds and pence, for example 1500.50"))
     return value

@@ -2,6 +2,7 @@
 other by FORM_MAX_BYTES. A larger request is refused with 413 and a page that says what is allowed, before any of it
 is parsed, whoever reads the body first (the CSRF check does)."""
 from flask import Request, current_app, render_template, request
+from flask_babel import gettext
 
 #: every view that takes a file, with the setting that bounds the file; a view missing here takes no more than a form
 UPLOADS = {
@@ -55,9 +56,9 @@ class BoundedRequest(Request):
 def _too_large(_error):
     limit = file_limit(request.url_rule.endpoint if request.url_rule else None)
     if limit is None:
-        return render_template("errors/error.html", status=413, title="What was sent is too large",
-                               message="This page does not take files, and what was sent is larger than any of its "
-                                       "forms needs. Go back and try again."), 413
-    return render_template("errors/error.html", status=413, title="The file is too large",
-                           message=f"The file must be smaller than {readable_size(limit)}. Go back and choose a "
-                                   "smaller file."), 413
+        return render_template("errors/error.html", status=413, title=gettext("What was sent is too large"),
+                               message=gettext("This page does not take files, and what was sent is larger than any "
+                                               "of its forms needs. Go back and try again.")), 413
+    return render_template("errors/error.html", status=413, title=gettext("The file is too large"),
+                           message=gettext("The file must be smaller than %(size)s. Go back and choose a smaller file.",
+                                           size=readable_size(limit))), 413

@@ -3,6 +3,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext
+
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt"
 
 
@@ -22,7 +24,7 @@ def weakness(password, person):
     """Why this password should be refused for this person, or None."""
     lowered = password.lower()
     if lowered in common_passwords():
-        return "Password is one of the most common passwords: choose one that is harder to guess"
+        return gettext("Password is one of the most common passwords: choose one that is harder to guess")
     if any(part in lowered for part in _personal_parts(person)):
-        return "Password must not contain your name or email address"
+        return gettext("Password must not contain your name or email address")
     return None

@@ -1,6 +1,7 @@
 """Sign-in, passwords and account tokens: rules that views, CLI and tests call alike."""
 import hashlib
 import secrets
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import cache
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
+from flask_babel import gettext
 
 from tracker.accounts.models import AccountToken, LoginFailure, RecoveryCode, ResetRequest, User
 from tracker.audit.services import REDACTED, noting, record
@@ -18,6 +20,7 @@ from tracker.email import queue_email
 from tracker.enums import AuditEvent, Role, TokenPurpose
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.i18n import LANGUAGES, in_language_of
 from tracker.reviews.models import PanelMember
 
 
@@ -260,8 +263,8 @@ def enable_two_factor(user, secret, code):
     now = utcnow()
     step = _totp_step(secret, _normalised_code(code), now)
     if step is None:
-        raise ValidationFailed({"code": "The code is not right. Check the app shows the tracker and enter the "
-                                        "6-digit code it shows now"})
+        raise ValidationFailed({"code": gettext("The code is not right. Check the app shows the tracker and enter "
+                                                "the 6-digit code it shows now")})
     with noting("Two-factor sign-in set up"):
         user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, now, step
         codes = _new_recovery_codes(user)
@@ -375,16 +378,17 @@ def send_password_reset(email, ip_address):
         db.session.commit()
         return None
     raw, token = issue_token(user, TokenPurpose.PASSWORD_RESET)
-    message = queue_email(
-        "accounts/password_reset",
-        to=user.email,
-        subject="Reset your password for the action tracker",
-        dedupe_key=f"token:{token.id}",
-        user_id=user.id,
-        user=user,
-        link=_account_link(raw),
-        minutes=int(current_app.config["PASSWORD_RESET_LIFETIME"] / timedelta(minutes=1)),
-    )
+    with in_language_of(user):
+        message = queue_email(
+            "accounts/password_reset",
+            to=user.email,
+            subject=gettext("Reset your password for the action tracker"),
+            dedupe_key=f"token:{token.id}",
+            user_id=user.id,
+            user=user,
+            link=_account_link(raw),
+            minutes=int(current_app.config["PASSWORD_RESET_LIFETIME"] / timedelta(minutes=1)),
+        )
     db.session.commit()
     return message
 
@@ -392,24 +396,32 @@ def send_password_reset(email, ip_address):
 def invitation_subject(partnership):
     """One subject for an invitation to a new account and for a request to an existing one, so that the send log
     does not tell a coordinator which addresses already have an account."""
-    return f"An invitation from {partnership.name} to the action tracker"
+    return gettext("An invitation from %(partnership)s to the action tracker", partnership=partnership.name)
+
+
+def invitation_language(user):
+    """An invitation is written in the language its reader chose; someone who has not chosen (a new account always)
+    reads it in the language of the page it was sent from, the inviting person's. New and existing accounts follow
+    the same rule, so the send log's language does not tell which addresses had an account."""
+    return in_language_of(user) if user.language in LANGUAGES else nullcontext()
 
 
 def send_invitation(user, partnership, invited_by):
     raw, token = issue_token(user, TokenPurpose.INVITATION)
-    message = queue_email(
-        "accounts/invitation",
-        to=user.email,
-        subject=invitation_subject(partnership),
-        dedupe_key=f"token:{token.id}",
-        partnership_id=partnership.id,
-        user_id=user.id,
-        user=user,
-        partnership=partnership,
-        invited_by=invited_by,
-        link=_account_link(raw),
-        days=current_app.config["INVITATION_LIFETIME"].days,
-    )
+    with invitation_language(user):
+        message = queue_email(
+            "accounts/invitation",
+            to=user.email,
+            subject=invitation_subject(partnership),
+            dedupe_key=f"token:{token.id}",
+            partnership_id=partnership.id,
+            user_id=user.id,
+            user=user,
+            partnership=partnership,
+            invited_by=invited_by,
+            link=_account_link(raw),
+            days=current_app.config["INVITATION_LIFETIME"].days,
+        )
     return message
 
 

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from tracker.accounts.models import User
@@ -94,9 +95,10 @@ def enforce_sign_in():
         return None
     if current_user.is_authenticated:
         if session_expired(session.get("signed_in_at"), session.get("last_seen_at")):
+            timed_out = gettext("You were signed out because your session timed out. Sign in again to continue.")
             logout_user()
             clear_session()
-            flash("You were signed out because your session timed out. Sign in again to continue.", "info")
+            flash(timed_out, "info")
         else:
             session["last_seen_at"] = utcnow().timestamp()
             return _second_factor_first()

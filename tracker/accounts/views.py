@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, logout_user
 
 from tracker.accounts import services
@@ -34,8 +35,8 @@ bp = Blueprint("accounts", __name__)
 
 def _wait_message(wait):
     minutes = math.ceil(wait / timedelta(minutes=1))
-    return (f"There have been too many attempts to sign in. Wait {minutes} minute{'s' if minutes > 1 else ''}, "
-            "then try again.")
+    return ngettext("There have been too many attempts to sign in. Wait %(num)d minute, then try again.",
+                    "There have been too many attempts to sign in. Wait %(num)d minutes, then try again.", minutes)
 
 
 def _signed_in(user):
@@ -57,7 +58,7 @@ def sign_in():
         if isinstance(problem, timedelta):
             form.form_errors.append(_wait_message(problem))
         elif problem:
-            form.email.errors.append("The email address or password is not right")
+            form.email.errors.append(gettext("The email address or password is not right"))
         elif user.has_two_factor:
             await_second_factor(user)
             return redirect(url_for("accounts.sign_in_code", next=safe_next(request.args.get("next"))))
@@ -74,7 +75,8 @@ def sign_in_code():
     if user is None:
         if lapsed:
             minutes = int(current_app.config["TWO_FACTOR_PENDING_LIFETIME"] / timedelta(minutes=1))
-            flash(f"More than {minutes} minutes passed before the code was entered. Sign in again.", "info")
+            flash(gettext("More than %(minutes)d minutes passed before the code was entered. Sign in again.",
+                          minutes=minutes), "info")
         return redirect(url_for("accounts.sign_in"))
     form = SignInCodeForm()
     if form.validate_on_submit():
@@ -82,8 +84,8 @@ def sign_in_code():
         if isinstance(problem, timedelta):
             form.form_errors.append(_wait_message(problem))
         elif problem:
-            form.code.errors.append("The code is not right, or it has been used already. Enter the code the app "
-                                    "shows now")
+            form.code.errors.append(gettext("The code is not right, or it has been used already. Enter the code "
+                                            "the app shows now"))
         else:
             return _signed_in(user)
     return render_template("accounts/sign_in_code.html", form=form), 200 if not form.errors else 400
@@ -91,11 +93,12 @@ def sign_in_code():
 
 @bp.post("/sign-out")
 def sign_out():
+    signed_out = gettext("You have signed out.")  # in the person's language, read before they are signed out
     current_user.end_all_sessions()
     db.session.commit()
     logout_user()
     clear_session()
-    flash("You have signed out.", "success")
+    flash(signed_out, "success")
     return redirect(url_for("accounts.sign_in"))
 
 
@@ -118,7 +121,7 @@ def set_password(token):
     form = SetPasswordForm(person=account_token.user)
     if form.validate_on_submit():
         services.use_token(account_token, form.password.data)
-        flash("Your password has been set. Sign in with your new password.", "success")
+        flash(gettext("Your password has been set. Sign in with your new password."), "success")
         return redirect(url_for("accounts.sign_in"))
     is_invitation = account_token.purpose is TokenPurpose.INVITATION
     return render_template("accounts/set_password.html", form=form, user=account_token.user,
@@ -130,12 +133,12 @@ def change_password():
     form = ChangePasswordForm(person=current_user)
     if form.validate_on_submit():
         if not services.check_password(current_user, form.current_password.data):
-            form.current_password.errors.append("Your current password is not right")
+            form.current_password.errors.append(gettext("Your current password is not right"))
         else:
             services.set_password(current_user, form.password.data)
             db.session.commit()
             start_session(current_user._get_current_object())
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            flash(gettext("Your password has been changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/change_password.html", form=form)
 
@@ -162,7 +165,7 @@ def set_up_two_factor():
         return render_template("accounts/recovery_codes.html", codes=codes)
 
     shown = submitted(form, lambda: services.enable_two_factor(user, secret, form.code.data),
-                      "Two-factor sign-in is on. From now on you will be asked for a code when you sign in.",
+                      gettext("Two-factor sign-in is on. From now on you will be asked for a code when you sign in."),
                       recovery_codes)
     if shown is not None:
         return shown
@@ -177,7 +180,7 @@ def new_recovery_codes():
     if not form.validate_on_submit() or not current_user.has_two_factor:
         return redirect(url_for("accounts.two_factor"))
     codes = services.replace_recovery_codes(current_user._get_current_object())
-    flash("You have new recovery codes. The old ones no longer work.", "success")
+    flash(gettext("You have new recovery codes. The old ones no longer work."), "success")
     return render_template("accounts/recovery_codes.html", codes=codes)
 
 
@@ -186,12 +189,12 @@ def turn_off_two_factor():
     if not current_user.has_two_factor:
         return redirect(url_for("accounts.two_factor"))
     if services.two_factor_required(current_user):
-        flash("Your role needs two-factor sign-in, so it cannot be turned off.", "error")
+        flash(gettext("Your role needs two-factor sign-in, so it cannot be turned off."), "error")
         return redirect(url_for("accounts.two_factor"))
     form = ConfirmForm()
     if form.validate_on_submit():
         services.turn_off_two_factor(current_user._get_current_object())
-        flash("Two-factor sign-in is off. You will sign in with your password alone.", "success")
+        flash(gettext("Two-factor sign-in is off. You will sign in with your password alone."), "success")
         return redirect(url_for("accounts.two_factor"))
     return render_template("accounts/turn_off_two_factor.html", form=form)
 
@@ -216,11 +219,12 @@ def change_access(user_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         if person.id == current_user.id:
-            flash("You cannot deactivate your own account.", "error")
+            flash(gettext("You cannot deactivate your own account."), "error")
         else:
             services.set_active(person, not person.is_active)
             db.session.commit()
-            flash(f"{person.name}'s account is now {'active' if person.is_active else 'deactivated'}.", "success")
+            flash(gettext("%(name)s's account is now active.", name=person.name) if person.is_active
+                  else gettext("%(name)s's account is now deactivated.", name=person.name), "success")
         return redirect(url_for("accounts.list_people"))
     return render_template("accounts/confirm_access.html", person=person, form=form)
 
@@ -230,15 +234,16 @@ def reset_two_factor(user_id):
     require("manage")
     person = db.get_or_404(User, user_id)
     if person.id == current_user.id:
-        flash("You cannot reset your own second factor. Ask another administrator.", "error")
+        flash(gettext("You cannot reset your own second factor. Ask another administrator."), "error")
         return redirect(url_for("accounts.list_people"))
     if not person.has_two_factor:
-        flash(f"{person.name} has not set up two-factor sign-in: there is nothing to reset.", "info")
+        flash(gettext("%(name)s has not set up two-factor sign-in: there is nothing to reset.", name=person.name),
+              "info")
         return redirect(url_for("accounts.list_people"))
     form = ConfirmForm()
     if form.validate_on_submit():
         services.reset_two_factor(person, current_user._get_current_object())
-        flash(f"{person.name}'s second factor has been reset and they have been signed out. They will set up "
-              "two-factor sign-in again when they next sign in.", "success")
+        flash(gettext("%(name)s's second factor has been reset and they have been signed out. They will set up "
+                      "two-factor sign-in again when they next sign in.", name=person.name), "success")
         return redirect(url_for("accounts.list_people"))
     return render_template("accounts/reset_two_factor.html", person=person, form=form)

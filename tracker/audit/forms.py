@@ -1,4 +1,5 @@
 """The audit log's filters: a GET form, so that a filtered log has an address to share, page through and download."""
+from flask_babel import gettext, lazy_gettext
 from wtforms import SelectField
 
 from tracker.audit.reading import NO_PARTNERSHIP, SYSTEM, LogFilters
@@ -9,14 +10,14 @@ class LogFilterForm(Form):
     class Meta:
         csrf = False
 
-    partnership = SelectField("Partnership", choices=[])
-    person = SelectField("Person", choices=[])
-    record = SelectField("Kind of record", choices=[])
-    review = SelectField("Review", choices=[])
-    since = UKDateField("From", description="For example, 1 11 2026",
-                        message="The ‘From’ date must be a real date, for example 1 11 2026")
-    until = UKDateField("To", description="For example, 30 11 2026",
-                        message="The ‘To’ date must be a real date, for example 30 11 2026")
+    partnership = SelectField(lazy_gettext("Partnership"), choices=[])
+    person = SelectField(lazy_gettext("Person"), choices=[])
+    record = SelectField(lazy_gettext("Kind of record"), choices=[])
+    review = SelectField(lazy_gettext("Review"), choices=[])
+    since = UKDateField(lazy_gettext("From"), description=lazy_gettext("For example, 1 11 2026"),
+                        message=lazy_gettext("The ‘From’ date must be a real date, for example 1 11 2026"))
+    until = UKDateField(lazy_gettext("To"), description=lazy_gettext("For example, 30 11 2026"),
+                        message=lazy_gettext("The ‘To’ date must be a real date, for example 30 11 2026"))
 
     def selects(self, with_partnership):
         """The chosen-from filters a page offers, in order; a partnership's own log has no partnership filter."""
@@ -26,12 +27,13 @@ class LogFilterForm(Form):
         """Set the choices: (id, name) people, (kind, label) kinds, (id, reference) reviews and, for the log of
         the whole tracker, (id, name) partnerships."""
         self.person.choices = options([*[(str(i), name) for i, name in people],
-                                       (SYSTEM, "The system (scheduled and automatic changes)")], blank="Anyone")
-        self.record.choices = options(kinds, blank="Any kind of record")
-        self.review.choices = options([(str(i), reference) for i, reference in reviews], blank="Any review")
-        self.partnership.choices = options([(NO_PARTNERSHIP, "No partnership (accounts)"),
+                                       (SYSTEM, gettext("The system (scheduled and automatic changes)"))],
+                                      blank=gettext("Anyone"))
+        self.record.choices = options(kinds, blank=gettext("Any kind of record"))
+        self.review.choices = options([(str(i), reference) for i, reference in reviews], blank=gettext("Any review"))
+        self.partnership.choices = options([(NO_PARTNERSHIP, gettext("No partnership (accounts)")),
                                             *[(str(i), name) for i, name in (partnerships or [])]],
-                                           blank="Any partnership")
+                                           blank=gettext("Any partnership"))
 
     def filters(self, partnership=None):
         """The filters chosen, once validated. A choice not offered (an old link, an edited address) is ignored
@@ -43,7 +45,7 @@ class LogFilterForm(Form):
                 field.errors, field.data = [], ""
         if not self.since.errors and not self.until.errors and self.since.data and self.until.data \
                 and self.until.data < self.since.data:
-            self.until.errors = ["The ‘To’ date must be the same as or after the ‘From’ date"]
+            self.until.errors = [gettext("The ‘To’ date must be the same as or after the ‘From’ date")]
         if partnership is not None:  # a partnership's own log: the partnership is in its address
             self.partnership.data = ""
         chosen = self.partnership.data or None

@@ -17,6 +17,7 @@ from tracker.audit.models import AuditEntry
 from tracker.audit.words import LONDON, Describer
 from tracker.enums import AuditEvent
 from tracker.extensions import db
+from tracker.i18n import N_
 
 #: the partnership filter's value for entries of no partnership (accounts); the person filter's for the system
 NO_PARTNERSHIP, SYSTEM = "none", "system"
@@ -198,7 +199,9 @@ def reviews_of(partnership_id):
                               .order_by(Review.reference, Review.id)).all()
 
 
-CSV_HEADER = ["When", "Who", "Partnership", "Kind of record", "Record", "What happened", "Details"]
+#: the download's headings, in the reader's language when written
+CSV_HEADER = [N_("When"), N_("Who"), N_("Partnership"), N_("Kind of record"), N_("Record"), N_("What happened"),
+              N_("Details")]
 
 
 def csv_row(line):

@@ -13,10 +13,11 @@ from tracker.audit.models import Audited, AuditEntry
 from tracker.db import utcnow
 from tracker.enums import AuditEvent
 from tracker.extensions import db
+from tracker.i18n import N_
 
 REDACTED = "(changed, not shown)"
 #: what the log shows where a value was removed because the record it described was anonymised
-ANONYMISED = "(anonymised)"
+ANONYMISED = N_("(anonymised)")
 _cli_actor = contextvars.ContextVar("audit_actor", default=None)
 _note = contextvars.ContextVar("audit_note", default="")
 

@@ -2,6 +2,7 @@
 administrators. Each page's address with `.csv` is the same log, filtered alike, as a spreadsheet."""
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask_babel import gettext
 
 from tracker.actions.state import london_today
 from tracker.audit.forms import LogFilterForm
@@ -33,8 +34,9 @@ def partnership_log(partnership_id, kind):
     form = LogFilterForm(request.args)
     form.offer(people_in_log(partnership.id), audited_kinds(), reviews_of(partnership.id))
     filters = form.filters(partnership=partnership.id)
-    return _log(form, filters, kind, f"{partnership.name} audit log", "audit/log.html",
-                {"partnership_id": partnership.id}, partnership=partnership)
+    title = gettext("%(partnership)s audit log", partnership=partnership.name)
+    return _log(form, filters, kind, title, "audit/log.html", {"partnership_id": partnership.id},
+                partnership=partnership)
 
 
 @bp.get("/admin/audit", defaults={"kind": None})
@@ -48,8 +50,8 @@ def instance_log(kind):
     form.offer(people_in_log(scope), audited_kinds(), reviews_of(scope) if isinstance(scope, int) else [],
                partnerships)
     if not isinstance(scope, int):
-        form.review.description = "Choose a partnership and apply the filters to choose one of its reviews."
-    return _log(form, form.filters(), kind, "Tracker audit log", "audit/instance_log.html", {})
+        form.review.description = gettext("Choose a partnership and apply the filters to choose one of its reviews.")
+    return _log(form, form.filters(), kind, gettext("Tracker audit log"), "audit/instance_log.html", {})
 
 
 def _chosen_partnership(value, partnerships):
@@ -61,7 +63,7 @@ def _chosen_partnership(value, partnerships):
 def _log(form, filters, kind, title, template, url_args, **context):
     """The page, or the download; with a date that is not a date, the page with the error beside it."""
     if kind == "csv" and form.is_valid:
-        lines = csv_lines(CSV_HEADER, (csv_row(line) for line in all_lines(filters)))
+        lines = csv_lines([gettext(heading) for heading in CSV_HEADER], (csv_row(line) for line in all_lines(filters)))
         return Response(stream_with_context(lines), mimetype="text/csv",
                         headers=attachment(f"{hyphenated(f'{title} {london_today():%Y-%m-%d}')}.csv"))
     page = log_page(filters, page_number(request.args), current_app.config["ITEMS_PER_PAGE"]) \

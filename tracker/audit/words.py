@@ -15,84 +15,91 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date
+from flask_babel import force_locale, gettext, ngettext
 
 from tracker.audit.models import Audited
 from tracker.audit.services import ANONYMISED, REDACTED
 from tracker.enums import AuditEvent
 from tracker.extensions import db
+from tracker.i18n import DEFAULT_LANGUAGE, N_, current_language, local_datetime, long_date, month_year
 
 LONDON = ZoneInfo("Europe/London")
 #: who a change without a person was made by: a scheduled job, a command, or someone whose account is deleted
-SYSTEM = "the system"
-EMPTY = "(empty)"
+SYSTEM = N_("the system")
+EMPTY = N_("(empty)")
 
 #: each audited model as people name it; any other gets its class name humanised ("ReminderLog": "Reminder log")
 KIND_LABELS = {
-    "AccountLink": "Role offered by email",
-    "Action": "Action",
-    "Agency": "Agency",
-    "AgencyAlias": "Other name of an agency",
-    "Benchmark": "Benchmark",
-    "ComponentScore": "Benchmark score",
-    "Finding": "Benchmark finding",
-    "Meeting": "Strategic group meeting",
-    "Membership": "Role",
-    "PanelMember": "Review panel member",
-    "Partnership": "Partnership",
-    "ProgressUpdate": "Progress update",
-    "Recommendation": "Recommendation",
-    "ReminderPolicy": "Reminder schedule",
-    "Review": "Review",
-    "ReviewPause": "Pause of a review",
-    "Theme": "Theme",
-    "User": "Account",
+    "AccountLink": N_("Role offered by email"),
+    "Action": N_("Action"),
+    "Agency": N_("Agency"),
+    "AgencyAlias": N_("Other name of an agency"),
+    "Benchmark": N_("Benchmark"),
+    "ComponentScore": N_("Benchmark score"),
+    "Finding": N_("Benchmark finding"),
+    "Meeting": N_("Strategic group meeting"),
+    "Membership": N_("Role"),
+    "PanelMember": N_("Review panel member"),
+    "Partnership": N_("Partnership"),
+    "ProgressUpdate": N_("Progress update"),
+    "Recommendation": N_("Recommendation"),
+    "ReminderPolicy": N_("Reminder schedule"),
+    "Review": N_("Review"),
+    "ReviewPause": N_("Pause of a review"),
+    "ReviewCriterion": N_("Review criterion"),
+    "Theme": N_("Theme"),
+    "User": N_("Account"),
 }
 
 #: labels where no form gives one that reads well in "… changed from … to …", by kind, then for every kind
 FIELD_LABELS = {
     "Action": {
-        "source": "Source", "recommendation_id": "Recommendation", "finding_id": "Benchmark finding",
-        "title": "Action", "deadline_is_month": "Deadline given as a month", "status": "Status",
-        "blocked_reason": "What is blocking it", "completed_on": "Completed on",
-        "completed_is_month": "Completion given as a month", "completion_note": "What was delivered",
-        "closed_by_id": "Person who signed it off", "closed_on": "Sign-off date", "closure_outcome": "Outcome",
-        "closure_reason": "Reason for the outcome", "review_arrangement": "How progress is reviewed",
-        "assurance_check_on": "Assurance check date", "assurance_confirmed_on": "Assurance confirmed on",
-        "estimated_cost": "Estimated cost", "supporting_agencies": "Supporting agencies",
+        "source": N_("Source"), "recommendation_id": N_("Recommendation"), "finding_id": N_("Benchmark finding"),
+        "title": N_("Action"), "deadline_is_month": N_("Deadline given as a month"), "status": N_("Status"),
+        "blocked_reason": N_("What is blocking it"), "completed_on": N_("Completed on"),
+        "completed_is_month": N_("Completion given as a month"), "completion_note": N_("What was delivered"),
+        "closed_by_id": N_("Person who signed it off"), "closed_on": N_("Sign-off date"),
+        "closure_outcome": N_("Outcome"), "closure_reason": N_("Reason for the outcome"),
+        "review_arrangement": N_("How progress is reviewed"),
+        "assurance_check_on": N_("Assurance check date"), "assurance_confirmed_on": N_("Assurance confirmed on"),
+        "estimated_cost": N_("Estimated cost"), "supporting_agencies": N_("Supporting agencies"),
     },
     "ProgressUpdate": {
-        "action_id": "Action", "author_id": "Written by", "note": "Update", "status": "Status",
-        "lead_assessment": "Lead's assessment", "evidence_url": "Link to evidence",
-        "evidence_file_id": "Evidence file",
+        "action_id": N_("Action"), "author_id": N_("Written by"), "note": N_("Update"), "status": N_("Status"),
+        "lead_assessment": N_("Lead's assessment"), "evidence_url": N_("Link to evidence"),
+        "evidence_file_id": N_("Evidence file"),
     },
-    "Review": {"archived_at": "Archived at", "archived_by_id": "Archived by", "archive_reason": "Reason for archiving"},
-    "Recommendation": {"review_id": "Review", "agencies": "Addressed to", "themes": "Themes"},
-    "PanelMember": {"review_id": "Review", "user_id": "Person"},
-    "ReviewPause": {"review_id": "Review"},
-    "Theme": {"name": "Name"},
-    "Benchmark": {"overall_score": "Overall score"},
-    "ComponentScore": {"benchmark_id": "Benchmark", "component_id": "Component"},
-    "Finding": {"benchmark_id": "Benchmark", "component_id": "Component", "position": "Position in the list",
-                "text": "Key issue", "is_no_action_needed": "No action needed",
-                "no_action_reason": "Why no action is needed"},
-    "Partnership": {"rag_warning_days": "Days before a deadline that an action turns amber",
-                    "stale_after_days": "Days without an update before an action turns amber",
-                    "deadline_approval_days": "Days a deadline may move without approval"},
-    "ReminderPolicy": {"overdue_every_days": "Days between reminders while overdue",
-                       "escalate_to_lead_after": "Days overdue before the agency lead is told",
-                       "escalate_to_strategic_after": "Days overdue before the strategic group member is told"},
+    "Review": {"archived_at": N_("Archived at"), "archived_by_id": N_("Archived by"),
+               "archive_reason": N_("Reason for archiving")},
+    "Recommendation": {"review_id": N_("Review"), "agencies": N_("Addressed to"), "themes": N_("Themes")},
+    "PanelMember": {"review_id": N_("Review"), "user_id": N_("Person")},
+    "ReviewPause": {"review_id": N_("Review")},
+    "ReviewCriterion": {"review_id": N_("Review"), "criterion": N_("Criterion")},
+    "Theme": {"name": N_("Name")},
+    "Benchmark": {"overall_score": N_("Overall score")},
+    "ComponentScore": {"benchmark_id": N_("Benchmark"), "component_id": N_("Component")},
+    "Finding": {"benchmark_id": N_("Benchmark"), "component_id": N_("Component"),
+                "position": N_("Position in the list"), "text": N_("Key issue"),
+                "is_no_action_needed": N_("No action needed"), "no_action_reason": N_("Why no action is needed")},
+    "Partnership": {"rag_warning_days": N_("Days before a deadline that an action turns amber"),
+                    "stale_after_days": N_("Days without an update before an action turns amber"),
+                    "deadline_approval_days": N_("Days a deadline may move without approval")},
+    "ReminderPolicy": {"overdue_every_days": N_("Days between reminders while overdue"),
+                       "escalate_to_lead_after": N_("Days overdue before the agency lead is told"),
+                       "escalate_to_strategic_after": N_("Days overdue before the strategic group member is told")},
     # bandit B105 (here and for User): field labels for people to read, not secrets
-    "AccountLink": {"user_id": "Account", "invited_by_id": "Offered by", "token_hash": "Link",  # nosec B105
-                    "sent_at": "Sent at", "expires_at": "Expires at"},
-    "Membership": {"user_id": "Person"},
-    "AgencyAlias": {"agency_id": "Agency", "alias": "Other name"},
-    "Meeting": {"meets_on": "Meeting date", "pack_days_before": "Days before the meeting that the pack is sent",
-                "pack_sent_at": "Pack sent at"},
-    "User": {"password_hash": "Password", "session_token": "Sign-in sessions",  # nosec B105
-             "calendar_token_hash": "Calendar feed address", "totp_secret": "Two-factor sign-in key",  # nosec B105
-             "totp_enabled_at": "Two-factor sign-in set up at", "is_active": "Account active",
-             "is_administrator": "Administrator"},
-    None: {"partnership_id": "Partnership", "user_id": "Person", "agency_id": "Agency", "name": "Name"},
+    "AccountLink": {"user_id": N_("Account"), "invited_by_id": N_("Offered by"), "token_hash": N_("Link"),  # nosec B105
+                    "sent_at": N_("Sent at"), "expires_at": N_("Expires at")},
+    "Membership": {"user_id": N_("Person")},
+    "AgencyAlias": {"agency_id": N_("Agency"), "alias": N_("Other name")},
+    "Meeting": {"meets_on": N_("Meeting date"), "pack_days_before": N_("Days before the meeting that the pack is sent"),
+                "pack_sent_at": N_("Pack sent at")},
+    "User": {"password_hash": N_("Password"), "session_token": N_("Sign-in sessions"),  # nosec B105
+             "calendar_token_hash": N_("Calendar feed address"), "totp_secret": N_("Two-factor sign-in key"),  # nosec B105
+             "totp_enabled_at": N_("Two-factor sign-in set up at"), "is_active": N_("Account active"),
+             "is_administrator": N_("Administrator"), "language": N_("Language")},
+    None: {"partnership_id": N_("Partnership"), "user_id": N_("Person"), "agency_id": N_("Agency"), "name": N_("Name")},
 }
 
 #: the forms that edit each kind: their labels name its columns where this module does not
@@ -122,29 +129,51 @@ NAMED_TABLES = {
     "agency": ("tracker.partnerships.models:Agency", "name", None),
     "partnership": ("tracker.partnerships.models:Partnership", "name", None),
     "review": ("tracker.reviews.models:Review", "reference", None),
-    "recommendation": ("tracker.reviews.models:Recommendation", "number", "Recommendation {}".format),
+    "recommendation": ("tracker.reviews.models:Recommendation", "number",
+                       lambda number: gettext("Recommendation %(number)s", number=number)),
     "action": ("tracker.actions.models:Action", "title", None),
     "evidence_file": ("tracker.actions.models:EvidenceFile", "filename", None),
-    "benchmark": ("tracker.benchmarks.models:Benchmark", "started_on",
-                  lambda value: f"Benchmark of {dt.date.fromisoformat(str(value)[:10]):%B %Y}"),
+    "benchmark": ("tracker.benchmarks.models:Benchmark", "started_on", lambda value: gettext(
+        "Benchmark of %(month)s", month=month_year(dt.date.fromisoformat(str(value)[:10])))),
     "finding": ("tracker.benchmarks.models:Finding", "text", lambda text: _shortened(text, 80)),
     "framework": ("tracker.benchmarks.models:Framework", "name", None),
     "component": ("tracker.benchmarks.models:Component", "title", None),
     "theme": ("tracker.reviews.models:Theme", "name", None),
+}
+#: a row an entry names that no longer exists, by its table
+DELETED = {
+    "user": N_("a deleted user"), "agency": N_("a deleted agency"), "partnership": N_("a deleted partnership"),
+    "review": N_("a deleted review"), "recommendation": N_("a deleted recommendation"),
+    "action": N_("a deleted action"), "evidence_file": N_("a deleted evidence file"),
+    "benchmark": N_("a deleted benchmark"), "finding": N_("a deleted finding"),
+    "framework": N_("a deleted framework"), "component": N_("a deleted component"), "theme": N_("a deleted theme"),
 }
 
 #: record names stored with ids, or with the kind's name again: (pattern, words, {group: table of the id}); a
 #: label that does not match its pattern is shown as stored
 LABEL_PATTERNS = {
     "PanelMember": (re.compile(r"Panel of review (?P<review>\d+): user (?P<user>\d+)"),
-                    "{user} on the panel of {review}", {"review": "review", "user": "user"}),
-    "ReviewPause": (re.compile(r"Pause of review (?P<review>\d+)"), "Pause of {review}", {"review": "review"}),
-    "ComponentScore": (re.compile(r"Benchmark score, component (?P<component>\d+)"), "Score for {component}",
+                    N_("%(user)s on the panel of %(review)s"), {"review": "review", "user": "user"}),
+    "ReviewPause": (re.compile(r"Pause of review (?P<review>\d+)"), N_("Pause of %(review)s"), {"review": "review"}),
+    "ComponentScore": (re.compile(r"Benchmark score, component (?P<component>\d+)"), N_("Score for %(component)s"),
                        {"component": "component"}),
-    "Finding": (re.compile(r"Finding: (?P<text>.+)", re.S), "{text}", {}),
+    "Finding": (re.compile(r"Finding: (?P<text>.+)", re.S), "%(text)s", {}),
     # a role whose person was not loaded when it was written is labelled with their id
-    "Membership": (re.compile(r"(?P<user>\d+): (?P<role>.+)", re.S), "{user}: {role}", {"user": "user"}),
+    "Membership": (re.compile(r"(?P<user>\d+): (?P<role>.+)", re.S), "%(user)s: %(role)s", {"user": "user"}),
 }
+
+
+#: a stored label that ends with a role or a criterion, written in English when the change was made: "Rhian
+#: Pritchard: Agency lead (South Wales Police)", "CTM SUSR 2025-01: Adult Practice Review"
+NAMED_LABEL = re.compile(r"(?P<who>.+): (?P<what>[^:()]+?)(?P<agency> \(.*\))?", re.S)
+
+
+def _named_in_catalogue(label):
+    """The label with its role or criterion in the reader's language (other words come back as they were)."""
+    match = NAMED_LABEL.fullmatch(label)
+    if not match:
+        return label
+    return f"{match['who']}: {gettext(match['what'])}{match['agency'] or ''}"
 
 
 def humanised(name):
@@ -155,7 +184,7 @@ def humanised(name):
 
 
 def kind_label(entity_type):
-    return KIND_LABELS.get(entity_type) or humanised(entity_type)
+    return gettext(KIND_LABELS[entity_type]) if entity_type in KIND_LABELS else humanised(entity_type)
 
 
 def audited_kinds():
@@ -164,13 +193,10 @@ def audited_kinds():
     return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda pair: pair[1])
 
 
-def uk_minute(moment):
-    """A moment as people in the UK read it, to the minute: "3 November 2026, 14:05"."""
-    return f"{moment.astimezone(LONDON):%-d %B %Y, %H:%M}"
-
-
-def uk_day(day):
-    return f"{day:%-d %B %Y}"
+def _read(label):
+    """A label in the reader's language: one written here is looked up in the catalogue, a form's (lazy) label
+    reads itself."""
+    return gettext(label) if isinstance(label, str) else str(label)
 
 
 def _shortened(text, length):
@@ -194,7 +220,8 @@ def _model(entity_type):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    label: str
+    #: the label as written: a catalogue string, or a form's lazy label (`label` reads it in the reader's language)
+    written: object
     #: how a value reads: "text", "date", "moment", "yes/no", "enum", "ref", "money", "month", "component", "smart",
     #: or "guess" (by the value's look) for a detail no column describes
     kind: str = "text"
@@ -202,6 +229,17 @@ class FieldSpec:
     target: object = None
     #: the verb of a change: "moved" or "changed"
     verb: str = "changed"
+
+    @property
+    def label(self):
+        return _read(self.written)
+
+    def leads(self):
+        """How a note can start by saying what the sentence says ("Deadline moved"): notes are kept as written,
+        in English when the tracker wrote them, so both that and the reader's language."""
+        with force_locale(DEFAULT_LANGUAGE):
+            english = f"{_read(self.written)} {self.verb}"
+        return {english, f"{self.label} {self.verb}"}
 
 
 @functools.cache
@@ -309,7 +347,7 @@ class LogLine:
 
     @property
     def when(self):
-        return uk_minute(self.at)
+        return local_datetime(self.at)
 
 
 class Describer:
@@ -324,7 +362,7 @@ class Describer:
     def line(self, row):
         """`row` has the entry's columns, `who` (the person's name or None), and for views `times` and
         `first_at`."""
-        who = row.who or SYSTEM
+        who = row.who or gettext(SYSTEM)
         kind = row.entity_type
         record = self.record(kind, row.entity_label)
         headline, details = self._sentences(row, who, record)
@@ -336,9 +374,9 @@ class Describer:
         pattern = LABEL_PATTERNS.get(kind)
         match = pattern[0].fullmatch(label or "") if pattern else None
         if match:
-            return pattern[1].format(**{group: self.name(pattern[2][group], int(value)) if group in pattern[2]
-                                        else value for group, value in match.groupdict().items()})
-        return label or ""
+            return gettext(pattern[1], **{group: self.name(pattern[2][group], int(value)) if group in pattern[2]
+                                          else value for group, value in match.groupdict().items()})
+        return _named_in_catalogue(label or "")
 
     def name(self, table, value):
         if value is None:
@@ -351,16 +389,16 @@ class Describer:
             return self.names[key]
         if table not in NAMED_TABLES:  # a table this module cannot name rows of: its kind and number
             return f"{humanised(table)} {key[1]}"
-        return f"a deleted {humanised(table).lower()}"
+        return gettext(DELETED[table])
 
     def value(self, kind, name, value):
         """One stored value in words."""
-        if value is None or value == "":
-            return EMPTY
+        if _is_empty(value):
+            return gettext(EMPTY)
         if value == REDACTED:
-            return "(not shown)"
+            return gettext("(not shown)")
         if value == ANONYMISED:
-            return value
+            return gettext(ANONYMISED)
         spec = field_spec(kind, name)
         try:
             return _FORMATS[spec.kind](self, spec, value)
@@ -370,15 +408,21 @@ class Describer:
     def change(self, kind, name, before, after):
         """"Deadline moved from 11 November 2026 to 31 January 2027", "Owner set to Tom Reid"."""
         spec = field_spec(kind, name)
+        label = spec.label
         if REDACTED in (before, after):
-            done = "set" if before is None else "removed" if after is None else "changed"
-            return f"{spec.label} {done} (not shown)"
+            if before is None:
+                return gettext("%(field)s set (not shown)", field=label)
+            if after is None:
+                return gettext("%(field)s removed (not shown)", field=label)
+            return gettext("%(field)s changed (not shown)", field=label)
         was, now = self.value(kind, name, before), self.value(kind, name, after)
-        if was == EMPTY:
-            return f"{spec.label} set to {now}"
-        if now == EMPTY:
-            return f"{spec.label} cleared (was {was})"
-        return f"{spec.label} {spec.verb} from {was} to {now}"
+        if _is_empty(before):
+            return gettext("%(field)s set to %(value)s", field=label, value=now)
+        if _is_empty(after):
+            return gettext("%(field)s cleared (was %(value)s)", field=label, value=was)
+        if spec.verb == "moved":
+            return gettext("%(field)s moved from %(before)s to %(after)s", field=label, before=was, after=now)
+        return gettext("%(field)s changed from %(before)s to %(after)s", field=label, before=was, after=now)
 
     def _sentences(self, row, who, record):
         kind, event, note = row.entity_type, row.event, (row.note or "").strip()
@@ -389,13 +433,23 @@ class Describer:
             # what the record held, bar what says nothing (empty, "no") or only repeats its name
             values = [(field_spec(kind, name).label, self.value(kind, name, _held(event, values)))
                       for name, values in fields if _held(event, values) not in (None, "", False)]
-            return (_with_note(f"{event.label} by {who}", note),
+            return (_with_note(_by(event.label, who), note),
                     [f"{label}: {value}" for label, value in values if value != record])
         changes = [self.change(kind, name, before, after) for name, (before, after) in fields]
         if event is AuditEvent.UPDATE and changes:
             first = field_spec(kind, fields[0][0])
-            return _with_note(f"{changes[0]} by {who}", _without(note, f"{first.label} {first.verb}")), changes[1:]
-        return _with_note(f"{event.label} by {who}", note), changes
+            return (_with_note(gettext("%(change)s by %(who)s", change=changes[0], who=who), _without(note, first)),
+                    changes[1:])
+        return _with_note(_by(event.label, who), note), changes
+
+
+def _is_empty(value):
+    return value is None or value == ""
+
+
+def _by(event, who):
+    """"Created by Sam Panel"."""
+    return gettext("%(event)s by %(who)s", event=event, who=who)
 
 
 def _held(event, values):
@@ -405,35 +459,41 @@ def _held(event, values):
 def _views(row, who):
     """One person's views of one record on one day, with the first and last time."""
     last, first = row.at.astimezone(LONDON), row.first_at.astimezone(LONDON)
-    times = "once" if row.times == 1 else f"{row.times} times"
-    when = f"at {last:%H:%M}" if f"{first:%H:%M}" == f"{last:%H:%M}" else f"between {first:%H:%M} and {last:%H:%M}"
-    return f"Viewed {times} on {uk_day(last.date())} by {who}, {when}"
+    day, at, since = long_date(last.date()), f"{last:%H:%M}", f"{first:%H:%M}"
+    if since == at:
+        return ngettext("Viewed once on %(day)s by %(who)s, at %(time)s",
+                        "Viewed %(num)d times on %(day)s by %(who)s, at %(time)s", row.times, day=day, who=who,
+                        time=at)
+    return ngettext("Viewed once on %(day)s by %(who)s, between %(first)s and %(last)s",
+                    "Viewed %(num)d times on %(day)s by %(who)s, between %(first)s and %(last)s", row.times, day=day,
+                    who=who, first=since, last=at)
 
 
 def _with_note(sentence, note):
     return f"{sentence}: {note}" if note else sentence
 
 
-def _without(note, lead):
+def _without(note, spec):
     """A note that starts by saying what the sentence already says ("Deadline moved: …") keeps only its reason."""
-    if note.lower().startswith(lead.lower() + ":"):
-        return note[len(lead) + 1:].strip()
+    for lead in spec.leads():
+        if note.lower().startswith(lead.lower() + ":"):
+            return note[len(lead) + 1:].strip()
     return note
 
 
 def _date(describer, spec, value):
-    return uk_day(dt.date.fromisoformat(str(value)[:10]))
+    return long_date(dt.date.fromisoformat(str(value)[:10]))
 
 
 def _moment(describer, spec, value):
     moment = dt.datetime.fromisoformat(str(value))
-    return uk_minute(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return local_datetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
 
 
 def _yes_no(describer, spec, value):
     if isinstance(value, str):
         value = value.lower() in ("true", "1", "yes")
-    return "yes" if value else "no"
+    return gettext("yes") if value else gettext("no")
 
 
 def _enum(describer, spec, value):
@@ -445,17 +505,17 @@ def _money(describer, spec, value):
 
 
 def _month(describer, spec, value):
-    return f"{dt.date(2000, int(value), 1):%B}"
+    return format_date(dt.date(2000, int(value), 1), "LLLL", locale=current_language())
 
 
 def _component(describer, spec, value):
     from tracker.actions.forms import COMPONENT_LABELS
 
-    return COMPONENT_LABELS.get(value, value)
+    return str(COMPONENT_LABELS.get(value, value))
 
 
 def _smart(describer, spec, value):
-    return ", ".join(value) if value else "none"
+    return ", ".join(value) if value else gettext("none")
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

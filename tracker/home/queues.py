@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actions.models import Action, DeadlineChange
@@ -14,6 +15,7 @@ from tracker.actions.state import LONDON, rag_reason
 from tracker.email import delivery_health
 from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, Role
 from tracker.extensions import db
+from tracker.i18n import long_date
 from tracker.notifications.models import Notification
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, signs_off, visible_actions
@@ -41,10 +43,6 @@ class Queue:
 
 def _count(query):
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-
-
-def _plural(count, one, many):
-    return one if count == 1 else many
 
 
 def queues_for(user, today):
@@ -87,17 +85,18 @@ def _coordinator(user, membership, today):
     unowned = _count(sa.select(Action.id).where(Action.partnership_id == pid, Action.status.in_(OPEN_STATUSES),
                                                 is_unowned(pid)))
     closures = _count(_awaiting_sign_off(pid, user))
-    return "Waiting for you as coordinator", [
-        Item(closures, _plural(closures, "closure to sign off", "closures to sign off"),
+    moved = _count(moves)
+    return gettext("Waiting for you as coordinator"), [
+        Item(closures, ngettext("closure to sign off", "closures to sign off", closures),
              url_for("actions.sign_off_queue", partnership_id=pid)),
-        Item(_count(moves), _plural(_count(moves), "deadline move to approve", "deadline moves to approve"),
+        Item(moved, ngettext("deadline move to approve", "deadline moves to approve", moved),
              url_for("actions.list_actions", partnership_id=pid, waiting="approval")),
-        Item(failed, _plural(failed, "email that could not be sent", "emails that could not be sent"),
+        Item(failed, ngettext("email that could not be sent", "emails that could not be sent", failed),
              url_for("reminders.overview", partnership_id=pid)),
-        Item(responses, _plural(responses, "response from a national or regional body overdue",
-                                "responses from national or regional bodies overdue"),
+        Item(responses, ngettext("response from a national or regional body overdue",
+                                 "responses from national or regional bodies overdue", responses),
              url_for("reviews.external_register", partnership_id=pid)),
-        Item(unowned, _plural(unowned, "open action without an owner", "open actions without an owner"),
+        Item(unowned, ngettext("open action without an owner", "open actions without an owner", unowned),
              url_for("actions.list_actions", partnership_id=pid, waiting="owner")),
     ]
 
@@ -111,15 +110,15 @@ def _agency_lead(user, membership, today):
     refused = sa.select(Notification.id).where(Notification.user_id == user.id, Notification.partnership_id == pid,
                                                Notification.kind == "closure_refused",
                                                Notification.created_at >= _since(today, REFUSED_FOR))
-    agency = membership.agency.name
-    return f"Waiting for you as agency lead ({agency})", [
-        Item(_count(due), _plural(_count(due), "action due soon or overdue", "actions due soon or overdue"),
+    due, stale, refused = _count(due), _count(stale), _count(refused)
+    return gettext("Waiting for you as agency lead (%(agency)s)", agency=membership.agency.name), [
+        Item(due, ngettext("action due soon or overdue", "actions due soon or overdue", due),
              url_for("actions.list_actions", partnership_id=pid, agency=agency_id, rag="red")),
-        Item(_count(stale), _plural(_count(stale), "action whose progress needs an update",
-                                    "actions whose progress needs an update"),
+        Item(stale, ngettext("action whose progress needs an update", "actions whose progress needs an update",
+                             stale),
              url_for("actions.list_actions", partnership_id=pid, agency=agency_id, rag="amber")),
-        Item(_count(refused), _plural(_count(refused), "closure refused in the last 30 days",
-                                      "closures refused in the last 30 days"),
+        Item(refused, ngettext("closure refused in the last 30 days", "closures refused in the last 30 days",
+                               refused),
              url_for("actions.list_actions", partnership_id=pid, agency=agency_id, status="in_progress")),
     ]
 
@@ -140,11 +139,14 @@ def _panel_member(user, membership, today):
             Recommendation.review_id == review.id, Recommendation.sent_on.is_not(None),
             Recommendation.response_received_on.is_(None))
         link = url_for("reviews.show_review", review_id=review.id)
-        items += [Item(_count(without), f"{_plural(_count(without), 'recommendation', 'recommendations')} of "
-                                        f"{review.reference} without an action", link),
-                  Item(_count(awaited), f"{_plural(_count(awaited), 'response', 'responses')} awaited from bodies "
-                                        f"outside the partnership ({review.reference})", link)]
-    return "Waiting for you as panel chair", items
+        without, awaited = _count(without), _count(awaited)
+        items += [Item(without, ngettext("recommendation of %(review)s without an action",
+                                         "recommendations of %(review)s without an action", without,
+                                         review=review.reference), link),
+                  Item(awaited, ngettext("response awaited from bodies outside the partnership (%(review)s)",
+                                         "responses awaited from bodies outside the partnership (%(review)s)",
+                                         awaited, review=review.reference), link)]
+    return gettext("Waiting for you as panel chair"), items
 
 
 def _strategic(user, membership, today):
@@ -154,11 +156,14 @@ def _strategic(user, membership, today):
     count = _count(_awaiting_sign_off(pid, user).where(signs_off(user)))
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.partnership_id == pid, Meeting.meets_on >= today)
                                 .order_by(Meeting.meets_on).limit(1))
-    when = f" for the meeting on {meeting.meets_on:%-d %B %Y}" if meeting else ""
-    return "Waiting for you as strategic group chair", [
-        Item(count, _plural(count, f"action to decide on{when}: signed off or not",
-                            f"actions to decide on{when}: signed off or not"),
-             url_for("actions.sign_off_queue", partnership_id=pid))]
+    if meeting:
+        label = ngettext("action to decide on for the meeting on %(date)s: signed off or not",
+                         "actions to decide on for the meeting on %(date)s: signed off or not", count,
+                         date=long_date(meeting.meets_on))
+    else:
+        label = ngettext("action to decide on: signed off or not", "actions to decide on: signed off or not", count)
+    return gettext("Waiting for you as strategic group chair"), [
+        Item(count, label, url_for("actions.sign_off_queue", partnership_id=pid))]
 
 
 BUILDERS = {Role.COORDINATOR: _coordinator, Role.AGENCY_LEAD: _agency_lead, Role.PANEL_MEMBER: _panel_member,

@@ -1,12 +1,16 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
 from tracker.enums import DeadlineApproval, Nation, Role, Sector
 from tracker.extensions import db
+from tracker.i18n import N_
+
+STRATEGIC_CHAIR = N_("Strategic group chair")
 
 
 class Partnership(Audited, TimestampMixin, db.Model):
@@ -92,16 +96,21 @@ class Membership(Audited, TimestampMixin, db.Model):
 
     @property
     def audit_label(self):
-        return f"{self.user.name if self.user else self.user_id}: {self.role_label}"
+        return f"{self.user.name if self.user else self.user_id}: {self.english_role_label}"
 
     @property
     def role_label(self):
-        label = self.role.label
-        if self.is_chair:
-            label = "Strategic group chair"
-        if self.agency is not None:
-            label += f" ({self.agency.name})"
-        return label
+        """The role in the reader's language, with the agency it is for."""
+        return self._role_label(gettext)
+
+    @property
+    def english_role_label(self):
+        """The role as the audit log stores it: in English, whoever made the change."""
+        return self._role_label(str)
+
+    def _role_label(self, translate):
+        label = translate(STRATEGIC_CHAIR if self.is_chair else self.role.english_label)
+        return f"{label} ({self.agency.name})" if self.agency is not None else label
 
 
 class AccountLink(Audited, db.Model):
@@ -141,7 +150,9 @@ class AccountLink(Audited, db.Model):
 
     @property
     def audit_label(self):
-        return f"{self.name}: {self.role_label}"
+        return f"{self.name}: {self.english_role_label}"
 
-    #: the role in the words a membership uses, so that the offer reads as the role will
+    # the role in the words a membership uses, so that the offer reads as the role will
     role_label = Membership.role_label
+    english_role_label = Membership.english_role_label
+    _role_label = Membership._role_label

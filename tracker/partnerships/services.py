@@ -6,15 +6,17 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import AccountToken, User
-from tracker.accounts.services import invitation_subject, normalise_email, send_invitation
+from tracker.accounts.services import invitation_language, invitation_subject, normalise_email, send_invitation
 from tracker.db import is_taken, utcnow
 from tracker.email import queue_email
-from tracker.enums import Role, Sector, TokenPurpose
+from tracker.enums import Nation, Role, Sector, TokenPurpose
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
+from tracker.i18n import N_
 from tracker.partnerships.models import AccountLink, Agency, Membership, Partnership
 
 
@@ -22,15 +24,23 @@ def _clean(text):
     return " ".join((text or "").split())
 
 
-def save_partnership(partnership, name, area):
-    """Create (partnership=None) or rename a partnership; names are unique across the instance."""
+def save_partnership(partnership, name, area, nation=Nation.ENGLAND):
+    """Create (partnership=None) or rename a partnership; names are unique across the instance. Its nation decides
+    the reviews it starts from now on; reviews it already has keep their type."""
     name, area = _clean(name), _clean(area)
+    errors = {}
     if not name:
-        raise ValidationFailed({"name": "Enter the partnership's name"})
-    if is_taken(Partnership.name, name, partnership):
-        raise ValidationFailed({"name": "A partnership with this name already exists"})
+        errors["name"] = gettext("Enter the partnership's name")
+    elif is_taken(Partnership.name, name, partnership):
+        errors["name"] = gettext("A partnership with this name already exists")
+    try:
+        nation = Nation(nation)
+    except ValueError:
+        errors["nation"] = gettext("Choose whether the partnership is in England or in Wales")
+    if errors:
+        raise ValidationFailed(errors)
     partnership = partnership or Partnership()
-    partnership.name, partnership.area = name, area
+    partnership.name, partnership.area, partnership.nation = name, area, nation
     db.session.add(partnership)
     db.session.commit()
     return partnership
@@ -41,13 +51,13 @@ def save_agency(partnership, agency, name, sector):
     name = _clean(name)
     errors = {}
     if not name:
-        errors["name"] = "Enter the agency's name"
+        errors["name"] = gettext("Enter the agency's name")
     try:
         sector = Sector(sector)
     except ValueError:
-        errors["sector"] = "Choose the agency's sector"
+        errors["sector"] = gettext("Choose the agency's sector")
     if name and is_taken(Agency.name, name, agency, Agency.partnership_id == partnership.id):
-        errors["name"] = "This partnership already has an agency with this name"
+        errors["name"] = gettext("This partnership already has an agency with this name")
     if errors:
         raise ValidationFailed(errors)
     agency = agency or Agency(partnership_id=partnership.id)
@@ -70,14 +80,14 @@ def agency_in_use(agency):
 
 def delete_agency(agency):
     if agency_in_use(agency):
-        raise ValidationFailed({"agency": "People, actions or recommendations refer to this agency."})
+        raise ValidationFailed({"agency": gettext("People, actions or recommendations refer to this agency.")})
     db.session.delete(agency)
     db.session.commit()
 
 
-ALREADY_HELD = "This person already holds this role here"
+ALREADY_HELD = N_("This person already holds this role here")
 #: what the coordinator is told when a role is already held or already offered; the same words either way
-ALREADY_OFFERED = f"{ALREADY_HELD}, or has been invited to it"
+ALREADY_OFFERED = N_("This person already holds this role here, or has been invited to it")
 
 
 def _membership_errors(partnership, user, role, agency_id, is_chair):
@@ -85,7 +95,7 @@ def _membership_errors(partnership, user, role, agency_id, is_chair):
     try:
         role = Role(role)
     except ValueError:
-        return {"role": "Choose a role"}, None, None
+        return {"role": gettext("Choose a role")}, None, None
     agency = None
     if agency_id not in (None, ""):
         try:
@@ -93,14 +103,15 @@ def _membership_errors(partnership, user, role, agency_id, is_chair):
         except (TypeError, ValueError):
             agency = None
         if agency is None or agency.partnership_id != partnership.id:
-            errors["agency_id"] = "Choose an agency of this partnership"
+            errors["agency_id"] = gettext("Choose an agency of this partnership")
             agency = None
     if role is Role.AGENCY_LEAD and agency is None and "agency_id" not in errors:
-        errors["agency_id"] = "Choose the agency this agency lead works for"
+        errors["agency_id"] = gettext("Choose the agency this agency lead works for")
     if role not in (Role.AGENCY_LEAD, Role.STRATEGIC_MEMBER) and agency is not None:
-        errors["agency_id"] = f"A {role.label.lower()} is not tied to an agency: choose 'No agency'"
+        errors["agency_id"] = gettext("A %(role)s is not tied to an agency: choose 'No agency'",
+                                       role=role.label.lower())
     if is_chair and role is not Role.STRATEGIC_MEMBER:
-        errors["is_chair"] = "Only a strategic group member can chair the strategic group"
+        errors["is_chair"] = gettext("Only a strategic group member can chair the strategic group")
     if user is not None and not errors:
         duplicate = db.session.scalar(
             sa.select(Membership.id).where(
@@ -111,7 +122,7 @@ def _membership_errors(partnership, user, role, agency_id, is_chair):
             )
         )
         if duplicate:
-            errors["role"] = ALREADY_HELD
+            errors["role"] = gettext(ALREADY_HELD)
     return errors, role, agency
 
 
@@ -131,9 +142,9 @@ def add_membership(partnership, user, role, agency_id=None, is_chair=False):
 def _person_errors(name, email):
     errors = {}
     if not name:
-        errors["name"] = "Enter the person's full name"
+        errors["name"] = gettext("Enter the person's full name")
     if not email:
-        errors["email"] = "Enter an email address"
+        errors["email"] = gettext("Enter an email address")
     return errors
 
 
@@ -160,9 +171,9 @@ def invite_person(partnership, name, email, role, agency_id=None, is_chair=False
     errors = _person_errors(name, email)
     user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
     role_errors, role, agency = _membership_errors(partnership, user, role, agency_id, is_chair)
-    if role_errors.get("role") == ALREADY_HELD or (
+    if role_errors.get("role") == gettext(ALREADY_HELD) or (
             user is not None and not role_errors and _offered(partnership, user, role, agency and agency.id)):
-        role_errors["role"] = ALREADY_OFFERED
+        role_errors["role"] = gettext(ALREADY_OFFERED)
     errors.update(role_errors)
     if errors:
         raise ValidationFailed(errors)
@@ -209,18 +220,19 @@ def _send_link(link):
     db.session.flush()
     if not link.user.is_active:
         return None
-    return queue_email(
-        "partnerships/account_link",
-        to=link.user.email,
-        subject=invitation_subject(link.partnership),
-        dedupe_key=f"account-link:{link.token_hash}",
-        partnership_id=link.partnership_id,
-        user_id=link.user_id,
-        link=link,
-        url=current_app.config["TRACKER_BASE_URL"].rstrip("/") + url_for("partnerships.answer_link",
-                                                                        link_token=raw),
-        days=current_app.config["INVITATION_LIFETIME"].days,
-    )
+    with invitation_language(link.user):
+        return queue_email(
+            "partnerships/account_link",
+            to=link.user.email,
+            subject=invitation_subject(link.partnership),
+            dedupe_key=f"account-link:{link.token_hash}",
+            partnership_id=link.partnership_id,
+            user_id=link.user_id,
+            link=link,
+            url=current_app.config["TRACKER_BASE_URL"].rstrip("/") + url_for("partnerships.answer_link",
+                                                                            link_token=raw),
+            days=current_app.config["INVITATION_LIFETIME"].days,
+        )
 
 
 def link_for(raw, user):
@@ -268,17 +280,17 @@ def update_person(user, partnership, name, email, actor):
     administrator may change the address of an account whose password is set, because the address is where its
     password links go."""
     if not details_editable_by(user, partnership, actor):
-        raise ValidationFailed({"__form__": f"{user.name} also works with other partnerships, or administers the "
-                                            "tracker, so only an administrator, or they themselves, can change "
-                                            "their name or email address."})
+        raise ValidationFailed({"__form__": gettext(
+            "%(name)s also works with other partnerships, or administers the tracker, so only an administrator, or "
+            "they themselves, can change their name or email address.", name=user.name)})
     name, email = _clean(name), normalise_email(email)
     errors = _person_errors(name, email)
     if email and email != user.email and user.password_hash is not None and not actor.is_administrator:
-        errors["email"] = ("This account is in use, so only an administrator can change its email address. Ask "
-                           "an administrator, or ask the person to change it themselves.")
+        errors["email"] = gettext("This account is in use, so only an administrator can change its email address. "
+                                  "Ask an administrator, or ask the person to change it themselves.")
     taken = sa.select(User.id).where(User.email == email, User.id != user.id)
     if email and "email" not in errors and db.session.scalar(taken):
-        errors["email"] = "Another account already uses this email address"
+        errors["email"] = gettext("Another account already uses this email address")
     if errors:
         raise ValidationFailed(errors)
     if email != user.email:

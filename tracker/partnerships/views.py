@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from tracker.accounts.forms import ProfileForm
@@ -44,11 +45,12 @@ def edit_partnership(partnership_id=None):
     form = PartnershipForm(obj=partnership)
     if form.validate_on_submit():
         try:
-            partnership = services.save_partnership(partnership, form.name.data, form.area.data)
+            partnership = services.save_partnership(partnership, form.name.data, form.area.data,
+                                                       form.nation.data)
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
-            flash(f"{partnership.name} has been saved.", "success")
+            flash(gettext("%(name)s has been saved.", name=partnership.name), "success")
             return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
     return render_template("partnerships/edit.html", form=form, partnership=partnership)
 
@@ -79,7 +81,7 @@ def edit_agency(partnership_id, agency_id=None):
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
-            flash(f"{agency.name} has been saved.", "success")
+            flash(gettext("%(name)s has been saved.", name=agency.name), "success")
             return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
     return render_template("partnerships/edit_agency.html", form=form, partnership=partnership, agency=agency)
 
@@ -92,7 +94,7 @@ def delete_agency(partnership_id, agency_id):
     in_use = services.agency_in_use(agency)
     if form.validate_on_submit() and not in_use:
         services.delete_agency(agency)
-        flash(f"{agency.name} has been deleted.", "success")
+        flash(gettext("%(name)s has been deleted.", name=agency.name), "success")
         return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
     return render_template("partnerships/delete_agency.html", form=form, partnership=partnership, agency=agency,
                            in_use=in_use)
@@ -129,9 +131,11 @@ def invite_person(partnership_id):
             email = normalise_email(form.email.data)
             if invited:
                 # the same words whether or not the address had an account: the coordinator learns nothing of it
-                flash(f"We have sent an invitation to {email}. The role starts when they accept it.", "success")
+                flash(gettext("We have sent an invitation to %(email)s. The role starts when they accept it.",
+                              email=email), "success")
             else:
-                flash(f"{email} already has a role here: the new role has been added.", "success")
+                flash(gettext("%(email)s already has a role here: the new role has been added.", email=email),
+                      "success")
             return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))
     return render_template("partnerships/invite.html", form=form, partnership=partnership)
 
@@ -155,7 +159,7 @@ def show_person(partnership_id, user_id):
             db.session.rollback()
             show_on_form(form, failure)
         else:
-            flash(f"{person.name}'s details have been saved.", "success")
+            flash(gettext("%(name)s's details have been saved.", name=person.name), "success")
             return redirect(url_for("partnerships.show_person", partnership_id=partnership.id, user_id=person.id))
     return render_template("partnerships/person.html", form=form, partnership=partnership, person=person,
                            memberships=services.memberships_of(person, partnership),
@@ -177,10 +181,11 @@ def resend_invitation(partnership_id, user_id):
         message_ids = services.resend_invitation(partnership, person, current_user)
         if message_ids:
             deliver_outbox(ids=message_ids)
-            flash(f"A new invitation has been sent to {person.email}. Earlier links no longer work.", "success")
+            flash(gettext("A new invitation has been sent to %(email)s. Earlier links no longer work.",
+                          email=person.email), "success")
         else:
-            flash(f"Nothing is waiting for {person.email}: they have already joined, or they can reset their "
-                  "password themselves from the sign-in page.", "error")
+            flash(gettext("Nothing is waiting for %(email)s: they have already joined, or they can reset their "
+                          "password themselves from the sign-in page.", email=person.email), "error")
     return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))
 
 
@@ -190,10 +195,10 @@ def withdraw_invitation(partnership_id, user_id):
     person = _invited(partnership, user_id)
     if ConfirmForm().validate_on_submit():
         if services.withdraw_invitation(partnership, person):
-            flash(f"The invitation to {person.email} has been withdrawn.", "success")
+            flash(gettext("The invitation to %(email)s has been withdrawn.", email=person.email), "success")
         else:
-            flash(f"Nothing is waiting for {person.email}: they have already joined. Remove their roles from their "
-                  "page instead.", "error")
+            flash(gettext("Nothing is waiting for %(email)s: they have already joined. Remove their roles from "
+                          "their page instead.", email=person.email), "error")
     return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))
 
 
@@ -212,10 +217,11 @@ def answer_link(link_token):
         partnership = link.partnership
         if form.answer.data == "accept":
             services.accept_link(link)
-            flash(f"You have joined {partnership.name}.", "success")
+            flash(gettext("You have joined %(partnership)s.", partnership=partnership.name), "success")
             return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
         services.decline_link(link)
-        flash(f"You have declined the invitation to {partnership.name}. Nothing has changed.", "success")
+        flash(gettext("You have declined the invitation to %(partnership)s. Nothing has changed.",
+                      partnership=partnership.name), "success")
         return redirect(url_for("home.index"))
     return render_template("partnerships/answer_link.html", link=link, form=form)
 
@@ -232,7 +238,7 @@ def add_role(partnership_id, user_id):
         except ValidationFailed as failure:
             show_on_form(form, failure)
         else:
-            flash(f"The role has been added to {person.name}.", "success")
+            flash(gettext("The role has been added to %(name)s.", name=person.name), "success")
             return redirect(url_for("partnerships.show_person", partnership_id=partnership.id, user_id=person.id))
     return render_template("partnerships/add_role.html", form=form, partnership=partnership, person=person)
 
@@ -246,7 +252,7 @@ def remove_role(partnership_id, membership_id):
     if form.validate_on_submit():
         person = membership.user
         services.remove_membership(membership)
-        flash(f"{person.name} no longer holds that role.", "success")
+        flash(gettext("%(name)s no longer holds that role.", name=person.name), "success")
         if services.memberships_of(person, partnership):
             return redirect(url_for("partnerships.show_person", partnership_id=partnership.id, user_id=person.id))
         return redirect(url_for("partnerships.list_people", partnership_id=partnership.id))

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from wtforms import StringField, ValidationError
 
 from tracker.forms import Form
@@ -11,7 +12,7 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Search actions, recommendations, reviews, key issues and agencies")
+    q = StringField(lazy_gettext("Search actions, recommendations, reviews, key issues and agencies"))
 
     def validate_q(self, field):
         try:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 
@@ -20,6 +21,7 @@ from tracker.actions.models import Action
 from tracker.benchmarks.models import Benchmark, Component, Finding
 from tracker.enums import ActionStatus, ReviewStatus, Role, Sector
 from tracker.extensions import db
+from tracker.i18n import N_
 from tracker.partnerships.models import Agency, Partnership
 from tracker.reviews.models import Recommendation, Review
 from tracker.search import index
@@ -66,9 +68,9 @@ def parse_query(text):
     for or the text is too long."""
     text = CONTROL.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
     if not text:
-        raise QueryError("Enter a word or phrase to search for")
+        raise QueryError(gettext("Enter a word or phrase to search for"))
     if len(text) > MAX_LENGTH:
-        raise QueryError(f"Search for {MAX_LENGTH} characters or fewer")
+        raise QueryError(gettext("Search for %(num)d characters or fewer", num=MAX_LENGTH))
     phrases, quoted = [], []
     for match in CHUNKS.finditer(text):
         phrase, is_quoted = (match.group(1), True) if match.group(1) is not None else (match.group(2), False)
@@ -79,7 +81,7 @@ def parse_query(text):
             phrases.append(phrase)
             quoted.append(is_quoted)
     if not phrases:
-        raise QueryError("Enter a word or number to search for: punctuation alone finds nothing")
+        raise QueryError(gettext("Enter a word or number to search for: punctuation alone finds nothing"))
     kept = [(p, q) for p, q in zip(phrases, quoted) if q or p.lower() not in STOP_WORDS]
     phrases, quoted = zip(*(kept or list(zip(phrases, quoted))))
     phrases, quoted = phrases[:MAX_PHRASES], quoted[:MAX_PHRASES]
@@ -92,17 +94,32 @@ def parse_query(text):
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of result, named in the reader's language: one, several, and several within a sentence."""
+
     key: str
-    label: str
-    plural: str
+    english_label: str
+    english_plural: str
+    english_in_sentence: str
+
+    @property
+    def label(self):
+        return gettext(self.english_label)
+
+    @property
+    def plural(self):
+        return gettext(self.english_plural)
+
+    @property
+    def in_sentence(self):
+        return gettext(self.english_in_sentence)
 
 
 KINDS = (
-    Kind("action", "Action", "Actions"),
-    Kind("recommendation", "DHR recommendation", "DHR recommendations"),
-    Kind("review", "Review", "Reviews"),
-    Kind("finding", "Benchmark key issue", "Benchmark key issues"),
-    Kind("agency", "Agency", "Agencies"),
+    Kind("action", N_("Action"), N_("Actions"), N_("actions")),
+    Kind("recommendation", N_("DHR recommendation"), N_("DHR recommendations"), N_("dhr recommendations")),
+    Kind("review", N_("Review"), N_("Reviews"), N_("reviews")),
+    Kind("finding", N_("Benchmark key issue"), N_("Benchmark key issues"), N_("benchmark key issues")),
+    Kind("agency", N_("Agency"), N_("Agencies"), N_("agencies")),
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}
 TABLES = {"action": Action.__table__, "recommendation": Recommendation.__table__, "review": Review.__table__,
@@ -269,22 +286,24 @@ def _result(key, row):
     kind = KIND_BY_KEY[key]
     if key == "action":
         title, outcome, measure = texts[:3]
-        parts = [(label, text) for label, text in (("Outcome", outcome), ("Measure", measure)) if index.START in text]
+        parts = [(label, text) for label, text in ((gettext("Outcome"), outcome), (gettext("Measure"), measure))
+                 if index.START in text]
         return Result(kind, record_id, marked(title), _joined(parts), "actions.show_action",
                       {"action_id": record_id}, partnership, [ActionStatus(note).label])
     if key == "recommendation":
         text, external_body = texts[:2]
-        parts = [(None, text)] + ([("For", external_body)] if index.START in external_body else [])
-        return Result(kind, record_id, escape(f"Recommendation {note} of {note2}"), _joined(parts),
+        parts = [(None, text)] + ([(gettext("For"), external_body)] if index.START in external_body else [])
+        heading = gettext("Recommendation %(number)s of %(review)s", number=note, review=note2)
+        return Result(kind, record_id, escape(heading), _joined(parts),
                       "reviews.show_review", {"review_id": link_id}, partnership)
     if key == "review":
         reference, pseudonyms = texts[:2]
-        return Result(kind, record_id, marked(reference), _joined([("Pseudonym", pseudonyms)]),
+        return Result(kind, record_id, marked(reference), _joined([(gettext("Pseudonym"), pseudonyms)]),
                       "reviews.show_review", {"review_id": record_id}, partnership, [ReviewStatus(note).label])
     if key == "finding":
         values = {"benchmark_id": link_id} | ({"_anchor": f"component-{note}"} if note else {})
         return Result(kind, record_id, marked(cropped(texts[0])), Markup(""), "benchmarks.show_benchmark", values,
-                      partnership, [note2 or "Overall key issue"])
+                      partnership, [note2 or gettext("Overall key issue")])
     return Result(kind, record_id, marked(texts[0]), Markup(""), "partnerships.show_partnership",
                   {"partnership_id": link_id}, partnership, [Sector(note).label])
 
