@@ -35,7 +35,7 @@ tracker/static/build/govuk-frontend.min.js: node_modules/.package-lock.json
 # The Welsh catalogue, compiled for gettext (tracker/translations/*/LC_MESSAGES/messages.mo)
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
 %.mo: %.po $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy --statistics -i $< -o $@ 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel --quiet compile --statistics -i $< -o $@
 
 install: $(VENV)/.installed $(ASSETS) $(CATALOGUES)
 
@@ -44,7 +44,7 @@ install: $(VENV)/.installed $(ASSETS) $(CATALOGUES)
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -k N_ --no-location --sort-output --width 120 \
 		-o tracker/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i tracker/translations/messages.pot -d tracker/translations \
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
 		--width 120 --ignore-obsolete
 
 ## Pin every dependency of pyproject.toml (with its extras: production, test) and its hashes in requirements.lock

@@ -15,13 +15,13 @@ def error_message(field):
     return {"text": ". ".join(field.errors), "visuallyHiddenText": gettext("Error")}
 
 
-def _by_plural_rule(singular, plural):
+def _by_plural_rule(message):
     """GOV.UK Frontend's JavaScript picks a message by the CLDR plural rule of its count (Welsh has six): one
-    message per rule of the reader's language, each from gettext with the number left for the script to fill."""
+    message per rule of the reader's language, message(number) from ngettext with the count left for the script."""
     rule = get_locale().plural_form
     messages = {}
     for number in range(200):
-        messages.setdefault(rule(number), ngettext(singular, plural, number, count="%{count}"))
+        messages.setdefault(rule(number), message(number))
     return messages
 
 
@@ -29,11 +29,11 @@ def character_count_texts():
     """What GOV.UK Frontend's character count says as someone types, in the reader's language."""
     return {
         "textareaDescriptionText": gettext("You can enter up to %{count} characters"),
-        "charactersUnderLimitText": _by_plural_rule("You have %(count)s character remaining",
-                                                    "You have %(count)s characters remaining"),
+        "charactersUnderLimitText": _by_plural_rule(lambda n: ngettext(
+            "You have %(count)s character remaining", "You have %(count)s characters remaining", n, count="%{count}")),
         "charactersAtLimitText": gettext("You have 0 characters remaining"),
-        "charactersOverLimitText": _by_plural_rule("You have %(count)s character too many",
-                                                   "You have %(count)s characters too many"),
+        "charactersOverLimitText": _by_plural_rule(lambda n: ngettext(
+            "You have %(count)s character too many", "You have %(count)s characters too many", n, count="%{count}")),
     }
 
 

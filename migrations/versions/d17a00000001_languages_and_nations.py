@@ -28,8 +28,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('recommendation', schema=None) as batch_op:
-        batch_op.drop_column('welsh_text')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not batch mode, whose rebuild of the table would drop its search
+    # triggers
+    op.drop_column('recommendation', 'welsh_text')
     with op.batch_alter_table('partnership', schema=None) as batch_op:
         batch_op.drop_column('nation')
     with op.batch_alter_table('user', schema=None) as batch_op:

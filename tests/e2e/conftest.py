@@ -14,7 +14,7 @@ from tracker.actions.models import Action
 from tracker.audit.services import acting_as
 from tracker.benchmarks.models import Benchmark, Finding
 from tracker.db import utcnow
-from tracker.demo import load_demo
+from tracker.demo import PARTNERSHIP, WELSH_PARTNERSHIP, WELSH_PEOPLE, load_demo
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
 from tracker.reviews.models import Recommendation, Review
@@ -46,7 +46,8 @@ def finish_sign_in(page, live_server, email):
     elif heading.inner_text() == "Set up two-factor sign-in":
         set_up_two_factor(page)
         page.get_by_role("link", name=re.compile("continue$")).click()
-    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+    # the home page, in English or, for someone who chose it, in Welsh
+    expect(page.get_by_role("heading", name=re.compile("^(Welcome|Croeso)"))).to_be_visible()
 
 
 def set_up_two_factor(page):
@@ -204,21 +205,38 @@ DEMO_PASSWORD = "demo-password-for-tour"
 def demo(app):
     with app.app_context(), acting_as(None):
         load_demo(DEMO_PASSWORD)
-        partnership = db.session.scalar(sa.select(Partnership))
+        partnership = db.session.scalar(sa.select(Partnership).where(Partnership.name == PARTNERSHIP[0]))
         action = db.session.scalar(sa.select(Action).where(Action.title.like("Train all response%")))
-        agency = db.session.scalar(sa.select(Agency))
-        review = db.session.scalar(sa.select(Review))
+        agency = db.session.scalar(sa.select(Agency).where(Agency.partnership_id == partnership.id)
+                                   .order_by(Agency.name).limit(1))
+        review = db.session.scalar(sa.select(Review).where(Review.partnership_id == partnership.id))
         recommendation = db.session.scalar(sa.select(Recommendation).where(Recommendation.number == "3"))
         benchmark = db.session.scalar(sa.select(Benchmark))
         finding = db.session.scalar(sa.select(Finding).where(Finding.text == "Lack of a clear vision"))
         # two people who have set up two-factor sign-in: the coordinator, whose second factor the administrator
-        # can reset, and the strategic chair, who chose it and can turn it off
-        people = db.session.scalars(sa.select(User).where(
-            User.email.in_(["coordinator@demo.example", "strategic.chair@demo.example"]))).all()
+        # can reset, and the strategic chair, who chose it and can turn it off; and the Welsh people, whose role or
+        # panel seat needs it, so that their tour starts in Welsh rather than on the set-up page
+        people = db.session.scalars(sa.select(User).where(User.email.in_(
+            ["coordinator@demo.example", "strategic.chair@demo.example",
+             *(email for email, *_rest in WELSH_PEOPLE)]))).all()
         for person in people:
             person.totp_secret, person.totp_enabled_at = pyotp.random_base32(), utcnow()
         db.session.commit()
-        coordinator = next(person for person in people if person.email.startswith("coordinator"))
+        coordinator = next(person for person in people if person.email == "coordinator@demo.example")
         return dict(coordinator=coordinator.id, p=partnership.id, action=action.id, agency=agency.id, review=review.id,
                     recommendation=recommendation.id, benchmark=benchmark.id, finding=finding.id,
-                    component=finding.component_id)
+                    component=finding.component_id, cymru=_welsh_demo())
+
+
+def _welsh_demo():
+    """The Welsh demo partnership's records, for the tour in Welsh."""
+    partnership = db.session.scalar(sa.select(Partnership).where(Partnership.name == WELSH_PARTNERSHIP[0]))
+    review = db.session.scalar(sa.select(Review).where(Review.partnership_id == partnership.id))
+    recommendation = db.session.scalar(sa.select(Recommendation).where(Recommendation.review_id == review.id)
+                                       .order_by(Recommendation.number).limit(1))
+    action = db.session.scalar(sa.select(Action).where(Action.partnership_id == partnership.id)
+                               .order_by(Action.id).limit(1))
+    agency = db.session.scalar(sa.select(Agency).where(Agency.partnership_id == partnership.id)
+                               .order_by(Agency.name).limit(1))
+    return dict(p=partnership.id, review=review.id, recommendation=recommendation.id, action=action.id,
+                agency=agency.id)

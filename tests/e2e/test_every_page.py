@@ -1,11 +1,13 @@
-"""Every page of the demo, as the people who use it, checked by axe-core against WCAG 2.2 AA and for reflow at
-320 px wide, and saved as screenshots (wide and narrow) for a person to look at."""
+"""Every page of the demo, as the people who use it, in English and in Welsh, checked by axe-core against WCAG 2.2 AA
+and for reflow at 320 px wide, and saved as screenshots (wide and narrow) for a person to look at."""
 import re
 
 import pytest
+from babel.messages.pofile import read_po
 
 from tests.e2e.conftest import DEMO_PASSWORD as PASSWORD
 from tests.e2e.conftest import sign_in
+from tests.test_translations import CATALOGUE, PLACEHOLDER, TAG
 
 TOURS = {
     "coordinator@demo.example": [
@@ -53,6 +55,65 @@ def test_every_page_is_accessible(app, demo, live_server, page, screenshot, asse
         response = page.goto(live_server + url)
         assert response.status == 200, url
         name = email.split("@")[0] + re.sub(r"[^a-z0-9]+", "-", url.format(**demo)).rstrip("-")
+        screenshot(name)
+        assert_accessible()
+        assert_reflows(name)
+
+
+#: the Welsh demo partnership's people, who read the tracker in Welsh, and the administrator, who switches to it
+WELSH_TOURS = {
+    "coordinator@cymru.demo.example": [
+        "/", "/my-actions", "/partnerships/{p}", "/partnerships/{p}/actions", "/partnerships/{p}/actions/new",
+        "/actions/{action}", "/actions/{action}/edit", "/actions/{action}/deadline",
+        "/partnerships/{p}/actions/reassign", "/partnerships/{p}/people", "/partnerships/{p}/people/invite",
+        "/partnerships/{p}/agencies/{agency}/edit",
+        "/partnerships/{p}/audit", "/account/password", "/accessibility", "/partnerships/{p}/reviews",
+        "/partnerships/{p}/reviews/new", "/reviews/{review}", "/reviews/{review}/edit", "/reviews/{review}/panel",
+        "/reviews/{review}/recommendations/new", "/recommendations/{recommendation}/edit",
+        "/recommendations/{recommendation}/actions/new", "/reviews/{review}/import", "/partnerships/{p}/sign-off",
+        "/partnerships/{p}/deadline-rule", "/partnerships/{p}/themes", "/partnerships/{p}/benchmarks",
+        "/partnerships/{p}/benchmarks/new", "/partnerships/{p}/reminders", "/account/preferences",
+        "/partnerships/{p}/reports/overdue", "/partnerships/{p}/reports/progress",
+        "/partnerships/{p}/reports/learning", "/partnerships/{p}/meetings", "/account/two-factor",
+        "/search?q=heddlu", "/search?q=zebra",
+    ],
+    "agency.lead@cymru.demo.example": ["/", "/my-actions", "/actions/{action}/update",
+                                       "/partnerships/{p}/reports/overdue"],
+    "panel.chair@cymru.demo.example": ["/", "/reviews/{review}"],
+    "admin@demo.example": ["/admin/partnerships", "/admin/partnerships/new", "/admin/people", "/admin/audit"],
+}
+
+
+@pytest.fixture(scope="module")
+def english_words():
+    """Fragments of the service's own English (three words or more, outside placeholders and tags) whose Welsh
+    differs: on a Welsh page, any of them is a string that was not translated."""
+    with CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    fragments = set()
+    for entry in catalogue:
+        english = entry.id if isinstance(entry.id, str) else entry.id[1]
+        if not english or entry.string in (english, (english,)):
+            continue
+        fragments |= {piece.strip() for piece in re.split(f"{PLACEHOLDER.pattern}|{TAG.pattern}", english)
+                      if len(piece.split()) >= 3}
+    return fragments
+
+
+@pytest.mark.parametrize("email", list(WELSH_TOURS))
+def test_every_page_is_accessible_in_welsh(app, demo, live_server, page, screenshot, assert_accessible,
+                                           assert_reflows, english_words, email):
+    sign_in(page, live_server, email, PASSWORD)
+    if page.locator("html").get_attribute("lang") != "cy":  # the administrator reads English until they switch
+        page.get_by_role("button", name="Cymraeg").click()
+    for path in WELSH_TOURS[email]:
+        url = path.format(**demo["cymru"])
+        response = page.goto(live_server + url)
+        assert response.status == 200, url
+        assert page.locator("html").get_attribute("lang") == "cy", url
+        shown = page.inner_text("body")
+        assert [words for words in english_words if words in shown] == [], url
+        name = "cy-" + email.split("@")[0] + re.sub(r"[^a-z0-9]+", "-", url).rstrip("-")
         screenshot(name)
         assert_accessible()
         assert_reflows(name)

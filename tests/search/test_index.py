@@ -16,7 +16,7 @@ def _db(app, *args):
     assert result.exit_code == 0, f"flask db {' '.join(args)} failed: {result.exception!r}\n{result.output}"
 
 
-def _triggers(connection):
+def search_triggers(connection):
     if connection.dialect.name == "sqlite":
         return set(connection.execute(sa.text("SELECT tbl_name || ':' || name FROM sqlite_master "
                                               "WHERE type = 'trigger' AND name LIKE 'search%'")).scalars())
@@ -32,7 +32,7 @@ def test_every_indexed_table_has_its_triggers(app):
     with app.app_context(), db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":  # PostgreSQL deletes through the side table's foreign key
             expected |= {f"{table}:search_{table}_delete" for table in index.INDEXED}
-        assert _triggers(connection) == expected
+        assert search_triggers(connection) == expected
 
 
 def test_schema_comparisons_leave_out_only_the_index(app):
@@ -73,4 +73,4 @@ def test_the_index_is_built_over_existing_records_and_removed_whole(fresh):
     _db(app, "downgrade", PREVIOUS)
     with app.app_context(), db.engine.connect() as connection:
         assert (set(sa.inspect(connection).get_table_names()), set(sa.inspect(connection).get_view_names())) == before
-        assert _triggers(connection) == set()
+        assert search_triggers(connection) == set()
