@@ -1,4 +1,5 @@
 """Browser journeys: the app served from a thread, driven by Debian's Chromium through Playwright."""
+import os
 import re
 import threading
 from pathlib import Path
@@ -19,7 +20,10 @@ from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
 from tracker.reviews.models import Recommendation, Review
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+#: tests/screenshots, or its postgresql/ folder for a run on PostgreSQL: CI runs both side by side, and a printed
+#: page is written, then read back as an image
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots" / (
+    "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -140,7 +144,7 @@ def page(chromium):
 @pytest.fixture
 def screenshot(page):
     """screenshot(name): a full-page PNG in tests/screenshots/, for a person to look at."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(name):
         path = SCREENSHOTS / f"{name}.png"

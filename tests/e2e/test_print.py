@@ -23,7 +23,7 @@ def _printed_text(page, name=None):
     printed = page.pdf(format="A4", print_background=False)
     pdf = PdfReader(io.BytesIO(printed))
     if name:
-        SCREENSHOTS.mkdir(exist_ok=True)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         (SCREENSHOTS / f"printed-{name}.pdf").write_bytes(printed)
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(SCREENSHOTS / f"printed-{name}.pdf"),
                         str(SCREENSHOTS / f"printed-{name}-sheet")], check=True)

@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 from tests.conftest import text
 from tests.plans import files
 from tracker.actions.models import Action
+from tracker.enums import Nation, ReviewType
 from tracker.extensions import db
-from tracker.partnerships.models import Agency
+from tracker.partnerships.models import Agency, Partnership
 from tracker.reviews.models import Recommendation, Review
 
 
@@ -72,7 +73,13 @@ def test_rows_to_correct_refuse_the_whole_file_with_a_non_zero_exit(app, partner
     assert (_count(app, Review), _count(app, Action)) == (0, 0)
 
 
-def test_a_register_without_review_creates_each_review_its_sheets_name(app, partnership, tmp_path):
+@pytest.mark.parametrize(("nation", "review_type"), [(Nation.ENGLAND, ReviewType.DHR), (Nation.WALES, ReviewType.SUSR)])
+def test_a_register_without_review_creates_each_review_its_sheets_name(app, partnership, tmp_path, nation,
+                                                                        review_type):
+    """…each of the kind of review the partnership's nation commissions."""
+    with app.app_context():
+        db.session.get(Partnership, partnership.id).nation = nation
+        db.session.commit()
     header = ["Recommendation number", "Recommendation", "Scope", "Lead agency", "Action"]
     path = tmp_path / "register.xlsx"
     path.write_bytes(files.xlsx([["1", "First lesson", "Local", "MK Housing", "Act"]], header=header, title_rows=(),
@@ -83,7 +90,8 @@ def test_a_register_without_review_creates_each_review_its_sheets_name(app, part
     assert result.exit_code == 0, result.output
     assert "Imported 2 new reviews, 2 new recommendations, 2 new actions." in result.output
     with app.app_context():
-        assert sorted(db.session.scalars(sa.select(Review.reference))) == ["DHR 2018-01", "DHR 2019-04"]
+        assert sorted(db.session.execute(sa.select(Review.reference, Review.review_type)).all()) == [
+            ("DHR 2018-01", review_type), ("DHR 2019-04", review_type)]
     out = tmp_path / "out.csv"
     assert _run(app, "export-plan", "--partnership", partnership.name, "--format", "csv", str(out)).exit_code == 0
     exported = out.read_text(encoding="utf-8-sig")

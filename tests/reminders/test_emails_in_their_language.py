@@ -71,6 +71,7 @@ def test_each_digest_is_in_its_readers_language(mail_app, smtp_server, make, wor
     assert _welsh(deadline) in _plain(to_tom) and _english(deadline) not in _plain(to_tom)
     assert _welsh(deadline) in to_tom.get_body(("html",)).get_content()
     assert to_tom["Subject"] == welsh_subject
+    assert welsh_subject.startswith("Traciwr camau gweithredu:")  # the catalogue's Welsh, not the English again
     assert _english(deadline) in _plain(to_ann) and to_ann["Subject"] == "Action tracker: 1 action needs your attention"
 
 

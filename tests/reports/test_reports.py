@@ -156,7 +156,7 @@ def test_the_overdue_report_as_pdf_xlsx_and_csv(app, make, world):
     assert "Publish MARAC protocol" in content and "Train response officers" in content
     assert "OFFICIAL-SENSITIVE" in content and "Page 1 of" in content and "Milton Keynes" in content
     assert "Adult Z" not in content and "Ask about abuse" not in content and "DHR 2025-09" not in content
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "overdue-report.pdf").write_bytes(pdf.data)
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(SCREENSHOTS / "overdue-report.pdf"),
                     str(SCREENSHOTS / "overdue-report-page")], check=True)

@@ -251,7 +251,7 @@ def test_each_result_links_to_its_record(app, world, as_user):
 
 def test_a_kind_filter_lists_each_kind_with_its_count(app, world, as_user):
     page = text(as_user(world["people"]["coordinator"]).get("/search?q=protocol&kind=recommendation"))
-    assert "All results (4)" in page and "Actions (2)" in page and "DHR recommendations (1)" in page
+    assert "All results (4)" in page and "Actions (2)" in page and "Recommendations (1)" in page
     assert "Benchmark key issues (1)" in page and "Reviews (" not in page
     assert "Recommendation 1 of DHR 2019-04" in page and "Publish the MARAC" not in page
     coordinator = as_user(world["people"]["coordinator"])

@@ -88,15 +88,14 @@ FIELD_LABELS = {
     "ReminderPolicy": {"overdue_every_days": N_("Days between reminders while overdue"),
                        "escalate_to_lead_after": N_("Days overdue before the agency lead is told"),
                        "escalate_to_strategic_after": N_("Days overdue before the strategic group member is told")},
-    # bandit B105 (here and for User): field labels for people to read, not secrets
-    "AccountLink": {"user_id": N_("Account"), "invited_by_id": N_("Offered by"), "token_hash": N_("Link"),  # nosec B105
+    "AccountLink": {"user_id": N_("Account"), "invited_by_id": N_("Offered by"), "token_hash": N_("Link"),
                     "sent_at": N_("Sent at"), "expires_at": N_("Expires at")},
     "Membership": {"user_id": N_("Person")},
     "AgencyAlias": {"agency_id": N_("Agency"), "alias": N_("Other name")},
     "Meeting": {"meets_on": N_("Meeting date"), "pack_days_before": N_("Days before the meeting that the pack is sent"),
                 "pack_sent_at": N_("Pack sent at")},
-    "User": {"password_hash": N_("Password"), "session_token": N_("Sign-in sessions"),  # nosec B105
-             "calendar_token_hash": N_("Calendar feed address"), "totp_secret": N_("Two-factor sign-in key"),  # nosec B105
+    "User": {"password_hash": N_("Password"), "session_token": N_("Sign-in sessions"),
+             "calendar_token_hash": N_("Calendar feed address"), "totp_secret": N_("Two-factor sign-in key"),
              "totp_enabled_at": N_("Two-factor sign-in set up at"), "is_active": N_("Account active"),
              "is_administrator": N_("Administrator"), "language": N_("Language")},
     None: {"partnership_id": N_("Partnership"), "user_id": N_("Person"), "agency_id": N_("Agency"), "name": N_("Name")},

@@ -24,7 +24,7 @@ from tracker.plans.cells import COMPOUND_NAMES
 from tracker.plans.columns import header_of
 from tracker.plans.models import AgencyAlias, ColumnMapping, PendingImport
 from tracker.reviews.models import Recommendation, Review, Theme
-from tracker.reviews.services import natural_key, recommendation_errors, themes_of
+from tracker.reviews.services import natural_key, recommendation_errors, themes_of, types_offered
 from tracker.spreadsheets import label_key, read_sheets
 
 MAX_ROWS = 5000
@@ -667,8 +667,9 @@ def apply_preview(partnership, plan, user):
     for review_plan in plan.reviews:
         review = review_plan.review
         if review is None:
+            # the kind of review the partnership's nation commissions: a SUSR in Wales, a DHR in England
             review = _noted(Review(partnership_id=partnership.id, reference=review_plan.reference,
-                                   pseudonyms=NOT_PUBLISHED), note)
+                                   review_type=types_offered(partnership)[0], pseudonyms=NOT_PUBLISHED), note)
             db.session.add(review)
             db.session.flush()
             result.reviews_created += 1

@@ -468,7 +468,8 @@ def shown_title(action):
     """What an email may say about an action: nothing of a review that is still confidential."""
     review = action.recommendation.review if action.recommendation_id else None
     if review is not None and not review.is_published:
-        return gettext("An action from a confidential Domestic Homicide Review (sign in to see it)")
+        return gettext("An action from a confidential %(review_type)s (sign in to see it)",
+                       review_type=review.review_type.label)
     return action.title
 
 

@@ -1,4 +1,4 @@
-"""Search across what a person may open: actions, DHR recommendations, reviews, benchmark key issues (findings) and
+"""Search across what a person may open: actions, recommendations, reviews, benchmark key issues (findings) and
 agencies, ranked, with the matched words marked.
 
 search(user, query, kind, page) is the one interface; tracker.search.index supplies the engine (FTS5 on SQLite,
@@ -116,7 +116,7 @@ class Kind:
 
 KINDS = (
     Kind("action", N_("Action"), N_("Actions"), N_("actions")),
-    Kind("recommendation", N_("DHR recommendation"), N_("DHR recommendations"), N_("dhr recommendations")),
+    Kind("recommendation", N_("Recommendation"), N_("Recommendations"), N_("recommendations")),
     Kind("review", N_("Review"), N_("Reviews"), N_("reviews")),
     Kind("finding", N_("Benchmark key issue"), N_("Benchmark key issues"), N_("benchmark key issues")),
     Kind("agency", N_("Agency"), N_("Agencies"), N_("agencies")),
