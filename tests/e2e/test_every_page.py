@@ -54,6 +54,7 @@ def test_every_page_is_accessible(app, demo, live_server, page, screenshot, asse
         url = path.format(**demo)
         response = page.goto(live_server + url)
         assert response.status == 200, url
+        assert page.locator("html").get_attribute("lang") == "en-GB", url
         name = email.split("@")[0] + re.sub(r"[^a-z0-9]+", "-", url.format(**demo)).rstrip("-")
         screenshot(name)
         assert_accessible()

@@ -53,6 +53,8 @@ def start_session(user):
     from flask_login import login_user
 
     clear_session()
+    if user.language:  # the browser reads in it after signing out, too
+        session["language"] = user.language
     login_user(user)
     now = utcnow().timestamp()
     session["signed_in_at"] = now
