@@ -59,9 +59,15 @@ def in_language_of(person):
 
 
 def translated_in(language, text):
-    """text (a catalogue string) in a given language, for reading files written in either language."""
+    """text (a catalogue string) in a given language."""
     with force_locale(language):
         return gettext(text)
+
+
+def in_every_language(text):
+    """A catalogue string as each language the service speaks writes it (English first), for reading a file written
+    in any of them."""
+    return tuple(translated_in(language, text) for language in LANGUAGES)
 
 
 def long_date(value):

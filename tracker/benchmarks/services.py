@@ -21,7 +21,7 @@ from tracker.enums import DeliveryState
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import CONTROL_CHARACTERS, one_kind_of_line_break
-from tracker.i18n import N_, translated_in
+from tracker.i18n import N_, in_every_language
 from tracker.partnerships.models import Agency
 from tracker.spreadsheets import label_key, read_table
 from tracker.uploads import readable_size
@@ -431,7 +431,7 @@ NUMBERED = N_("Component %(number)s")
 def in_either_language(english):
     """label_key of a catalogue string as written in English and in Welsh: a file exported in Welsh (or typed
     from a Welsh template) imports again."""
-    return {label_key(english), label_key(translated_in("cy", english))}
+    return {label_key(words) for words in in_every_language(english)}
 
 
 def sheet_header():
@@ -528,7 +528,7 @@ def _component_names(framework):
     components = {c.key: c for c in framework.components}
     names = {label_key(other.title): components[other.key]
              for other in db.session.scalars(sa.select(Component).where(Component.key.in_(components)))}
-    numbered = {NUMBERED, translated_in("cy", NUMBERED)}
+    numbered = set(in_every_language(NUMBERED))
     for component in framework.components:
         for name in (component.title, component.key, str(component.number),
                      *(pattern % {"number": component.number} for pattern in numbered)):

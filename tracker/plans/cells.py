@@ -181,11 +181,6 @@ def once_per_read(build):
     return built
 
 
-def in_both_languages(english):
-    """A catalogue string in English and in Welsh, for reading a file written in either."""
-    return english, translated_in("cy", english)
-
-
 #: how people say a plan's action stands; compared by label_key
 _STATUS_WORDS = {
     **{label_key(s.value): s.value for s in ActionStatus},
@@ -202,7 +197,7 @@ _STATUS_WORDS = {
 @once_per_read
 def _status_words():
     """_STATUS_WORDS and each status's label in Welsh."""
-    return {**{label_key(in_both_languages(s.english_label)[1]): s.value for s in ActionStatus}, **_STATUS_WORDS}
+    return {**{label_key(translated_in("cy", s.english_label)): s.value for s in ActionStatus}, **_STATUS_WORDS}
 
 
 def _as_completion(status):
@@ -289,7 +284,7 @@ def _completion_words():
 @once_per_read
 def _welsh_completed():
     """How an export in Welsh says "Completed" before the day an action was completed."""
-    return in_both_languages("Completed %(date)s")[1].split("%(date)s")[0].strip()
+    return translated_in("cy", "Completed %(date)s").split("%(date)s")[0].strip()
 
 
 def _stated_status(text):
@@ -423,7 +418,7 @@ _SCOPE_WORDS = {"local": Scope.LOCAL.value, "locally": Scope.LOCAL.value, "regio
 @once_per_read
 def _welsh_scopes():
     """Each scope's label in Welsh, by label_key."""
-    return {label_key(in_both_languages(s.english_label)[1]): s.value for s in Scope}
+    return {label_key(translated_in("cy", s.english_label)): s.value for s in Scope}
 
 
 def scope_of(text):

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext, lazy_gettext
 
-from tracker.i18n import N_
-from tracker.plans.cells import in_both_languages, once_per_read
+from tracker.i18n import N_, in_every_language, translated_in
+from tracker.plans.cells import once_per_read
 from tracker.spreadsheets import label_key
 
 IGNORE = "ignore"
@@ -126,7 +126,7 @@ ACTION_FIELDS = tuple(f.key for f in EXPORTED if f.key not in RECOMMENDATION_FIE
 
 
 def _names(field):
-    return (*in_both_languages(field.header), *field.names)
+    return (*in_every_language(field.header), *field.names)
 
 
 @once_per_read
@@ -135,8 +135,8 @@ def _known_headers():
     The English names count before the Welsh where both are one text. A Word export in Welsh writes the Home Office
     layout's headers in Welsh."""
     english = {label_key(name): f.key for f in FIELDS for name in (f.header, *f.names)}
-    welsh = {label_key(in_both_languages(f.header)[1]): f.key for f in FIELDS}
-    welsh |= {label_key(in_both_languages(name)[1]): english[label_key(name)] for name in HOME_OFFICE_HEADER
+    welsh = {label_key(translated_in("cy", f.header)): f.key for f in FIELDS}
+    welsh |= {label_key(translated_in("cy", name)): english[label_key(name)] for name in HOME_OFFICE_HEADER
               if label_key(name) in english}
     exact = welsh | english
     prefixes = sorted(((label_key(name), f.key) for f in FIELDS if f.is_prefix for name in _names(f)),

@@ -11,8 +11,9 @@ from tracker.actions.forms import COMPONENT_NAMES, COMPONENTS
 from tracker.db import length_of
 from tracker.enums import Scope
 from tracker.forms import parse_money
+from tracker.i18n import translated_in
 from tracker.plans import cells
-from tracker.plans.cells import in_both_languages, once_per_read
+from tracker.plans.cells import once_per_read
 from tracker.plans.columns import IGNORE, RECOMMENDATION_FIELDS, header_of, match_header
 from tracker.spreadsheets import label_key
 
@@ -32,14 +33,14 @@ NO = {"", "no", "n", "false", "0"}
 @once_per_read
 def _component_keys():
     """A component by its key or its name, in English or in Welsh (the English where both are one text)."""
-    welsh = {label_key(in_both_languages(english)[1]): key for key, english in COMPONENT_NAMES.items()}
+    welsh = {label_key(translated_in("cy", english)): key for key, english in COMPONENT_NAMES.items()}
     return welsh | {label_key(name): key for key, english in COMPONENT_NAMES.items() for name in (key, english)}
 
 
 @once_per_read
 def _yes_and_no():
     """YES and NO, with the Welsh of the "Yes" an export writes and of "No"."""
-    return YES | {label_key(in_both_languages("Yes")[1])}, NO | {label_key(in_both_languages("No")[1])}
+    return YES | {label_key(translated_in("cy", "Yes"))}, NO | {label_key(translated_in("cy", "No"))}
 
 
 @dataclass(frozen=True)
