@@ -20,8 +20,10 @@ def _by_plural_rule(message):
     message per rule of the reader's language, message(number) from ngettext with the count left for the script."""
     rule = get_locale().plural_form
     messages = {}
-    for number in range(200):
+    number = 0
+    while len(messages) <= len(rule.tags):  # each explicit rule, and "other"
         messages.setdefault(rule(number), message(number))
+        number += 1
     return messages
 
 
