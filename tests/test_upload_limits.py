@@ -19,7 +19,7 @@ MB = 1024 * 1024
 #: the most Python may allocate while one request handles one hostile upload
 MEMORY_BOUND = 50 * MB
 #: pages whose handler keeps the file as it came, never opening it (evidence is downloaded, not read)
-STORED_UNOPENED = {"actions.post_update"}
+STORED_UNOPENED = {"actions.post_update", "reviews.edit_terms"}
 #: what each page's other fields need for the file to be looked at
 FIELDS = {"note": "Minutes of the meeting", "status": "in_progress", "started_on": "2/3/2026",
           "reviewer": "Standing Together"}

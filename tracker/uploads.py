@@ -11,6 +11,7 @@ UPLOADS = {
     "benchmarks.import_spreadsheet": "IMPORT_MAX_BYTES",
     "plans.upload_plan": "IMPORT_MAX_BYTES",
     "plans.upload_register": "IMPORT_MAX_BYTES",
+    "reviews.edit_terms": "EVIDENCE_MAX_BYTES",
 }
 #: room beside the file for the form's other fields and the multipart framing
 FORM_BYTES_BESIDE_A_FILE = 64 * 1024

@@ -67,13 +67,13 @@ def test_timeliness_counts_six_months_from_the_decision_plus_pauses(ctx, make):
     p = make.partnership()
     review = make.review(p, decision_on=date(2025, 1, 31))
     timing = services.timeliness(review, today=date(2025, 8, 10))
-    assert timing.target_on == date(2025, 7, 31) and timing.days_late == 10
+    assert timing.target_on == timing.due_on == date(2025, 7, 31)
     db.session.add(ReviewPause(review_id=review.id, started_on=date(2025, 3, 1), ended_on=date(2025, 3, 21),
                                reason="Awaiting the criminal trial"))
     db.session.commit()
     db.session.refresh(review)
     timing = services.timeliness(review, today=date(2025, 8, 10))
-    assert (timing.paused_days, timing.due_on, timing.days_late) == (20, date(2025, 8, 20), None)
+    assert (timing.paused_days, timing.due_on) == (20, date(2025, 8, 20))
 
 
 def test_an_agreed_target_replaces_six_months_and_submission_stops_the_clock(ctx, make):
@@ -81,7 +81,9 @@ def test_an_agreed_target_replaces_six_months_and_submission_stops_the_clock(ctx
     review = make.review(p, decision_on=date(2025, 1, 1), agreed_target_on=date(2025, 12, 31),
                          submitted_on=date(2026, 1, 10))
     timing = services.timeliness(review, today=date(2026, 11, 1))
-    assert (timing.target_on, timing.days_late, timing.is_submitted) == (date(2025, 12, 31), 10, True)
+    assert (timing.target_on, timing.agreed_on, timing.due_on) == (date(2025, 7, 1), date(2025, 12, 31),
+                                                                    date(2025, 12, 31))
+    assert timing.is_extension and timing.finished_on == date(2026, 1, 10)
 
 
 def test_an_open_pause_keeps_counting_until_it_ends(ctx, make):
@@ -91,15 +93,15 @@ def test_an_open_pause_keeps_counting_until_it_ends(ctx, make):
     with pytest.raises(Exception, match="already paused"):
         services.add_pause(review, date(2025, 6, 2), "Again")
     timing = services.timeliness(review, today=date(2025, 8, 1))
-    assert timing.is_paused and timing.paused_days == 61 and timing.days_late is None
+    assert timing.is_paused and timing.paused_days == 61 and timing.paused_since == date(2025, 6, 1)
     services.end_pause(review, date(2025, 7, 1))
     assert services.timeliness(review, today=date(2025, 8, 1)).paused_days == 30
 
 
-def test_the_review_page_shows_how_late_it_is(setting, make):
+def test_the_review_page_shows_its_target_without_calling_it_late(setting, make):
     review = make.review(setting["p"], decision_on=date(2020, 1, 1))
     page = text(setting["coordinator"].get(f"/reviews/{review.id}"))
-    assert "days late" in page and "six months from the decision" in page
+    assert "Target: 1 July 2020" in page and "six months from the decision" in page and "late" not in page
 
 
 def _recommendation_form(**overrides):

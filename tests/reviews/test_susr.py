@@ -208,7 +208,7 @@ def test_a_susr_goes_through_its_stages_to_an_action_plan_and_the_home_office(ap
         page = chair.get(url)
         assert set(expected) <= set(_steps(page))
         assert ReviewStatus(stage).label in text(page)
-    assert "Submitted on time" in text(page)
+    assert "Submitted to the Home Office on 20 October 2025" in text(page)
     published = chair.post(f"{url}/publish", {"published_on": "2/2/2026"})
     assert published.status_code == 302
     assert "Publish the review Done" in _steps(chair.get(url))
@@ -231,10 +231,10 @@ def test_a_susr_that_does_not_meet_the_dhr_criteria_is_approved_without_the_home
     assert approved.status_code == 302, text(approved)
     page = wales["chair"].get(url)
     assert "Record the report's approval Done" in _steps(page)
-    assert "Approved on time" in text(page)  # the clock stops at approval, not at a Home Office submission
+    assert "Approved on 1 October 2025" in text(page)  # the clock stops at approval, not at a Home Office submission
     with app.app_context():
         timing = services.timeliness(db.session.get(Review, review.id), today=date(2026, 6, 1))
-        assert timing.is_submitted and timing.days_late is None
+        assert timing.is_submitted and timing.finished_on == date(2025, 10, 1)
 
 
 def test_criteria_changed_are_audited_and_a_susr_turned_dhr_keeps_none(app, make, wales):

@@ -61,7 +61,7 @@ def make_evidence(filename, data):
 
 
 @contextlib.contextmanager
-def refused_when_storage_full():
+def refused_when_storage_full(field="evidence_file"):
     """A file the database has no room for is refused beside the file field, like a file of the wrong kind. The
     transaction is rolled back first, so neither the file nor the update it came with is kept."""
     try:
@@ -70,4 +70,4 @@ def refused_when_storage_full():
         if not is_storage_full(error):
             raise
         db.session.rollback()
-        raise ValidationFailed({"evidence_file": gettext(STORAGE_FULL)}) from error
+        raise ValidationFailed({field: gettext(STORAGE_FULL)}) from error

@@ -1,5 +1,6 @@
 from babel.dates import get_month_names
 from flask_babel import lazy_gettext
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -13,9 +14,20 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput
 
+from tracker.actions.evidence import ALLOWED_DESCRIPTION
 from tracker.actions.forms import COMPONENTS
-from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, SafeguardingCriterion, Scope
-from tracker.forms import Form, UKDateField, optional_record_id, options, record_id
+from tracker.enums import (
+    Advocacy,
+    ContactMethod,
+    HomeOfficeView,
+    Offer,
+    ResponseAssessment,
+    ReviewStatus,
+    ReviewType,
+    SafeguardingCriterion,
+    Scope,
+)
+from tracker.forms import Form, MoneyField, UKDateField, optional_record_id, options, record_id
 from tracker.i18n import current_language
 
 #: the hint of the type of review where a partnership chooses between the English ones
@@ -72,6 +84,9 @@ class ReviewForm(Form):
     agreed_target_on = UKDateField(lazy_gettext("Agreed target date for submission"),
                                    description=lazy_gettext("Only when a timeframe other than six months from the "
                                                             "decision was agreed."))
+    extension_reason = TextAreaField(lazy_gettext("Why this timeframe was agreed"),
+                                     description=lazy_gettext("Needed with an agreed target date, for example "
+                                                              "awaiting the criminal trial."))
     commissioned_on = UKDateField(lazy_gettext("Date commissioned"))
     submitted_on = UKDateField(lazy_gettext("Date submitted to the Home Office"))
     qa_feedback_on = UKDateField(lazy_gettext("Date quality assurance feedback received"))
@@ -85,6 +100,13 @@ class ReviewForm(Form):
     embargo_note = TextAreaField(lazy_gettext("Embargo"),
                                  description=lazy_gettext("Optional. Anything that holds publication back, for "
                                                           "example until an inquest or a trial has ended."))
+    estimated_cost = MoneyField(lazy_gettext("Estimated cost (£)"),
+                                description=lazy_gettext("Optional. The chair's fee, the panel's time and any other "
+                                                         "cost of the review."))
+    actual_cost = MoneyField(lazy_gettext("Actual cost (£)"), description=lazy_gettext("Optional. Once known."))
+    funded_by = StringField(lazy_gettext("Who pays"), validators=[Length(max=300)],
+                            description=lazy_gettext("Optional. For example, the Community Safety Partnership, "
+                                                     "shared with the police and the integrated care board."))
 
     def offer(self, types, stages):
         """Only the types of review the partnership's nation commissions, and the stages this review can reach."""
@@ -112,9 +134,105 @@ class ArchiveForm(Form):
                                                     "ended. It is kept with the review and in the audit log."))
 
 
-class PanelMemberForm(Form):
-    user_id = SelectField(lazy_gettext("Person"), choices=[], coerce=optional_record_id, validate_choice=False)
+#: the kinds of expertise a panel member brings that the form offers as boxes (the rest is free text)
+EXPERTISE = (("is_da_specialist", lazy_gettext("Domestic abuse specialist")),
+             ("has_community_expertise", lazy_gettext("Community or ‘by and for’ expertise")))
+
+
+class PanelDetailsForm(Form):
+    """A panel member's agency, role, expertise and independence."""
+
     is_chair = BooleanField(lazy_gettext("Chairs the panel"))
+    agency_id = SelectField(lazy_gettext("Agency"), choices=[], coerce=optional_record_id, validate_choice=False,
+                            description=lazy_gettext("Optional. The partnership agency they represent."))
+    panel_role = StringField(lazy_gettext("Role on the panel"), validators=[Length(max=200)],
+                             description=lazy_gettext("For example, head of safeguarding, or specialist domestic "
+                                                      "abuse service manager."))
+    expertise = SelectMultipleField(lazy_gettext("Expertise"), choices=options(EXPERTISE),
+                                    option_widget=CheckboxInput(),
+                                    description=lazy_gettext("Choose all that apply. Every panel should include a "
+                                                             "domestic abuse specialist."))
+    other_expertise = StringField(lazy_gettext("Other expertise"), validators=[Length(max=300)],
+                                  description=lazy_gettext("Optional. For example, mental health or substance use."))
+    is_independent = BooleanField(lazy_gettext("Independent of the agencies involved in the case"),
+                                  description=lazy_gettext("The chair must be."))
+
+    def offer(self, agencies, member=None):
+        self.agency_id.choices = options([(a.id, a.name) for a in agencies], blank=lazy_gettext("None"))
+        if member is not None and not self.is_submitted():
+            self.expertise.data = [name for name, _label in EXPERTISE if getattr(member, name)]
+
+    def details(self):
+        chosen = set(self.expertise.data or ())
+        return dict(agency_id=self.agency_id.data, panel_role=self.panel_role.data,
+                    other_expertise=self.other_expertise.data, is_independent=self.is_independent.data,
+                    **{name: name in chosen for name, _label in EXPERTISE})
+
+
+class PanelMemberForm(PanelDetailsForm):
+    user_id = SelectField(lazy_gettext("Person"), choices=[], coerce=optional_record_id, validate_choice=False)
+
+
+class NotReviewedForm(Form):
+    decision_on = UKDateField(lazy_gettext("Date of the decision"))
+    not_reviewed_reason = TextAreaField(lazy_gettext("Why the partnership decided not to review"),
+                                        description=lazy_gettext("As the Home Office was told."))
+    home_office_response_on = UKDateField(lazy_gettext("Date of the Home Office's response"),
+                                          description=lazy_gettext("Leave empty until it answers."))
+    home_office_view = RadioField(lazy_gettext("The Home Office's view"), choices=options(HomeOfficeView.choices()),
+                                  validators=[Optional()])
+    home_office_response = TextAreaField(lazy_gettext("What the Home Office said"),
+                                         description=lazy_gettext("Optional. For example, its reasons for asking "
+                                                                  "the partnership to reconsider."))
+
+    def values(self):
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class FamilyContactForm(Form):
+    relationship_to_victim = StringField(lazy_gettext("Relationship to the victim"), validators=[Length(max=100)],
+                                         description=lazy_gettext("For example, mother, sister, friend or "
+                                                                  "colleague."))
+    contact = StringField(lazy_gettext("Name or description"), validators=[Length(max=200)],
+                          description=lazy_gettext("How the panel knows them, for example ‘the victim's eldest "
+                                                   "daughter’. Removed when the review is archived."))
+    contact_method = RadioField(lazy_gettext("How they were contacted"), choices=options(ContactMethod.choices()),
+                                validators=[Optional()])
+    first_contacted_on = UKDateField(lazy_gettext("First contact"))
+    last_contacted_on = UKDateField(lazy_gettext("Latest contact"))
+    meet_panel = RadioField(lazy_gettext("Offer to meet the panel or the chair"), choices=options(Offer.choices()),
+                            default=Offer.NOT_OFFERED.value)
+    contribute = RadioField(lazy_gettext("Offer to contribute to the review"), choices=options(Offer.choices()),
+                            default=Offer.NOT_OFFERED.value)
+    read_terms = RadioField(lazy_gettext("Offer to read and comment on the terms of reference"),
+                            choices=options(Offer.choices()), default=Offer.NOT_OFFERED.value)
+    read_report = RadioField(lazy_gettext("Offer to read the report before publication"),
+                             choices=options(Offer.choices()), default=Offer.NOT_OFFERED.value)
+    advocacy = RadioField(lazy_gettext("Advocacy"), choices=options(Advocacy.choices()),
+                          default=Advocacy.NOT_OFFERED.value,
+                          description=lazy_gettext("Specialist and expert advocacy should be offered from the "
+                                                   "start."))
+    advocate = StringField(lazy_gettext("Who offers or provides the advocacy"), validators=[Length(max=200)],
+                           description=lazy_gettext("For example, a specialist advocate from a national charity."))
+    saw_report_on = UKDateField(lazy_gettext("Date they saw the report before publication"),
+                                description=lazy_gettext("Leave empty if they have not seen it."))
+    pseudonym_wishes = TextAreaField(lazy_gettext("Their wishes on the pseudonym"),
+                                     description=lazy_gettext("For example, they chose the pseudonym, or asked for "
+                                                              "none to be used."))
+    publication_wishes = TextAreaField(lazy_gettext("Their wishes on publication"),
+                                       description=lazy_gettext("For example, to be told the date beforehand."))
+
+    def values(self):
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class TermsForm(Form):
+    text = TextAreaField(lazy_gettext("Terms of reference"),
+                         description=lazy_gettext("The text the panel agreed, or a summary beside the file."))
+    file = FileField(lazy_gettext("File"), description=lazy_gettext(
+        "Optional. %(types)s; up to 10 MB. Only those who can open the review can download it.",
+        types=lazy_gettext(ALLOWED_DESCRIPTION)))
+    remove_file = BooleanField(lazy_gettext("Remove the current file"))
 
 
 class PauseForm(Form):

@@ -1,11 +1,24 @@
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
-from tracker.enums import ResponseAssessment, ReviewStatus, ReviewType, SafeguardingCriterion, Scope
+from tracker.enums import (
+    Advocacy,
+    ContactMethod,
+    HomeOfficeView,
+    Offer,
+    QualityOutcome,
+    RequestKind,
+    ResponseAssessment,
+    ReviewStatus,
+    ReviewType,
+    SafeguardingCriterion,
+    Scope,
+)
 from tracker.extensions import db
 
 recommendation_agency = sa.Table(
@@ -53,6 +66,17 @@ class Review(Audited, TimestampMixin, db.Model):
     embargo_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
     #: the agreed date for submission, when another timeframe than six months from the decision was agreed
     agreed_target_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: why that timeframe was agreed (for example, awaiting the criminal trial): a review must not be rushed
+    extension_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+    #: what the review costs and who pays, as the partnership budgets it
+    estimated_cost: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    actual_cost: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    funded_by: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="", server_default="")
+    #: a decision not to review (the date is decision_on) and the Home Office's answer to it
+    not_reviewed_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+    home_office_response_on: Mapped[date | None] = mapped_column(sa.Date)
+    home_office_view: Mapped[HomeOfficeView | None] = mapped_column(enum_column(HomeOfficeView))
+    home_office_response: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
     #: set when a coordinator archived the review and its personal details were anonymised; it is read-only since
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -76,6 +100,9 @@ class Review(Audited, TimestampMixin, db.Model):
                           cascade="all, delete-orphan")
     recommendations = relationship("Recommendation", back_populates="review", cascade="all, delete-orphan")
     criteria_met = relationship("ReviewCriterion", back_populates="review", cascade="all, delete-orphan")
+    family_contacts = relationship("FamilyContact", back_populates="review", cascade="all, delete-orphan",
+                                   order_by="FamilyContact.id")
+    terms = relationship("TermsOfReference", back_populates="review", uselist=False, cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("partnership_id", "reference"),)
 
@@ -89,6 +116,15 @@ class Review(Audited, TimestampMixin, db.Model):
     @property
     def is_archived(self):
         return self.archived_at is not None
+
+    @property
+    def is_not_reviewed(self):
+        return self.status is ReviewStatus.NOT_REVIEWED
+
+    @property
+    def has_da_specialist(self):
+        """The panel should include domestic abuse expertise: the guidance asks for a specialist on every panel."""
+        return any(member.is_da_specialist for member in self.panel)
 
     @property
     def criteria(self):
@@ -137,9 +173,20 @@ class PanelMember(AuditedChild, db.Model):
                                            index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False, index=True)
     is_chair: Mapped[bool] = mapped_column(default=False, nullable=False)
+    #: the partnership agency the member represents; none for an independent member
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id", ondelete="SET NULL"))
+    #: e.g. "Head of safeguarding", "Specialist domestic abuse service manager"
+    panel_role: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
+    is_da_specialist: Mapped[bool] = mapped_column(default=False, nullable=False, server_default=sa.false())
+    #: community or "by and for" expertise: an organisation led by and serving the communities it speaks for
+    has_community_expertise: Mapped[bool] = mapped_column(default=False, nullable=False, server_default=sa.false())
+    other_expertise: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="", server_default="")
+    #: independent of the agencies involved in the case (what the chair must be)
+    is_independent: Mapped[bool] = mapped_column(default=False, nullable=False, server_default=sa.false())
 
     review = relationship("Review", back_populates="panel")
     user = relationship("User")
+    agency = relationship("Agency")
 
     __table_args__ = (sa.UniqueConstraint("review_id", "user_id"),)
 
@@ -219,3 +266,157 @@ class Recommendation(AuditedChild, TimestampMixin, db.Model):
     @property
     def audit_label(self):
         return f"Recommendation {self.number}"
+
+
+class FamilyContact(AuditedChild, TimestampMixin, db.Model):
+    """A member of the victim's family, a friend or a colleague the review reached or tried to reach: how, when,
+    what they were offered and took up, and their wishes. Personal data: seen only by whoever can open the review,
+    and removed when the review is archived."""
+
+    __tablename__ = "family_contact"
+    __audit_parent__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    #: relationship to the victim: "mother", "sister", "friend", "colleague"
+    relationship_to_victim: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    #: a name or a description by which the panel knows them ("the victim's eldest daughter")
+    contact: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    contact_method: Mapped[ContactMethod] = mapped_column(enum_column(ContactMethod), nullable=False)
+    first_contacted_on: Mapped[date | None] = mapped_column(sa.Date)
+    last_contacted_on: Mapped[date | None] = mapped_column(sa.Date)
+    meet_panel: Mapped[Offer] = mapped_column(enum_column(Offer), nullable=False, default=Offer.NOT_OFFERED)
+    contribute: Mapped[Offer] = mapped_column(enum_column(Offer), nullable=False, default=Offer.NOT_OFFERED)
+    read_terms: Mapped[Offer] = mapped_column(enum_column(Offer), nullable=False, default=Offer.NOT_OFFERED)
+    read_report: Mapped[Offer] = mapped_column(enum_column(Offer), nullable=False, default=Offer.NOT_OFFERED)
+    advocacy: Mapped[Advocacy] = mapped_column(enum_column(Advocacy), nullable=False, default=Advocacy.NOT_OFFERED)
+    #: who offers or provides the advocacy, e.g. "a specialist advocate from a national charity"
+    advocate: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    #: the day they saw the report before publication
+    saw_report_on: Mapped[date | None] = mapped_column(sa.Date)
+    pseudonym_wishes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    publication_wishes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    #: what could identify them: removed when the review is archived (the relationship, dates and offers stay, as
+    #: the record that the family was involved)
+    PERSONAL_FIELDS = ("contact", "advocate", "pseudonym_wishes", "publication_wishes")
+    OFFERS = ("meet_panel", "contribute", "read_terms", "read_report")
+
+    review = relationship("Review", back_populates="family_contacts")
+
+    @property
+    def audit_label(self):
+        return f"Family contact of review {self.review_id}: {self.relationship_to_victim}"[:300]
+
+
+class TermsOfReference(AuditedChild, db.Model):
+    """The review's terms of reference: text, an uploaded file (kept like evidence), or both."""
+
+    __tablename__ = "terms_of_reference"
+    __audit_parent__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
+                                           unique=True)
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence_file.id", ondelete="SET NULL"))
+
+    review = relationship("Review", back_populates="terms")
+    file = relationship("EvidenceFile")
+
+    @property
+    def audit_label(self):
+        return f"Terms of reference of review {self.review_id}"
+
+
+class AgencyRequest(AuditedChild, TimestampMixin, db.Model):
+    """A review's request to one agency of the partnership for a scoping return, a chronology or an Individual
+    Management Review: chasing these is where reviews most often run late. A withdrawn request is kept, as asked."""
+
+    __tablename__ = "agency_request"
+    __audit_parent__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), nullable=False, index=True)
+    kind: Mapped[RequestKind] = mapped_column(enum_column(RequestKind), nullable=False)
+    sent_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    received_on: Mapped[date | None] = mapped_column(sa.Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: the person who answers for the agency; when empty, the agency's leads are asked and reminded
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+
+    review = relationship("Review", backref=backref("agency_requests", cascade="all, delete-orphan",
+                                                    passive_deletes=True))
+    agency = relationship("Agency")
+    contact = relationship("User")
+    chases = relationship("AgencyRequestChase", back_populates="request", cascade="all, delete-orphan",
+                          order_by="(AgencyRequestChase.chased_on, AgencyRequestChase.id)")
+
+    @property
+    def is_open(self):
+        return self.received_on is None and self.withdrawn_on is None
+
+    @property
+    def last_chased_on(self):
+        return max((chase.chased_on for chase in self.chases), default=None)
+
+    @property
+    def audit_label(self):
+        return f"{self.kind.english_label} requested of agency {self.agency_id} for review {self.review_id}"
+
+
+class AgencyRequestChase(AuditedChild, db.Model):
+    """One chase of a request: by a person (a call, an email of their own) or by the overdue reminder."""
+
+    __tablename__ = "agency_request_chase"
+    __audit_parent__ = "request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("agency_request.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    chased_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    #: the overdue reminder that chased, "overdue:<due date>:<week>"; empty for a chase a person recorded. Unique per
+    #: request, so that no run, however often repeated, chases twice for the same week
+    occasion: Mapped[str | None] = mapped_column(sa.String(60))
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+
+    request = relationship("AgencyRequest", back_populates="chases")
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "occasion"),)
+
+    @property
+    def audit_label(self):
+        return f"Chase of request {self.request_id}"
+
+
+class QualitySubmission(AuditedChild, TimestampMixin, db.Model):
+    """One submission of the review's report to the Home Office's quality assurance panel, its feedback and its
+    outcome; a resubmission is the next one. The review's submitted_on, qa_feedback_on and approved_on follow them
+    (tracker.reviews.quality)."""
+
+    __tablename__ = "quality_submission"
+    __audit_parent__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    submitted_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    feedback_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: a summary of what the panel said, in the partnership's words
+    feedback: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+    outcome: Mapped[QualityOutcome | None] = mapped_column(enum_column(QualityOutcome))
+    #: when the panel decided, where that was later than its feedback
+    outcome_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    review = relationship("Review", backref=backref(
+        "quality_submissions", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(QualitySubmission.submitted_on, QualitySubmission.id)"))
+
+    @property
+    def audit_label(self):
+        return f"Submission of review {self.review_id} to the Home Office on {self.submitted_on.isoformat()}"

@@ -20,14 +20,29 @@ from tracker.notifications.models import Notification
 from tracker.plans.models import PendingImport
 from tracker.plans.services import NOT_PUBLISHED
 from tracker.reminders.models import ReminderDelivery, ReminderLog
-from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause
+from tracker.reviews.models import (
+    AgencyRequest,
+    AgencyRequestChase,
+    FamilyContact,
+    PanelMember,
+    QualitySubmission,
+    Recommendation,
+    Review,
+    ReviewPause,
+    TermsOfReference,
+)
 
 REASON_LENGTH = 2000
 #: the audited records that belong to a review, each with the column that names what it belongs to: the log keeps
 #: a deleted one's entries, whose last values say where it belonged
 _AUDITED = ((PanelMember, "review_id", Review), (ReviewPause, "review_id", Review),
+            (FamilyContact, "review_id", Review), (TermsOfReference, "review_id", Review),
+            (AgencyRequest, "review_id", Review), (AgencyRequestChase, "request_id", AgencyRequest),
+            (QualitySubmission, "review_id", Review),
             (Recommendation, "review_id", Review), (Action, "recommendation_id", Recommendation),
             (ProgressUpdate, "action_id", Action))
+#: the fields removed whole, in the record and in the log, by model
+_PERSONAL = {Review: Review.PERSONAL_FIELDS, FamilyContact: FamilyContact.PERSONAL_FIELDS}
 
 
 def archive_review(review, actor, reason):
@@ -55,12 +70,15 @@ def archive_review(review, actor, reason):
     if archived.rowcount != 1:  # someone else archived it meanwhile (the update waited for them)
         raise ValidationFailed({"__form__": gettext("The review is already archived")})
     records = _records_of(review)
+    family = FamilyContact.__table__
+    db.session.execute(sa.update(family).where(family.c.review_id == review.id).values(
+        {field: ANONYMISED if field == "contact" else "" for field in FamilyContact.PERSONAL_FIELDS}))
     for model, ids in records.items():
         _scrub_rows(model.__table__, ids, scrub)
     db.session.execute(sa.delete(PendingImport).where(PendingImport.review_id == review.id))
     for model, _column, _parent in ((Review, None, None), *_AUDITED):
         anonymise_entries(model.__name__, _audited_ids(model, records, review.partnership_id), scrub,
-                          Review.PERSONAL_FIELDS if model is Review else ())
+                          _PERSONAL.get(model, ()))
     with noting(reason):
         record(review, AuditEvent.ARCHIVE, {**changes, "archive_reason": [None, reason]}, actor.id)
     db.session.commit()
@@ -93,6 +111,7 @@ def _records_of(review):
     """{model: ids} of every record that belongs to the review and may carry its people's names in its text."""
     recommendations = sa.select(Recommendation.id).where(Recommendation.review_id == review.id)
     actions = sa.select(Action.id).where(Action.recommendation_id.in_(recommendations))
+    agency_requests = sa.select(AgencyRequest.id).where(AgencyRequest.review_id == review.id)
     messages = sa.union(
         sa.select(Notification.outbox_message_id).where(sa.or_(Notification.action_id.in_(actions),
                                                                Notification.recommendation_id.in_(recommendations))),
@@ -101,10 +120,17 @@ def _records_of(review):
         Review: sa.select(Review.id).where(Review.id == review.id),
         ReviewPause: sa.select(ReviewPause.id).where(ReviewPause.review_id == review.id),
         PanelMember: sa.select(PanelMember.id).where(PanelMember.review_id == review.id),
+        FamilyContact: sa.select(FamilyContact.id).where(FamilyContact.review_id == review.id),
+        TermsOfReference: sa.select(TermsOfReference.id).where(TermsOfReference.review_id == review.id),
+        AgencyRequest: agency_requests,
+        AgencyRequestChase: sa.select(AgencyRequestChase.id).where(AgencyRequestChase.request_id.in_(agency_requests)),
+        QualitySubmission: sa.select(QualitySubmission.id).where(QualitySubmission.review_id == review.id),
         Recommendation: recommendations,
         Action: actions,
         ProgressUpdate: sa.select(ProgressUpdate.id).where(ProgressUpdate.action_id.in_(actions)),
-        EvidenceFile: sa.select(ProgressUpdate.evidence_file_id).where(ProgressUpdate.action_id.in_(actions)),
+        EvidenceFile: sa.union(
+            sa.select(ProgressUpdate.evidence_file_id).where(ProgressUpdate.action_id.in_(actions)),
+            sa.select(TermsOfReference.file_id).where(TermsOfReference.review_id == review.id)),
         DeadlineChange: sa.select(DeadlineChange.id).where(DeadlineChange.action_id.in_(actions)),
         Notification: sa.select(Notification.id).where(sa.or_(Notification.action_id.in_(actions),
                                                               Notification.recommendation_id.in_(recommendations))),

@@ -9,8 +9,9 @@ from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
+from tracker.actions.evidence import evidence_problem, make_evidence
 from tracker.actions.models import Action
-from tracker.actions.services import delivery_state
+from tracker.actions.services import answering, delivery_state
 from tracker.actions.state import london_today
 from tracker.audit.services import record_view
 from tracker.db import is_taken, length_of
@@ -18,8 +19,12 @@ from tracker.enums import (
     DEFAULT_THEMES,
     HOME_OFFICE_STATUSES,
     REVIEW_TYPES,
+    Advocacy,
+    ContactMethod,
     DeliveryState,
+    HomeOfficeView,
     Nation,
+    Offer,
     ResponseAssessment,
     ReviewStatus,
     ReviewType,
@@ -29,10 +34,19 @@ from tracker.enums import (
 )
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
-from tracker.i18n import N_, month_year
+from tracker.i18n import N_, long_date, month_year
 from tracker.partnerships.models import Agency, Membership
 from tracker.reviews.forms import month_names
-from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewCriterion, ReviewPause, Theme
+from tracker.reviews.models import (
+    FamilyContact,
+    PanelMember,
+    Recommendation,
+    Review,
+    ReviewCriterion,
+    ReviewPause,
+    TermsOfReference,
+    Theme,
+)
 
 #: the guidance expects a review within six months of the decision, unless another timeframe is agreed
 STANDARD_MONTHS = 6
@@ -90,7 +104,8 @@ def remove_theme(theme):
 
 REVIEW_FIELDS = ("reference", "pseudonyms", "death_month", "death_year", "independent_chair", "decision_on",
                  "commissioned_on", "submitted_on", "qa_feedback_on", "approved_on", "published_on", "publication_url",
-                 "agreed_target_on", "planned_publication_on", "embargo_note")
+                 "agreed_target_on", "extension_reason", "planned_publication_on", "embargo_note", "estimated_cost",
+                 "actual_cost", "funded_by")
 #: what only a Single Unified Safeguarding Review records; another review holds them empty
 SUSR_FIELDS = ("regional_safeguarding_board", "case_review_group_on", "case_review_group_outcome", "reviewers",
                "welsh_government_notified_on")
@@ -114,9 +129,11 @@ def types_offered(partnership, review=None):
 
 def stages_offered(review):
     """The stages the review's form offers: the Home Office's only to a review that may go to it (a new one may),
-    and "published" only to one already published, since publishing is its own decision."""
+    and "published" or "decided not to review" only to one already so, since each is its own decision with its own
+    page."""
     return [stage for stage in ReviewStatus
             if (stage is not ReviewStatus.PUBLISHED or (review is not None and review.is_published))
+            and (stage is not ReviewStatus.NOT_REVIEWED or (review is not None and review.is_not_reviewed))
             and (stage not in HOME_OFFICE_STATUSES or review is None or review.goes_to_home_office)]
 
 
@@ -144,6 +161,8 @@ def _susr_errors(values, criteria, status):
 
 def save_review(partnership, review, values, creator):
     """Create (review=None) or edit a review. A panel member who creates a review chairs its panel."""
+    from tracker.reviews import quality
+
     errors = {}
     reference = " ".join((values.get("reference") or "").split())
     if not reference:
@@ -165,6 +184,17 @@ def save_review(partnership, review, values, creator):
         errors["status"] = gettext("Publishing is its own decision: use ‘Publish the review’ on the review's page")
     elif status is ReviewStatus.PUBLISHED and not values.get("published_on"):
         errors["published_on"] = gettext("Enter the date the review was published")
+    if status is ReviewStatus.NOT_REVIEWED and not (review and review.is_not_reviewed):
+        errors["status"] = gettext("A decision not to review is its own record: use ‘Record a decision not to "
+                                   "review’ on the review's page")
+    if values.get("agreed_target_on") and not (values.get("extension_reason") or "").strip():
+        errors["extension_reason"] = gettext("Say why this timeframe was agreed, for example awaiting the "
+                                             "criminal trial")
+    elif (values.get("extension_reason") or "").strip() and not values.get("agreed_target_on"):
+        errors["agreed_target_on"] = gettext("Enter the agreed target date, or leave the reason empty")
+    for field in ("estimated_cost", "actual_cost"):
+        if values.get(field) is not None and values[field] < 0:
+            errors[field] = gettext("Enter a cost of £0 or more")
     is_susr = review_type is ReviewType.SUSR
     try:
         criteria = {SafeguardingCriterion(value) for value in values.get("criteria") or ()} if is_susr else set()
@@ -177,6 +207,7 @@ def save_review(partnership, review, values, creator):
                            ("approved_on", "published_on")):
         if values.get(earlier) and values.get(later) and values[later] < values[earlier]:
             errors.setdefault(later, gettext("This date cannot be before the stage that comes before it"))
+    errors.update(quality.review_form_errors(review, values))
     if errors:
         raise ValidationFailed(errors)
     is_new = review is None
@@ -190,6 +221,7 @@ def save_review(partnership, review, values, creator):
     review.review_type = review_type
     review.status = status
     _meet(review, criteria)
+    quality.follow_review_form(review)
     db.session.add(review)
     db.session.flush()
     if is_new and not _coordinates(creator, partnership):
@@ -275,32 +307,49 @@ def _coordinates(user, partnership):
 
 @dataclass
 class Timeliness:
+    """The facts of a review's timetable, shown as they are: a review must not be rushed, so nothing here says
+    "late"."""
+
+    #: six months from the decision to review
     target_on: date | None
+    #: another date agreed with the Home Office (usually later: an extension), and why
+    agreed_on: date | None
+    extension_reason: str
     paused_days: int
+    #: the date that counts, with the time paused added
     due_on: date | None
-    days_late: int | None
     is_paused: bool
-    #: the report is in: submitted to the Home Office or, for a review that does not go there, approved
-    is_submitted: bool
+    paused_since: date | None
+    #: the report went to the Home Office or, for a review that does not go there, was approved, on this day
+    finished_on: date | None
+    is_not_reviewed: bool = False
+
+    @property
+    def is_submitted(self):
+        return self.finished_on is not None
+
+    @property
+    def is_extension(self):
+        return self.agreed_on is not None and (self.target_on is None or self.agreed_on > self.target_on)
 
 
 def timeliness(review, today=None):
-    """How late the review is against its target (six months from the decision, or the agreed date), with the
-    time it stood paused added to the target. The clock stops when the report goes to the Home Office, or for a
-    SUSR that does not go there, when the report is approved."""
+    """The review's target (six months from the decision), any agreed date and its reason, and the time it stood
+    paused, which moves the date that counts. The clock stops when the report goes to the Home Office, or for a SUSR
+    that does not go there, when the report is approved. A review the partnership decided not to hold has none."""
     today = today or london_today()
-    target = review.agreed_target_on or (add_months(review.decision_on, STANDARD_MONTHS)
-                                         if review.decision_on else None)
+    if review.is_not_reviewed:
+        return Timeliness(None, None, "", 0, None, False, None, None, is_not_reviewed=True)
+    target = add_months(review.decision_on, STANDARD_MONTHS) if review.decision_on else None
     finished_on = review.submitted_on if review.goes_to_home_office else review.approved_on
     end = finished_on or today
     paused = sum(((min(p.ended_on or end, end) - p.started_on).days for p in review.pauses
                   if p.started_on <= end), 0)
-    is_paused = any(p.ended_on is None for p in review.pauses)
-    if target is None:
-        return Timeliness(None, paused, None, None, is_paused, finished_on is not None)
-    due = target + timedelta(days=paused)
-    late = (end - due).days
-    return Timeliness(target, paused, due, late if late > 0 else None, is_paused, finished_on is not None)
+    open_pause = next((p for p in review.pauses if p.ended_on is None), None)
+    counts = review.agreed_target_on or target
+    return Timeliness(target, review.agreed_target_on, review.extension_reason, paused,
+                      counts + timedelta(days=paused) if counts else None, open_pause is not None,
+                      open_pause.started_on if open_pause else None, finished_on)
 
 
 def add_pause(review, started_on, reason):
@@ -324,6 +373,36 @@ def end_pause(review, ended_on):
     if ended_on is None or ended_on < pause.started_on:
         raise ValidationFailed({"ended_on": gettext("Enter a date on or after the day the pause started")})
     pause.ended_on = ended_on
+    db.session.commit()
+
+
+def record_not_reviewed(review, values):
+    """The partnership decided not to commission a review: the date (the review's decision date), why, and the Home
+    Office's answer once it comes. Such a review has no target and is neither in progress nor late."""
+    errors = {}
+    decided_on, reason = values.get("decision_on"), (values.get("not_reviewed_reason") or "").strip()
+    answered_on, view = values.get("home_office_response_on"), values.get("home_office_view") or None
+    if review.status is not ReviewStatus.NOTIFIED and not review.is_not_reviewed:
+        errors["__form__"] = gettext("The review has been commissioned: a decision not to review can only be "
+                                     "recorded before it is")
+    if decided_on is None:
+        errors["decision_on"] = gettext("Enter the date of the decision")
+    elif decided_on > london_today():
+        errors["decision_on"] = gettext("The date cannot be in the future")
+    if not reason:
+        errors["not_reviewed_reason"] = gettext("Say why the partnership decided not to review")
+    if view and answered_on is None:
+        errors["home_office_response_on"] = gettext("Enter the date of the Home Office's response")
+    elif answered_on and decided_on and answered_on < decided_on:
+        errors["home_office_response_on"] = gettext("The response cannot come before the decision")
+    if answered_on and not view:
+        errors["home_office_view"] = gettext("Choose whether the Home Office agrees or disagrees")
+    if errors:
+        raise ValidationFailed(errors)
+    review.status, review.decision_on, review.not_reviewed_reason = ReviewStatus.NOT_REVIEWED, decided_on, reason
+    review.home_office_response_on = answered_on
+    review.home_office_view = HomeOfficeView(view) if view else None
+    review.home_office_response = (values.get("home_office_response") or "").strip()
     db.session.commit()
 
 
@@ -360,14 +439,42 @@ def panel_candidates(review):
     return [p for p in people if p.id not in on_panel]
 
 
-def add_panel_member(review, user_id, is_chair):
-    if user_id is None or user_id not in {p.id for p in panel_candidates(review)}:
-        raise ValidationFailed({"user_id": gettext("Choose a person from this partnership who is not on the panel")})
-    if is_chair:
-        for member in review.panel:
-            member.is_chair = False
-    db.session.add(PanelMember(review_id=review.id, user_id=user_id, is_chair=bool(is_chair)))
+#: the panel member's details a form sets, besides the person
+PANEL_DETAILS = ("agency_id", "panel_role", "is_da_specialist", "has_community_expertise", "other_expertise",
+                 "is_independent")
+
+
+def add_panel_member(review, user_id, is_chair, details=None):
+    """Seat a person of the partnership on the panel, with their agency, role and expertise where given."""
+    errors = {} if user_id is not None and user_id in {p.id for p in panel_candidates(review)} else {
+        "user_id": gettext("Choose a person from this partnership who is not on the panel")}
+    member = PanelMember(review_id=review.id, user_id=user_id)
+    _set_panel_details(review, member, is_chair, details or {}, errors)
+    db.session.add(member)
     db.session.commit()
+
+
+def edit_panel_member(member, is_chair, details):
+    """Change a member's agency, role, expertise, independence, or who chairs."""
+    _set_panel_details(member.review, member, is_chair, details, {})
+    db.session.commit()
+
+
+def _set_panel_details(review, member, is_chair, details, errors):
+    agency_id = details.get("agency_id")
+    if agency_id is not None and agency_id not in {a.id for a in review.partnership.agencies}:
+        errors["agency_id"] = gettext("Choose one of this partnership's agencies, or none")
+    if errors:
+        raise ValidationFailed(errors)
+    if is_chair:
+        for other in review.panel:
+            if other is not member:
+                other.is_chair = False
+    member.is_chair = bool(is_chair)
+    for field in PANEL_DETAILS:
+        value = details.get(field)
+        setattr(member, field, value.strip() if isinstance(value, str) else (
+            bool(value) if field.startswith(("is_", "has_")) else value))
 
 
 def remove_panel_member(member):
@@ -383,16 +490,18 @@ def natural_key(number):
 
 
 def recommendations_of(review):
-    """The review's recommendations in report order, with agencies, themes and actions loaded (4 queries)."""
+    """The review's recommendations in report order, with agencies, themes and the actions answering them loaded (a
+    fixed number of queries)."""
     recommendations = db.session.scalars(
         sa.select(Recommendation).where(Recommendation.review_id == review.id)
         .options(selectinload(Recommendation.agencies), selectinload(Recommendation.themes),
-                 selectinload(Recommendation.actions).selectinload(Action.lead_agency))).all()
+                 *(selectinload(actions).options(selectinload(Action.lead_agency), selectinload(Action.milestone_items))
+                   for actions in (Recommendation.actions, Recommendation.linked_actions)))).all()
     return sorted(recommendations, key=lambda r: natural_key(r.number))
 
 
 def recommendation_state(recommendation):
-    return delivery_state(recommendation.actions)
+    return delivery_state(answering(recommendation))
 
 
 def plan_completed_on(recommendations):
@@ -400,7 +509,7 @@ def plan_completed_on(recommendations):
     if not recommendations or any(recommendation_state(r) is not DeliveryState.CLOSED
                                   for r in recommendations):
         return None
-    return max(a.closed_on for r in recommendations for a in r.actions if a.closed_on)
+    return max(a.closed_on for r in recommendations for a in answering(r) if a.closed_on)
 
 
 @dataclass(frozen=True)
@@ -424,7 +533,7 @@ def steps(review, recommendations):
     and the Welsh Government told; panel, recommendations, an action for each; the report through the Home Office's
     quality assurance (a SUSR that does not meet the DHR criteria has its report approved without it); publication,
     delivery."""
-    with_action = sum(1 for r in recommendations if r.actions)
+    with_action = sum(1 for r in recommendations if answering(r))
     has_all = bool(recommendations) and with_action == len(recommendations)
     approved = review.approved_on is not None or _reached(review, ReviewStatus.APPROVED)
     opening = [
@@ -436,9 +545,11 @@ def steps(review, recommendations):
     if review.goes_to_home_office:
         submitted = review.submitted_on is not None or _reached(review, ReviewStatus.SUBMITTED)
         report = [
-            Step(gettext("Submit the report to the Home Office for quality assurance"), submitted, place="details"),
+            Step(gettext("Submit the report to the Home Office for quality assurance"), submitted,
+                 place="quality_assurance"),
             Step(gettext("Record the Home Office's approval"), approved,
-                 None if submitted else gettext("Submit the report to the Home Office first"), place="details"),
+                 None if submitted else gettext("Submit the report to the Home Office first"),
+                 place="quality_assurance"),
         ]
     else:
         report = [Step(gettext("Record the report's approval"), approved, place="details")]
@@ -513,7 +624,7 @@ def save_recommendation(review, recommendation, values):
 
 
 def delete_recommendation(recommendation):
-    if recommendation.actions:
+    if answering(recommendation):
         raise ValidationFailed({"__form__": gettext("This recommendation has actions: it cannot be deleted")})
     db.session.delete(recommendation)
     db.session.commit()
@@ -587,3 +698,106 @@ def review_action_values(recommendation):
     agencies = recommendation.agencies
     return dict(lead_agency_id=agencies[0].id if len(agencies) == 1 else None,
                 theme=", ".join(t.name for t in recommendation.themes), component=recommendation.component)
+
+
+# Family and friends
+
+
+#: the family contact's fields a form sets
+FAMILY_FIELDS = ("relationship_to_victim", "contact", "contact_method", "first_contacted_on", "last_contacted_on",
+                 *FamilyContact.OFFERS, "advocacy", "advocate", "saw_report_on", "pseudonym_wishes",
+                 "publication_wishes")
+
+
+def save_family_contact(review, contact, values):
+    """Record (contact=None) or change one person's involvement in the review."""
+    errors = {}
+    text = {field: (values.get(field) or "").strip() for field in ("relationship_to_victim", "contact", "advocate",
+                                                                    "pseudonym_wishes", "publication_wishes")}
+    if not text["relationship_to_victim"]:
+        errors["relationship_to_victim"] = gettext("Enter their relationship to the victim, for example sister, "
+                                                   "friend or colleague")
+    if not text["contact"]:
+        errors["contact"] = gettext("Enter a name or a description the panel knows them by")
+    try:
+        method = ContactMethod(values.get("contact_method"))
+    except ValueError:
+        errors["contact_method"], method = gettext("Choose how they were contacted"), None
+    offers = {field: Offer(values.get(field) or Offer.NOT_OFFERED) for field in FamilyContact.OFFERS}
+    advocacy = Advocacy(values.get("advocacy") or Advocacy.NOT_OFFERED)
+    first, last, saw = values.get("first_contacted_on"), values.get("last_contacted_on"), values.get("saw_report_on")
+    today = london_today()
+    for field, day in (("first_contacted_on", first), ("last_contacted_on", last), ("saw_report_on", saw)):
+        if day and day > today:
+            errors[field] = gettext("The date cannot be in the future")
+    if first and last and last < first:
+        errors.setdefault("last_contacted_on", gettext("The last contact cannot be before the first"))
+    if advocacy is Advocacy.PROVIDED and not text["advocate"]:
+        errors["advocate"] = gettext("Say who provides the advocacy, for example a specialist advocate")
+    if saw and offers["read_report"] is not Offer.TAKEN_UP:
+        errors["read_report"] = gettext("They saw the report: record the offer to read it as taken up")
+    if saw and review.published_on and saw > review.published_on:
+        errors.setdefault("saw_report_on", gettext("Only a reading before publication counts here: the date must "
+                                                   "be on or before %(date)s", date=long_date(review.published_on)))
+    if errors:
+        raise ValidationFailed(errors)
+    contact = contact or FamilyContact(review_id=review.id)
+    for field, value in {**text, **offers, "contact_method": method, "advocacy": advocacy,
+                         "first_contacted_on": first, "last_contacted_on": last, "saw_report_on": saw}.items():
+        setattr(contact, field, value)
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def remove_family_contact(contact):
+    db.session.delete(contact)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class FamilyInvolvement:
+    """The review page's summary of the family's involvement: how many people, and what they took up."""
+
+    contacts: int
+    met_panel: int
+    contributed: int
+    advocacy: int
+    saw_report: int
+
+
+def family_involvement(review):
+    contacts = review.family_contacts
+    return FamilyInvolvement(
+        len(contacts), sum(c.meet_panel is Offer.TAKEN_UP for c in contacts),
+        sum(c.contribute is Offer.TAKEN_UP for c in contacts),
+        sum(c.advocacy is Advocacy.PROVIDED for c in contacts), sum(c.saw_report_on is not None for c in contacts))
+
+
+# Terms of reference
+
+
+def save_terms(review, text, upload=None, remove_file=False):
+    """The terms of reference as text, a file (checked and kept like evidence) or both; a new file replaces the
+    old one, which is deleted."""
+    text = (text or "").strip()
+    terms = review.terms or TermsOfReference(review_id=review.id, text="")
+    new_file = None
+    if upload is not None:
+        problem = evidence_problem(*upload)
+        if problem:
+            raise ValidationFailed({"file": problem})
+        new_file = make_evidence(*upload)
+    old_file = terms.file if (new_file is not None or remove_file) else None
+    if not text and new_file is None and (terms.file is None or remove_file):
+        raise ValidationFailed({"text": gettext("Enter the terms of reference, or choose a file")})
+    terms.text = text
+    if new_file is not None:
+        terms.file = new_file
+    elif remove_file:
+        terms.file = None
+    review.terms = terms
+    db.session.flush()
+    if old_file is not None:
+        db.session.delete(old_file)
+    db.session.commit()

@@ -1,7 +1,12 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import contextlib
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
+from tracker.actions.evidence import STORAGE_FULL, refused_when_storage_full
+from tracker.actions.services import shares_of
 from tracker.actions.state import london_today
 from tracker.enums import Scope
 from tracker.extensions import db
@@ -12,15 +17,19 @@ from tracker.reviews import retention, services
 from tracker.reviews.forms import (
     ArchiveForm,
     EndPauseForm,
+    FamilyContactForm,
+    NotReviewedForm,
+    PanelDetailsForm,
     PanelMemberForm,
     PauseForm,
     PublishForm,
     RecommendationForm,
     ResponseForm,
     ReviewForm,
+    TermsForm,
     ThemeForm,
 )
-from tracker.reviews.models import PanelMember, Recommendation, Review, Theme
+from tracker.reviews.models import FamilyContact, PanelMember, Recommendation, Review, Theme
 from tracker.web import submitted
 
 bp = Blueprint("reviews", __name__)
@@ -109,7 +118,8 @@ def show_review(review_id):
         states={r.id: services.recommendation_state(r) for r in recommendations},
         loops={r.id: services.register_state(r, today) for r in recommendations if r.scope is not Scope.LOCAL},
         timeliness=services.timeliness(review), completed_on=services.plan_completed_on(recommendations),
-        steps=services.steps(review, recommendations), died=services.when_died(review))
+        steps=services.steps(review, recommendations), died=services.when_died(review),
+        involvement=services.family_involvement(review))
 
 
 @bp.route("/reviews/<int:review_id>/panel", methods=["GET", "POST"])
@@ -118,10 +128,26 @@ def manage_panel(review_id):
     form = PanelMemberForm()
     form.user_id.choices = [("", gettext("Choose a person")),
                             *[(u.id, u.name) for u in services.panel_candidates(review)]]
-    done = submitted(form, lambda: services.add_panel_member(review, form.user_id.data, form.is_chair.data),
+    form.offer(review.partnership.agencies)
+    done = submitted(form, lambda: services.add_panel_member(review, form.user_id.data, form.is_chair.data,
+                                                             form.details()),
                   gettext("The panel has been updated."), lambda _: redirect(url_for("reviews.manage_panel",
                                                                           review_id=review.id)))
     return done or render_template("reviews/panel.html", form=form, review=review)
+
+
+@bp.route("/reviews/<int:review_id>/panel/<int:member_id>/edit", methods=["GET", "POST"])
+def edit_panel_member(review_id, member_id):
+    review = _review(review_id, "manage_panel")
+    member = db.get_or_404(PanelMember, member_id)
+    if member.review_id != review.id:
+        abort(404)
+    form = PanelDetailsForm(obj=member)
+    form.offer(review.partnership.agencies, member)
+    done = submitted(form, lambda: services.edit_panel_member(member, form.is_chair.data, form.details()),
+                     gettext("%(name)s's details have been saved.", name=member.user.name),
+                     lambda _: redirect(url_for("reviews.manage_panel", review_id=review.id)))
+    return done or render_template("reviews/panel_member.html", form=form, review=review, member=member)
 
 
 @bp.route("/reviews/<int:review_id>/panel/<int:member_id>/remove", methods=["GET", "POST"])
@@ -135,6 +161,84 @@ def remove_panel_member(review_id, member_id):
                      gettext("%(name)s has left the panel.", name=member.user.name),
                   lambda _: redirect(url_for("reviews.manage_panel", review_id=review.id)))
     return done or render_template("reviews/remove_panel_member.html", form=form, review=review, member=member)
+
+
+@bp.route("/reviews/<int:review_id>/not-reviewed", methods=["GET", "POST"])
+def record_not_reviewed(review_id):
+    """The partnership's decision not to commission a review, and the Home Office's answer."""
+    review = _review(review_id, "edit")
+    form = NotReviewedForm(obj=review)
+    done = submitted(form, lambda: services.record_not_reviewed(review, form.values()),
+                     gettext("The decision not to review has been recorded."), lambda _: _to_review(review))
+    return done or render_template("reviews/not_reviewed.html", form=form, review=review)
+
+
+@bp.route("/reviews/<int:review_id>/terms", methods=["GET", "POST"])
+def edit_terms(review_id):
+    review = _review(review_id, "edit")
+    # not obj=review.terms: its file is the stored record, which the form's file field must never take for an upload
+    form = TermsForm(text=review.terms.text if review.terms else "")
+
+    def save():
+        upload = form.file.data
+        upload = (upload.filename, upload.read()) if upload and upload.filename else None
+        with refused_when_storage_full("file") if upload else contextlib.nullcontext():
+            services.save_terms(review, form.text.data, upload, form.remove_file.data)
+
+    done = submitted(form, save, gettext("The terms of reference have been saved."), lambda _: _to_review(review))
+    page = done or render_template("reviews/terms.html", form=form, review=review)
+    # 507 Insufficient Storage: the server refused the file, not the person's input
+    return (page, 507) if gettext(STORAGE_FULL) in form.file.errors else page
+
+
+@bp.get("/reviews/<int:review_id>/terms/file")
+def download_terms(review_id):
+    review = _review(review_id)
+    if review.terms is None or review.terms.file is None:
+        abort(404)
+    services.log_view(review, current_user)
+    upload = review.terms.file
+    return send_file(io.BytesIO(upload.data), mimetype=upload.content_type, as_attachment=True,
+                     download_name=upload.filename)
+
+
+@bp.get("/reviews/<int:review_id>/family")
+def family(review_id):
+    """Family and friends' involvement: personal data, seen only by whoever can open the review, each view logged
+    while it is unpublished."""
+    review = _review(review_id)
+    services.log_view(review, current_user)
+    return render_template("reviews/family.html", review=review, involvement=services.family_involvement(review))
+
+
+def _family_contact(review_id, contact_id):
+    review = _review(review_id, "edit")
+    contact = db.get_or_404(FamilyContact, contact_id)
+    if contact.review_id != review.id:
+        abort(404)
+    return review, contact
+
+
+@bp.route("/reviews/<int:review_id>/family/new", methods=["GET", "POST"])
+@bp.route("/reviews/<int:review_id>/family/<int:contact_id>/edit", methods=["GET", "POST"],
+          endpoint="edit_family_contact")
+def new_family_contact(review_id, contact_id=None):
+    review, contact = _family_contact(review_id, contact_id) if contact_id else (_review(review_id, "edit"), None)
+    form = FamilyContactForm(obj=contact)
+    done = submitted(form, lambda: services.save_family_contact(review, contact, form.values()),
+                     gettext("The family contact has been saved."),
+                     lambda _: redirect(url_for("reviews.family", review_id=review.id)))
+    return done or render_template("reviews/family_contact.html", form=form, review=review, contact=contact)
+
+
+@bp.route("/reviews/<int:review_id>/family/<int:contact_id>/remove", methods=["GET", "POST"])
+def remove_family_contact(review_id, contact_id):
+    review, contact = _family_contact(review_id, contact_id)
+    form = ConfirmForm()
+    done = submitted(form, lambda: services.remove_family_contact(contact),
+                     gettext("The family contact has been removed."),
+                     lambda _: redirect(url_for("reviews.family", review_id=review.id)))
+    return done or render_template("reviews/remove_family_contact.html", form=form, review=review, contact=contact)
 
 
 @bp.route("/reviews/<int:review_id>/pause", methods=["GET", "POST"])
@@ -174,7 +278,8 @@ def new_recommendation(review_id=None, recommendation_id=None):
                                                              form.recommendation_values()),
                   gettext("The recommendation has been saved."), lambda _: _to_review(review))
     return done or render_template("reviews/recommendation.html", form=form, review=review,
-                                   recommendation=recommendation)
+                                   recommendation=recommendation,
+                                   shares=shares_of(recommendation, current_user) if recommendation else None)
 
 
 @bp.route("/recommendations/<int:recommendation_id>/delete", methods=["GET", "POST"])
