@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('original_deadline', sa.Date(), nullable=True),
-    sa.Column('milestones', sa.Text(), nullable=False),
+    sa.Column('milestones', sa.Text(), server_default='', nullable=False),
     sa.Column('estimated_cost', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('funding_source', sa.String(length=300), nullable=False),
     sa.Column('staff_time', sa.String(length=300), nullable=False),

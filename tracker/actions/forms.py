@@ -21,6 +21,7 @@ from tracker.enums import (
     ActionStatus,
     ClosureOutcome,
     DeadlineApproval,
+    GroupServed,
     LeadAssessment,
     Rag,
 )
@@ -43,6 +44,7 @@ COMPONENT_NAMES = {
     "data": N_("Data"),
     "policies": N_("Policies and processes"),
     "diversity": N_("Diversity"),
+    "survivors_voices": N_("Survivors' voices"),
 }
 #: the components as people read them, in the reader's language
 COMPONENTS = [(key, lazy_gettext(name)) for key, name in COMPONENT_NAMES.items()]
@@ -76,8 +78,6 @@ class ActionForm(Form):
         option_widget=CheckboxInput(),
         description=lazy_gettext("Optional. Agencies that help the lead agency deliver it."))
     deadline = UKDateField(lazy_gettext("Deadline"), description=FOR_EXAMPLE_DATE)
-    milestones = TextAreaField(lazy_gettext("Key milestones"),
-                               description=lazy_gettext("Optional. One per line, with its date."))
     estimated_cost = MoneyField(lazy_gettext("Estimated cost (£)"),
                                 description=lazy_gettext("Leave empty if there is no cost."))
     funding_source = StringField(lazy_gettext("Where the money comes from"), validators=[Length(max=300)])
@@ -90,7 +90,29 @@ class ActionForm(Form):
     theme = StringField(lazy_gettext("Theme"), validators=[Length(max=100)], description=lazy_gettext(
         "For example, information sharing, risk assessment, training, housing."))
     strategic_objective = StringField(lazy_gettext("Strategic plan objective"), validators=[Length(max=300)])
+    survivor_involvement = TextAreaField(lazy_gettext("Survivor involvement"), description=lazy_gettext(
+        "Optional. How survivors or their families informed this action, for example 'Shaped by the survivors' "
+        "forum in March'."))
+    groups = SelectMultipleField(lazy_gettext("Groups the action serves"), choices=options(GroupServed.choices()),
+                                 option_widget=CheckboxInput(), description=lazy_gettext(
+                                     "Optional. The protected characteristics and other groups of survivors it is "
+                                     "designed for."))
+    also_recommendation_ids = SelectMultipleField(
+        lazy_gettext("Other recommendations it answers"), choices=[], coerce=record_id, validate_choice=False,
+        option_widget=CheckboxInput(),
+        description=lazy_gettext("Optional. Recommendations of the partnership's reviews this action also answers: "
+                                 "it counts as one of their actions."))
+    also_finding_ids = SelectMultipleField(
+        lazy_gettext("Other key issues it answers"), choices=[], coerce=record_id, validate_choice=False,
+        option_widget=CheckboxInput(),
+        description=lazy_gettext("Optional. Benchmark key issues this action also answers: it counts as one of "
+                                 "their actions."))
     version = HiddenField()
+
+    def set_answers(self, recommendations, findings):
+        """The recommendations and key issues the editor may link the action to."""
+        self.also_recommendation_ids.choices = options(recommendations)
+        self.also_finding_ids.choices = options(findings)
 
     def set_people(self, agencies, members):
         self.lead_agency_id.choices = options([(a.id, a.name) for a in agencies],
@@ -104,9 +126,10 @@ class ActionForm(Form):
 
     def plan_values(self):
         return {name: getattr(self, name).data for name in (
-            "title", "outcome", "measure", "lead_agency_id", "owner_id", "supporting_agency_ids", "milestones",
-            "estimated_cost", "funding_source", "staff_time", "within_existing_resources", "review_arrangement",
-            "component", "theme", "strategic_objective")}
+            "title", "outcome", "measure", "lead_agency_id", "owner_id", "supporting_agency_ids", "estimated_cost",
+            "funding_source", "staff_time", "within_existing_resources", "review_arrangement", "component", "theme",
+            "strategic_objective", "survivor_involvement", "groups", "also_recommendation_ids",
+            "also_finding_ids")}
 
 
 class UpdateForm(Form):
@@ -295,3 +318,25 @@ class BulkChangeForm(Form):
                 target.errors = [*target.errors, message]
             else:
                 self.form_errors.append(message)
+
+
+class MilestoneForm(Form):
+    title = StringField(lazy_gettext("Milestone"), validators=[DataRequired(lazy_gettext("Enter the milestone")),
+                                                               Length(max=300)],
+                        description=lazy_gettext("A step on the way, for example 'Draft the protocol'."))
+    due_on = UKDateField(lazy_gettext("Due date"), validators=[Optional()], description=lazy_gettext(
+        "Optional. For example, 31 1 2027. Once past, an open action with this step not done turns amber."))
+
+
+class PerAgencyForm(Form):
+    """One action for each agency an "all agencies should…" recommendation names: what is common to all of them."""
+
+    agency_ids = SelectMultipleField(lazy_gettext("Agencies that each get an action"), choices=[], coerce=record_id,
+                                     validate_choice=False, option_widget=CheckboxInput(),
+                                     description=lazy_gettext("Each agency leads its own action and chooses its "
+                                                              "owner."))
+    title = StringField(lazy_gettext("Action"), validators=[DataRequired(lazy_gettext(
+        "Enter the action: what will be done")), Length(max=300)])
+    outcome = TextAreaField(lazy_gettext("Outcome sought"))
+    measure = TextAreaField(lazy_gettext("Measure of success"))
+    deadline = UKDateField(lazy_gettext("Deadline"), validators=[Optional()], description=FOR_EXAMPLE_DATE)

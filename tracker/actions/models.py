@@ -2,11 +2,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
 from tracker.db import TimestampMixin, UTCDateTime, enum_column, utcnow
-from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, LeadAssessment, MoveStatus
+from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, GroupServed, LeadAssessment, MoveStatus
 from tracker.extensions import db
 from tracker.i18n import long_date, month_year
 
@@ -16,6 +16,21 @@ action_supporting_agency = sa.Table(
     db.metadata,
     sa.Column("action_id", sa.ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True),
+)
+#: recommendations an action answers besides the one it was made for (its origin, Action.recommendation)
+action_recommendation = sa.Table(
+    "action_recommendation",
+    db.metadata,
+    sa.Column("action_id", sa.ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("recommendation_id", sa.ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+#: benchmark key issues an action answers besides the one it was made for (its origin, Action.finding)
+action_finding = sa.Table(
+    "action_finding",
+    db.metadata,
+    sa.Column("action_id", sa.ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("finding_id", sa.ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -44,7 +59,6 @@ class Action(Audited, TimestampMixin, db.Model):
     deadline_is_month: Mapped[bool] = mapped_column(default=False, nullable=False, server_default=sa.false())
     #: the first deadline set; kept when the deadline moves
     original_deadline: Mapped[date | None] = mapped_column(sa.Date)
-    milestones: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     estimated_cost: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     funding_source: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     staff_time: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
@@ -54,6 +68,11 @@ class Action(Audited, TimestampMixin, db.Model):
     component: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
     theme: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     strategic_objective: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    #: how survivors or their families informed the action (the 2020 summary's survivor voice)
+    survivor_involvement: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
+    #: the groups it serves, GroupServed values joined by commas (read through `groups`), so that a report counts
+    #: them in one pass and the history shows a change as one line
+    groups_served: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="", server_default="")
 
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), nullable=False, index=True,
                                                  default=ActionStatus.NOT_STARTED)
@@ -89,6 +108,14 @@ class Action(Audited, TimestampMixin, db.Model):
     updates = relationship("ProgressUpdate", back_populates="action", order_by="ProgressUpdate.at")
     recommendation = relationship("Recommendation", back_populates="actions")
     finding = relationship("Finding", back_populates="actions")
+    #: what else it answers: each such recommendation and key issue counts it as one of its actions
+    also_recommendations = relationship("Recommendation", secondary=action_recommendation,
+                                        order_by="Recommendation.id",
+                                        backref=backref("linked_actions", order_by="Action.id"))
+    also_findings = relationship("Finding", secondary=action_finding, order_by="Finding.id",
+                                 backref=backref("linked_actions", order_by="Action.id"))
+    milestone_items = relationship("Milestone", back_populates="action", cascade="all, delete-orphan",
+                                   order_by="Milestone.position")
 
     __mapper_args__ = {"version_id_col": version}
     __audit_exclude__ = Audited.__audit_exclude__ | {"next_reminder_on"}
@@ -108,6 +135,31 @@ class Action(Audited, TimestampMixin, db.Model):
         return self.status not in (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 
     @property
+    def groups(self):
+        """The groups it serves, in the enumeration's order."""
+        codes = set(self.groups_served.split(","))
+        return [group for group in GroupServed if group.value in codes]
+
+    @groups.setter
+    def groups(self, groups):
+        chosen = {GroupServed(g) for g in groups}
+        self.groups_served = ",".join(group.value for group in GroupServed if group in chosen)
+
+    @property
+    def milestones(self):
+        """The milestones as a plan's cell writes them, one a line ("31 January 2027: Draft the protocol (done)")."""
+        from tracker.actions.milestones import as_lines
+
+        return as_lines(self.milestone_items)
+
+    @milestones.setter
+    def milestones(self, text):
+        """Set from a plan's cell: its lines become the items, each kept (with the day it was done) if unchanged."""
+        from tracker.actions.milestones import items_from_lines
+
+        self.milestone_items = items_from_lines(text, self.milestone_items)
+
+    @property
     def deadline_label(self):
         return plan_date_label(self.deadline, self.deadline_is_month)
 
@@ -120,6 +172,36 @@ def plan_date_label(day, is_month):
     """A date as the plan gave it, in the reader's language: "31 October 2016", or "October 2016" where only the
     month was known."""
     return month_year(day) if is_month else long_date(day)
+
+
+class Milestone(AuditedChild, db.Model):
+    """A step on the way to the deadline: an open action with a milestone past its date and not done is amber."""
+
+    __tablename__ = "milestone"
+    __audit_parent__ = "action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    #: the order the plan lists them in
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+    title: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    #: empty for a plan's line that gave no date
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    done_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    action = relationship("Action", back_populates="milestone_items")
+
+    @property
+    def is_done(self):
+        return self.done_on is not None
+
+    def is_overdue(self, today):
+        return self.due_on is not None and self.done_on is None and self.due_on < today
+
+    @property
+    def audit_label(self):
+        return f"Milestone: {self.title}"[:300]
 
 
 class EvidenceFile(db.Model):

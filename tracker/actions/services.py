@@ -32,9 +32,9 @@ from tracker.partnerships.models import Agency, Membership, Partnership
 from tracker.permissions import led_agency_ids, visible_actions
 
 #: fields a coordinator sets on the action form (the deadline, once set, moves only with a reason)
-PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "milestones", "estimated_cost",
-               "funding_source", "staff_time", "within_existing_resources", "review_arrangement", "component",
-               "theme", "strategic_objective")
+PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "estimated_cost", "funding_source",
+               "staff_time", "within_existing_resources", "review_arrangement", "component", "theme",
+               "strategic_objective")
 
 
 class StaleAction(ValidationFailed):
@@ -127,12 +127,75 @@ def supporting_agencies(partnership, agency_ids):
     return agencies if all(a is not None and a.partnership_id == partnership.id for a in agencies) else None
 
 
-def save_action(partnership, action, values, expected_version=None, deadline=None, origin=None):
+def answerable(user, partnership):
+    """(recommendations, key issues) an action of the partnership can also answer, as (id, label) pairs: the
+    recommendations of the reviews this person may open, and the key issues of its benchmarks."""
+    from tracker.benchmarks.models import Benchmark, Finding
+    from tracker.permissions import visible_reviews
+    from tracker.reviews.models import Recommendation, Review
+    from tracker.reviews.services import natural_key
+
+    recommendations = db.session.execute(
+        sa.select(Recommendation.id, Review.reference, Recommendation.number, Recommendation.text)
+        .join(Review, Review.id == Recommendation.review_id)
+        .where(Review.partnership_id == partnership.id, visible_reviews(user))).all()
+    recommendations.sort(key=lambda r: (r.reference, natural_key(r.number)))
+    findings = db.session.scalars(
+        sa.select(Finding).join(Benchmark, Benchmark.id == Finding.benchmark_id)
+        .where(Benchmark.partnership_id == partnership.id)
+        .options(joinedload(Finding.component), joinedload(Finding.benchmark))
+        .order_by(Benchmark.started_on.desc(), Finding.component_id.is_not(None), Finding.component_id,
+                  Finding.position)).all()
+    return ([(r.id, gettext("%(reference)s, recommendation %(number)s: %(text)s", reference=r.reference,
+                            number=r.number, text=_shortened(r.text))) for r in recommendations],
+            [(f.id, gettext("%(benchmark)s, %(component)s: %(text)s", benchmark=f.benchmark.title,
+                            component=f.component.title if f.component else gettext("overall"),
+                            text=_shortened(f.text))) for f in findings])
+
+
+def _shortened(text, length=120):
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def _answers(partnership, action, values, editor):
+    """The recommendations and key issues the action also answers, from the ids chosen: each must be the
+    partnership's and one the editor may choose; a link the editor cannot see (a review closed to them) is kept
+    as it was, never dropped unseen. None where not given (an import, a bulk change)."""
+    from tracker.benchmarks.models import Finding
+    from tracker.reviews.models import Recommendation
+
+    if "also_recommendation_ids" not in values and "also_finding_ids" not in values:
+        return None
+    recommendations, findings = answerable(editor, partnership) if editor is not None else ([], [])
+    open_recommendations, open_findings = {i for i, _ in recommendations}, {i for i, _ in findings}
+    chosen_recommendations = set(values.get("also_recommendation_ids") or [])
+    chosen_findings = set(values.get("also_finding_ids") or [])
+    errors = {}
+    if chosen_recommendations - open_recommendations:
+        errors["also_recommendation_ids"] = gettext("Choose recommendations of this partnership's reviews")
+    if chosen_findings - open_findings:
+        errors["also_finding_ids"] = gettext("Choose key issues of this partnership's benchmarks")
+    if action is not None:
+        chosen_recommendations.discard(action.recommendation_id)
+        chosen_findings.discard(action.finding_id)
+    if errors:
+        raise ValidationFailed(errors)
+    kept_recommendations = [r for r in (action.also_recommendations if action else []) if r.id not in
+                            open_recommendations]
+    kept_findings = [f for f in (action.also_findings if action else []) if f.id not in open_findings]
+    return ([*kept_recommendations, *(db.session.get(Recommendation, i) for i in sorted(chosen_recommendations))],
+            [*kept_findings, *(db.session.get(Finding, i) for i in sorted(chosen_findings))])
+
+
+def save_action(partnership, action, values, expected_version=None, deadline=None, origin=None, editor=None):
     """Create (action=None) or edit an action's plan; returns it. The SMART check is recorded, never enforced.
-    A new action answering a review's recommendation or a benchmark's finding (the origin) takes it as source."""
+    A new action answering a review's recommendation or a benchmark's finding (the origin) takes it as source.
+    What else it answers is chosen among what the editor may see; the milestones, where given, are a plan's lines."""
     if action is not None:
         check_version(action, expected_version)
     supporting = _validate_plan(partnership, values)
+    answers = _answers(partnership, action, values, editor)
     is_new = action is None
     if is_new:
         action = Action(partnership_id=partnership.id, source=ActionSource.STRATEGY)
@@ -146,6 +209,19 @@ def save_action(partnership, action, values, expected_version=None, deadline=Non
         value = values[field]
         setattr(action, field, value.strip() if isinstance(value, str) else value)
     action.supporting_agencies = list(supporting)
+    if "survivor_involvement" in values:
+        action.survivor_involvement = (values["survivor_involvement"] or "").strip()
+    if "groups" in values:
+        action.groups = values["groups"] or []
+    if "milestones" in values:
+        action.milestones = values["milestones"]
+    if answers is not None:
+        recommendations = [r for r in answers[0] if r is not action.recommendation]
+        findings = [f for f in answers[1] if f is not action.finding]
+        if not is_new and (set(recommendations), set(findings)) != (set(action.also_recommendations),
+                                                                    set(action.also_findings)):
+            action.updated_at = utcnow()  # a change of links alone is a new version too: an older form is refused
+        action.also_recommendations, action.also_findings = recommendations, findings
     if not is_new and action.deadline is None and deadline is not None:
         action.deadline = action.original_deadline = deadline
     refresh_smart(action)
@@ -476,8 +552,13 @@ def reassign_owner(partnership, from_user_id, to_user_id, action_ids):
     return actions
 
 
+def answering(record):
+    """Every action that answers a recommendation or key issue: those made for it, then those that also answer it."""
+    return list(dict.fromkeys([*record.actions, *record.linked_actions]))
+
+
 def delivery_state(actions):
-    """Where a recommendation or finding stands, from the actions that answer it."""
+    """Where a recommendation or finding stands, from the actions that answer it (see answering)."""
     if not actions:
         return DeliveryState.NO_ACTION
     if all(a.status is ActionStatus.CLOSED for a in actions):
@@ -763,3 +844,64 @@ def _evidence_summary_columns():
     from tracker.actions.models import EvidenceFile
 
     return (EvidenceFile.filename, EvidenceFile.size, EvidenceFile.content_type)
+
+
+# One action per agency
+
+
+@dataclass
+class AgencyShare:
+    """One agency a recommendation names, with the actions it leads that answer the recommendation."""
+
+    agency: Agency
+    actions: list
+    #: of those, the ones the reader may open (an action made for a review closed to them counts, unnamed)
+    shown: list
+
+    @property
+    def state(self):
+        return delivery_state(self.actions)
+
+
+def shares_of(recommendation, reader):
+    """Per agency the recommendation names: its actions answering it and where they stand (the roll-up)."""
+    from tracker.permissions import can
+
+    actions = answering(recommendation)
+    shares = []
+    for agency in recommendation.agencies:
+        led = [a for a in actions if a.lead_agency_id == agency.id]
+        shares.append(AgencyShare(agency, led, [a for a in led if can(reader, "view", a)]))
+    return shares
+
+
+def actions_per_agency(recommendation, agency_ids, values, deadline):
+    """An "all agencies should…" recommendation turned into one action for each agency chosen among those it
+    names, all or none: the same title, outcome, measure and deadline, each led by its agency, owners left for
+    the agencies to name. Returns the actions."""
+    from tracker.reviews.services import review_action_values
+
+    named = {agency.id: agency for agency in recommendation.agencies}
+    errors = {}
+    if not agency_ids:
+        errors["agency_ids"] = gettext("Choose the agencies that each get an action")
+    elif set(agency_ids) - set(named):
+        errors["agency_ids"] = gettext("Choose agencies the recommendation names")
+    if not (values.get("title") or "").strip():
+        errors["title"] = gettext("Enter the action: what will be done")
+    if errors:
+        raise ValidationFailed(errors)
+    starting = review_action_values(recommendation)
+    created = []
+    with noting(f"One action per agency named by recommendation {recommendation.number}"):
+        for agency_id in sorted(set(agency_ids), key=lambda i: named[i].name):
+            action = Action(partnership_id=recommendation.review.partnership_id, source=ActionSource.DHR,
+                            recommendation=recommendation, lead_agency=named[agency_id],
+                            title=values["title"].strip(), outcome=(values.get("outcome") or "").strip(),
+                            measure=(values.get("measure") or "").strip(), deadline=deadline,
+                            original_deadline=deadline, component=starting["component"], theme=starting["theme"][:100])
+            refresh_smart(action)
+            db.session.add(action)
+            created.append(action)
+        db.session.commit()
+    return created

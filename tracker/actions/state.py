@@ -8,7 +8,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker.actions.models import Action
+from tracker.actions.models import Action, Milestone
 from tracker.enums import ActionStatus, LeadAssessment, Rag
 from tracker.i18n import N_
 from tracker.partnerships.models import Partnership
@@ -70,9 +70,11 @@ REASONS = {
     "completed": (Rag.GREEN, N_("Completed, awaiting sign-off")),
     "blocked": (Rag.RED, N_("Blocked")),
     "overdue": (Rag.RED, N_("Overdue")),
+    "no_owner": (Rag.AMBER, N_("No named owner")),
     "no_deadline": (Rag.AMBER, N_("No deadline set")),
     "due_soon": (Rag.AMBER, N_("Due soon")),
     "at_risk": (Rag.AMBER, N_("The lead says it is at risk")),
+    "milestone_overdue": (Rag.AMBER, N_("A milestone is past its date and not done")),
     "stale": (Rag.AMBER, N_("No progress update for too long")),
     "on_track": (Rag.GREEN, N_("On track")),
 }
@@ -87,17 +89,25 @@ def days_overdue(today):
     return sa.case((is_overdue(today), days_between(sa.literal(today, sa.Date), Action.deadline)), else_=None)
 
 
+def has_overdue_milestone(today):
+    """SQL on Action: one of its milestones is past its date and not done."""
+    return sa.exists().where(Milestone.action_id == Action.id, Milestone.due_on < today, Milestone.done_on.is_(None))
+
+
 def rag_reason(today):
-    """The reason code (a key of REASONS); needs Partnership joined for its warning and staleness windows."""
+    """The reason code (a key of REASONS); needs Partnership joined for its warning and staleness windows. An
+    action nobody owns is never green: not even completed, since nobody answers for what was delivered."""
     today_value = sa.literal(today, sa.Date)
     return sa.case(
         (Action.status == ActionStatus.CLOSED, "closed"),
-        (Action.status == ActionStatus.COMPLETED, "completed"),
         (Action.status == ActionStatus.BLOCKED, "blocked"),
+        (sa.and_(Action.status != ActionStatus.COMPLETED, Action.deadline < today), "overdue"),
+        (Action.owner_id.is_(None), "no_owner"),
+        (Action.status == ActionStatus.COMPLETED, "completed"),
         (Action.deadline.is_(None), "no_deadline"),
-        (Action.deadline < today, "overdue"),
         (days_between(Action.deadline, today_value) <= Partnership.rag_warning_days, "due_soon"),
         (Action.lead_assessment.in_([LeadAssessment.AT_RISK, LeadAssessment.OFF_TRACK]), "at_risk"),
+        (has_overdue_milestone(today), "milestone_overdue"),
         (days_between(today_value, utc_date(Action.last_progress_at)) > Partnership.stale_after_days, "stale"),
         else_="on_track",
     )

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from tracker.actions import bulk, services, smart, state
+from tracker.actions import milestones as milestone_items
 from tracker.actions.evidence import STORAGE_FULL, refused_when_storage_full
 from tracker.actions.forms import (
     COMPONENT_LABELS,
@@ -32,7 +33,9 @@ from tracker.actions.forms import (
     DeadlineForm,
     DeadlineRuleForm,
     FilterForm,
+    MilestoneForm,
     MoveDecisionForm,
+    PerAgencyForm,
     ReasonForm,
     ReassignForm,
     SignOffForm,
@@ -45,7 +48,7 @@ from tracker.benchmarks.services import finding_action_values
 from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
-from tracker.forms import page_number, record_ids
+from tracker.forms import ConfirmForm, page_number, record_ids
 from tracker.i18n import long_date
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
@@ -159,6 +162,9 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
         for name, value in starting.items():
             getattr(form, name).data = value
     form.set_people(partnership.agencies, services.agency_members(partnership.id))
+    recommendations, findings = services.answerable(current_user, partnership)
+    form.set_answers([r for r in recommendations if recommendation is None or r[0] != recommendation.id],
+                     [f for f in findings if finding is None or f[0] != finding.id])
     if action is not None and action.deadline is not None:
         del form.deadline  # a set deadline moves only through "Move the deadline", with a reason
     conflict = None
@@ -166,7 +172,8 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
     if request.method == "POST" and "check" not in request.form and form.validate():
         try:
             saved = services.save_action(partnership, action, form.plan_values(), form.version.data,
-                                         form.deadline.data if form.deadline else None, recommendation or finding)
+                                         form.deadline.data if form.deadline else None, recommendation or finding,
+                                         editor=current_user)
         except (services.StaleAction, StaleDataError):
             db.session.rollback()
             db.session.refresh(action)
@@ -182,6 +189,8 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
     elif request.method == "GET" and action is not None:
         form.version.data = action.version
         form.supporting_agency_ids.data = [a.id for a in action.supporting_agencies]
+        form.also_recommendation_ids.data = [r.id for r in action.also_recommendations]
+        form.also_finding_ids.data = [f.id for f in action.also_findings]
     if request.method == "POST" or action is None:
         letters = _smart_of_form(form, form.deadline.data if form.deadline else action.deadline, created_on)
     else:
@@ -196,7 +205,10 @@ def new_action(partnership_id=None, action_id=None, recommendation_id=None, find
 SHOWN = (joinedload(Action.partnership), joinedload(Action.lead_agency), joinedload(Action.owner),
          joinedload(Action.closed_by),
          joinedload(Action.recommendation).joinedload(Recommendation.review).joinedload(Review.panel),
-         joinedload(Action.finding).joinedload(Finding.component), selectinload(Action.supporting_agencies))
+         joinedload(Action.finding).joinedload(Finding.component), selectinload(Action.supporting_agencies),
+         selectinload(Action.also_recommendations).joinedload(Recommendation.review),
+         selectinload(Action.also_findings).options(joinedload(Finding.component), joinedload(Finding.benchmark)),
+         selectinload(Action.milestone_items))
 
 
 @bp.get("/actions/<int:action_id>")
@@ -204,7 +216,9 @@ def show_action(action_id):
     action = require("view", db.get_or_404(Action, action_id, options=SHOWN))
     today = state.london_today()
     return render_template(
-        "actions/show.html", action=action, derived=state.state_of(action, today),
+        "actions/show.html", action=action, derived=state.state_of(action, today), today=today,
+        # a link to a review's recommendation is shown only to those who may open that review
+        also_recommendations=[r for r in action.also_recommendations if can(current_user, "view", r)],
         letters=smart.check_action(action, services.created_on(action)), timeline=services.timeline(action),
         deadline_changes=action_deadline_changes(action), component_labels=COMPONENT_LABELS)
 
@@ -261,6 +275,80 @@ def post_update(action_id):
                 gettext("Your update has been added to the action's timeline."))
     # 507 Insufficient Storage: the server refused the file, not the person's input
     return (page, 507) if gettext(STORAGE_FULL) in form.evidence_file.errors else page
+
+
+def _milestones_of(action_id, verb=None):
+    """An action whose milestones this person may keep: those who edit its plan add and remove them (`verb`
+    "edit"); those who report its progress mark them done."""
+    action = db.get_or_404(Action, action_id)
+    if not any(can(current_user, v, action) for v in ([verb] if verb else ["update", "edit"])):
+        abort(403)
+    return action
+
+
+@bp.route("/actions/<int:action_id>/milestones", methods=["GET", "POST"])
+def milestones(action_id):
+    """The action's milestones, each with a button to mark it done (or not done after all), and a form to add one."""
+    action = _milestones_of(action_id, "edit" if request.method == "POST" else None)
+    form = MilestoneForm()
+    done = submitted(form, lambda: milestone_items.add_milestone(action, form.title.data, form.due_on.data),
+                     gettext("The milestone has been added."),
+                     lambda _: redirect(url_for("actions.milestones", action_id=action.id)))
+    return done or render_template("actions/milestones.html", action=action, form=form, today=state.london_today())
+
+
+@bp.post("/actions/<int:action_id>/milestones/<int:milestone_id>/done")
+def mark_milestone(action_id, milestone_id):
+    action = _milestones_of(action_id, "update")
+    is_done = request.form.get("done") == "y"
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            changed = milestone_items.mark_done(action, milestone_id, is_done)
+        except ValidationFailed:
+            abort(404)
+        flash(gettext("‘%(milestone)s’ is marked done.", milestone=changed.title) if is_done else
+              gettext("‘%(milestone)s’ is marked not done.", milestone=changed.title), "success")
+    return redirect(url_for("actions.milestones", action_id=action.id))
+
+
+@bp.route("/actions/<int:action_id>/milestones/<int:milestone_id>/remove", methods=["GET", "POST"])
+def remove_milestone(action_id, milestone_id):
+    action = _milestones_of(action_id, "edit")
+    milestone = next((m for m in action.milestone_items if m.id == milestone_id), None)
+    if milestone is None:
+        abort(404)
+    form = ConfirmForm()
+    done = submitted(form, lambda: milestone_items.remove_milestone(action, milestone_id),
+                     gettext("The milestone has been removed."),
+                     lambda _: redirect(url_for("actions.milestones", action_id=action.id)))
+    return done or render_template("actions/remove_milestone.html", action=action, milestone=milestone, form=form)
+
+
+@bp.route("/recommendations/<int:recommendation_id>/actions/per-agency", methods=["GET", "POST"])
+def actions_per_agency(recommendation_id):
+    """An "all agencies should…" recommendation turned into one action per agency it names, in one step."""
+    recommendation = require("edit", db.get_or_404(Recommendation, recommendation_id))
+    shares = services.shares_of(recommendation, current_user)
+    form = PerAgencyForm()
+    form.agency_ids.choices = [(share.agency.id, share.agency.name) for share in shares]
+    if request.method == "GET":
+        form.agency_ids.data = [share.agency.id for share in shares if not share.actions]
+    if form.validate_on_submit():
+        try:
+            created = services.actions_per_agency(
+                recommendation, form.agency_ids.data,
+                {"title": form.title.data, "outcome": form.outcome.data, "measure": form.measure.data},
+                form.deadline.data)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            show_on_form(form, failure)
+        else:
+            flash(ngettext("%(num)d action added, one for each agency chosen. Each agency names its owner.",
+                           "%(num)d actions added, one for each agency chosen. Each agency names its owner.",
+                           len(created)), "success")
+            return redirect(url_for("reviews.show_review", review_id=recommendation.review_id))
+    return render_template("actions/per_agency.html", recommendation=recommendation, shares=shares, form=form)
 
 
 @bp.get("/actions/<int:action_id>/evidence/<int:update_id>")

@@ -9,7 +9,7 @@ from flask import url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.actions.models import Action, DeadlineChange
+from tracker.actions.models import Action, DeadlineChange, action_recommendation
 from tracker.actions.services import is_unowned
 from tracker.actions.state import LONDON, rag_reason
 from tracker.email import delivery_health
@@ -134,7 +134,9 @@ def _panel_member(user, membership, today):
     items = []
     for review in chaired:
         without = sa.select(Recommendation.id).where(Recommendation.review_id == review.id,
-                                                     ~sa.exists().where(Action.recommendation_id == Recommendation.id))
+                                                     ~sa.exists().where(Action.recommendation_id == Recommendation.id),
+                                                     ~sa.exists().where(action_recommendation.c.recommendation_id
+                                                                        == Recommendation.id))
         awaited = sa.select(Recommendation.id).where(
             Recommendation.review_id == review.id, Recommendation.sent_on.is_not(None),
             Recommendation.response_received_on.is_(None))

@@ -101,6 +101,12 @@ FIELDS = (
     Column("strategic_objective", N_("Strategic plan objective"), ("strategic objective", "link to strategy",
                                                                   "links to other plans"),
            help=lazy_gettext("The strategy objective it serves.")),
+    Column("survivor_involvement", N_("Survivor involvement"), ("survivor voice", "survivors involvement",
+                                                              "how survivors informed the action"),
+           help=lazy_gettext("How survivors or their families informed the action.")),
+    Column("groups_served", N_("Groups served"), ("groups the action serves", "groups", "who it serves"),
+           help=lazy_gettext("Protected characteristics and other groups, separated by semicolons, as the "
+                             "tracker names them.")),
     Column("status", N_("Status"), ("current status", "progress status", "action status"),
            help=lazy_gettext("Not started, in progress, blocked, completed or closed.")),
     Column("completed_on", N_("Completion date"), ("date of completion", "date completed", "completed on",

@@ -31,7 +31,8 @@ def _recommendations(reviews):
                  selectinload(Recommendation.actions).selectinload(Action.lead_agency),
                  selectinload(Recommendation.actions).selectinload(
                      Action.supporting_agencies.and_(Agency.partnership_id.in_(partnership_ids))),
-                 selectinload(Recommendation.actions).selectinload(Action.owner))).all()
+                 selectinload(Recommendation.actions).selectinload(Action.owner),
+                 selectinload(Recommendation.actions).selectinload(Action.milestone_items))).all()
     by_review = {}
     for recommendation in rows:
         by_review.setdefault(recommendation.review_id, []).append(recommendation)
@@ -65,6 +66,8 @@ def action_cells(action):
             "cost": action.estimated_cost, "funding": action.funding_source, "staff_time": action.staff_time,
             "within_existing": gettext("Yes") if action.within_existing_resources else "",
             "review_arrangement": action.review_arrangement, "strategic_objective": action.strategic_objective,
+            "survivor_involvement": action.survivor_involvement,
+            "groups_served": "; ".join(group.label for group in action.groups),
             "status": action.status.label, "completed_on": _date(action.completed_on, action.completed_is_month),
             "completion_outcome": action.completion_note}
 

@@ -9,9 +9,9 @@ from flask_babel import gettext
 
 from tracker.actions.forms import COMPONENT_NAMES, COMPONENTS
 from tracker.db import length_of
-from tracker.enums import Scope
+from tracker.enums import GroupServed, Scope
 from tracker.forms import parse_money
-from tracker.i18n import translated_in
+from tracker.i18n import in_every_language, translated_in
 from tracker.plans import cells
 from tracker.plans.cells import once_per_read
 from tracker.plans.columns import IGNORE, RECOMMENDATION_FIELDS, header_of, match_header
@@ -278,7 +278,8 @@ def _action(cell, columns):
 
     title = cell.line("title", length_of(Action.title))
     detail = [k for k in ("outcome", "measure", "owner_email", "milestones", "deadline", "cost", "funding",
-                          "staff_time", "review_arrangement", "strategic_objective", "status", "completed_on",
+                          "staff_time", "review_arrangement", "strategic_objective", "survivor_involvement",
+                          "groups_served", "status", "completed_on",
                           "completion_outcome", "completion", "supporting") if cell.has(k)]
     if not title:
         if detail:
@@ -290,7 +291,7 @@ def _action(cell, columns):
     for key, column in (("outcome", None), ("measure", None), ("milestones", None),
                         ("owner_email", User.email), ("funding", Action.funding_source),
                         ("staff_time", Action.staff_time), ("review_arrangement", Action.review_arrangement),
-                        ("strategic_objective", Action.strategic_objective),
+                        ("strategic_objective", Action.strategic_objective), ("survivor_involvement", None),
                         ("completion_outcome", None)):
         values[key] = cell.text(key, length_of(column) if column is not None else None)
     values["present"] = {k for k in cell.columns if k not in RECOMMENDATION_FIELDS}
@@ -304,9 +305,25 @@ def _action(cell, columns):
         values["cost"] = parse_money(cell.text("cost"))
     except ValueError as error:
         cell.problem("cost", str(error))
+    values["groups"] = _groups(cell)
     _resources(cell, values)
     _completion(cell, values, draft)
     return draft
+
+
+def _groups(cell):
+    """The groups an action serves, named as the tracker names them (in English or Welsh), one a semicolon."""
+    known = {label_key(words): group for group in GroupServed for words in in_every_language(group.english_label)}
+    groups = []
+    for name in filter(None, (part.strip() for part in cell.text("groups_served").split(";"))):
+        group = known.get(label_key(name))
+        if group is None:
+            cell.problem("groups_served", gettext(
+                "‘%(name)s’ is not one of the groups the tracker knows: use the names in the action form, "
+                "separated by semicolons", name=name))
+        elif group not in groups:
+            groups.append(group)
+    return groups
 
 
 def _resources(cell, values):

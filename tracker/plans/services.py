@@ -546,12 +546,17 @@ def _action_plan(draft, recommendation, directory, unknown, problems, notes, use
 _ACTION_TEXT = (("outcome", "outcome"), ("measure", "measure"), ("milestones", "milestones"),
                 ("funding", "funding_source"), ("staff_time", "staff_time"),
                 ("review_arrangement", "review_arrangement"), ("strategic_objective", "strategic_objective"),
+                ("survivor_involvement", "survivor_involvement"),
                 ("completion_outcome", "completion_note"))
 
 
 def _or_none(text):
     """A value the preview shows, or "None" in the reader's language when there is none."""
     return text or gettext("None")
+
+
+def _labels(groups):
+    return "; ".join(group.label for group in groups)
 
 
 def _yes_or_no(value):
@@ -570,6 +575,9 @@ def _compare_action(plan, problems):
     if "supporting" in present and _names_text(values["supporting"]) != _names_text(action.supporting_agencies):
         changes.append(Change(header_of("supporting"), _or_none(_names_text(action.supporting_agencies)),
                               _or_none(_names_text(values["supporting"]))))
+    if "groups_served" in present and values["groups"] != action.groups:
+        changes.append(Change(header_of("groups_served"), _or_none(_labels(action.groups)),
+                              _or_none(_labels(values["groups"]))))
     if "cost" in present and values.get("cost") != action.estimated_cost:
         changes.append(Change(gettext("Estimated cost"), str(action.estimated_cost or gettext("None")),
                               str(values.get("cost") or gettext("None"))))
@@ -774,6 +782,8 @@ def _set_action_fields(action, plan, created):
         action.owner = values["owner"]
     if action.id is None or "supporting" in present:
         action.supporting_agencies = [_agency(a, created) for a in values["supporting"]]
+    if action.id is None or "groups_served" in present:
+        action.groups = values["groups"]
     if action.id is None or "cost" in present:
         action.estimated_cost = values.get("cost")
     if action.id is None or {"within_existing", "resources"} & present:

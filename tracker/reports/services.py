@@ -5,7 +5,7 @@ the one rule for confidential reviews); what it leaves out it states in one line
 same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
@@ -16,9 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.actions import state
-from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
+from tracker.actions.models import Action, DeadlineChange, ProgressUpdate, action_finding, action_recommendation
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
-from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, MoveStatus, Rag, Role, Scope
+from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, GroupServed, MoveStatus, Rag, Role, Scope
 from tracker.extensions import db
 from tracker.i18n import N_, current_language
 from tracker.partnerships.models import Agency, Partnership
@@ -451,6 +451,10 @@ class ProgressReport:
     trend: list
     #: actions in scope the reader may not open
     withheld: int = 0
+    #: (group, how many actions serve it), for each group an action can serve
+    groups: list = field(default_factory=list)
+    #: how many actions record how survivors or their families informed them
+    survivor_involved: int = 0
 
     @property
     def withheld_note(self):
@@ -475,7 +479,8 @@ class ProgressReport:
                 # a literal percent sign: Python's gettext formats only when given values
                 [gettext("Completion rate (%)"), self.completion_rate], [gettext("Completed on time"), self.on_time],
                 [gettext("Completed late"), self.late], [gettext("Deadline moved at least once"), self.moved],
-                [gettext("Open actions that are not SMART"), self.not_smart]]),
+                [gettext("Open actions that are not SMART"), self.not_smart],
+                [gettext("Actions recording how survivors informed them"), self.survivor_involved]]),
             (gettext("By lead agency"), [gettext("Lead agency"), gettext("Actions"), gettext("Open"),
                                          gettext("Overdue"), gettext("Awaiting sign-off"), gettext("Closed"),
                                          gettext("Completion (%)")],
@@ -491,6 +496,8 @@ class ProgressReport:
                                                gettext("Actions done")],
              [[c["title"], c["score"], c["findings"], c["unaddressed"], c["actions"], c["done"]]
               for c in self.components]),
+            (gettext("Groups served"), [gettext("Group"), gettext("Actions")],
+             [[group.label, number] for group, number in self.groups]),
             (gettext("Trend"), [gettext("Month"), gettext("Open"), gettext("Overdue"), gettext("Closed in the month")],
              [[t["month"], t["open"], t["overdue"], t["closed"]] for t in self.trend]),
         ]
@@ -553,17 +560,52 @@ def progress_report(scope, today, review_type=None):
                           [dict(month=format_date(end, "MMM y", locale=current_language()),
                                 short=format_date(end, "MMM", locale=current_language()), open=months[3 * n],
                                 overdue=months[3 * n + 1], closed=months[3 * n + 2]) for n, end in enumerate(ends)],
-                          withheld)
+                          withheld, *_survivors_and_groups(scope, criteria))
+
+
+def _survivors_and_groups(scope, criteria):
+    """(group, actions serving it) for each group, and how many actions record survivor involvement: one query."""
+    codes = sa.literal(",") + Action.groups_served + sa.literal(",")
+    counts = db.session.execute(
+        sa.select(sa.func.count().filter(Action.survivor_involvement != ""),
+                  *[sa.func.count().filter(codes.like(f"%,{group.value},%")) for group in GroupServed])
+        .where(*scope.clauses(), *criteria)).one()
+    return list(zip(GroupServed, counts[1:], strict=True)), counts[0]
+
+
+def _answers_of_recommendations(partnership):
+    """(recommendation_id, action_id) of every action of the partnership answering a recommendation: made for it, or
+    also answering it; an action answering two counts for each. Read through the partnership's actions, never the
+    country's."""
+    return sa.union_all(
+        sa.select(Action.recommendation_id.label("recommendation_id"), Action.id.label("action_id"))
+        .where(Action.partnership_id == partnership.id, Action.recommendation_id.is_not(None)),
+        sa.select(action_recommendation.c.recommendation_id, action_recommendation.c.action_id)
+        .join(Action, Action.id == action_recommendation.c.action_id)
+        .where(Action.partnership_id == partnership.id)).subquery()
+
+
+def _answers_of_findings(benchmark):
+    """(finding_id, action_id) of every action answering one of the benchmark's key issues, as
+    _answers_of_recommendations."""
+    return sa.union_all(
+        sa.select(Action.finding_id.label("finding_id"), Action.id.label("action_id"))
+        .where(Action.partnership_id == benchmark.partnership_id,
+               Action.finding_id.in_(sa.select(Finding.id).where(Finding.benchmark_id == benchmark.id))),
+        sa.select(action_finding.c.finding_id, action_finding.c.action_id)
+        .join(Finding, Finding.id == action_finding.c.finding_id)
+        .where(Finding.benchmark_id == benchmark.id)).subquery()
 
 
 def _review_plans(scope, review_type=None):
     """Each review's recommendations with their actions counted: the partnership's actions are counted once by
     recommendation, then put beside the recommendations of its reviews, so neither side is read twice."""
+    answers = _answers_of_recommendations(scope.partnership)
     per_recommendation = (
-        sa.select(Action.recommendation_id, sa.func.count().label("actions"),
+        sa.select(answers.c.recommendation_id, sa.func.count().label("actions"),
                   sa.func.count().filter(Action.status == ActionStatus.CLOSED).label("closed"))
-        .where(*scope.clauses(), Action.recommendation_id.is_not(None))
-        .group_by(Action.recommendation_id).subquery())
+        .join(Action, Action.id == answers.c.action_id).where(*scope.clauses())
+        .group_by(answers.c.recommendation_id).subquery())
     actions = sa.func.coalesce(per_recommendation.c.actions, 0)
     rows = db.session.execute(
         sa.select(Review.reference, sa.func.count(Recommendation.id),
@@ -585,26 +627,32 @@ def _components(scope):
                                   .order_by(Benchmark.started_on.desc()).limit(1))
     if benchmark is None:
         return [], None
+    answers = _answers_of_findings(benchmark)
     per_finding = (
         sa.select(Finding.id, Finding.component_id, Finding.is_no_action_needed,
                   sa.func.count(Action.id).label("actions"),
                   sa.func.count(Action.id).filter(Action.status.in_(DONE)).label("done"))
-        .outerjoin(Action, sa.and_(Action.finding_id == Finding.id, *scope.clauses()))
+        .outerjoin(answers, answers.c.finding_id == Finding.id)
+        .outerjoin(Action, sa.and_(Action.id == answers.c.action_id, *scope.clauses()))
         .where(Finding.benchmark_id == benchmark.id)
         .group_by(Finding.id, Finding.component_id, Finding.is_no_action_needed).subquery())
+    counts = (sa.func.count(per_finding.c.id),
+              sa.func.count(per_finding.c.id).filter(per_finding.c.actions == 0,
+                                                     per_finding.c.is_no_action_needed.is_(False)),
+              sa.func.coalesce(sa.func.sum(per_finding.c.actions), 0),
+              sa.func.coalesce(sa.func.sum(per_finding.c.done), 0))
     rows = db.session.execute(
-        sa.select(Component.number, Component.title, ComponentScore.score, sa.func.count(per_finding.c.id),
-                  sa.func.count(per_finding.c.id).filter(per_finding.c.actions == 0,
-                                                         per_finding.c.is_no_action_needed.is_(False)),
-                  sa.func.coalesce(sa.func.sum(per_finding.c.actions), 0),
-                  sa.func.coalesce(sa.func.sum(per_finding.c.done), 0))
+        sa.select(Component.number, Component.title, ComponentScore.score, *counts)
         .join(ComponentScore, sa.and_(ComponentScore.component_id == Component.id,
                                       ComponentScore.benchmark_id == benchmark.id))
         .outerjoin(per_finding, per_finding.c.component_id == Component.id)
         .group_by(Component.number, Component.title, ComponentScore.score).order_by(Component.number)).all()
+    # the overall key issues count as much as any component's: a row of their own, first, as the benchmark lists them
+    overall = (0, gettext("Overall"), benchmark.overall_score,
+               *db.session.execute(sa.select(*counts).where(per_finding.c.component_id.is_(None))).one())
     return [dict(title=title, score=f"{float(score):g}" if score is not None else "", findings=findings,
                  unaddressed=unaddressed, actions=int(actions), done=int(done))
-            for _n, title, score, findings, unaddressed, actions, done in rows], benchmark
+            for _n, title, score, findings, unaddressed, actions, done in [overall, *rows]], benchmark
 
 
 def _trend_columns(today):
@@ -652,11 +700,12 @@ def learning_report(scope, today, review_type=None):
     rec_theme = recommendation_theme
     reviews_of = [Review.partnership_id == scope.partnership.id, *([Review.review_type == review_type]
                                                                    if review_type else [])]
+    answers = _answers_of_recommendations(scope.partnership)
     action_counts = (
-        sa.select(Action.recommendation_id, sa.func.count().label("actions"),
+        sa.select(answers.c.recommendation_id, sa.func.count().label("actions"),
                   sa.func.count().filter(state.is_overdue(today)).label("overdue"))
-        .where(*scope.clauses(), Action.recommendation_id.is_not(None))
-        .group_by(Action.recommendation_id).subquery())
+        .join(Action, Action.id == answers.c.action_id).where(*scope.clauses())
+        .group_by(answers.c.recommendation_id).subquery())
     themes = [ThemeLine(name, recs, reviews, int(actions), int(overdue)) for name, recs, reviews, actions, overdue in
               db.session.execute(
                   sa.select(Theme.name, sa.func.count(Recommendation.id),

@@ -1,0 +1,42 @@
+"""The progress report counts actions by the groups they serve and those recording how survivors informed them,
+on the page and in its CSV, XLSX and PDF, of the actions the reader may open."""
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.conftest import text
+from tracker.actions.state import london_today
+
+
+def test_the_progress_report_counts_groups_served_and_survivor_involvement(app, make, as_user):
+    p = make.partnership(name="Milton Keynes")
+    police = make.agency(p, name="Thames Valley Police")
+    coordinator = make.member(p, "coordinator")
+    soon = london_today() + timedelta(days=90)
+    make.action(p, lead_agency=police, deadline=soon, groups_served="disability,age",
+                survivor_involvement="Designed with the survivors' forum")
+    make.action(p, lead_agency=police, deadline=soon, groups_served="disability")
+    make.action(p, lead_agency=police, deadline=soon)
+    # an action of a review the reader cannot open is not counted
+    secret = make.review(p, reference="DHR 2026/09")
+    recommendation = make.recommendation(secret, agencies=[police])
+    lead = make.member(p, "viewer")
+    make.action(p, lead_agency=police, deadline=soon, groups_served="disability", recommendation_id=recommendation.id,
+                survivor_involvement="Family of Adult Q")
+    base = f"/partnerships/{p.id}/reports/progress"
+    page = text(as_user(coordinator).get(base))
+    groups = page[page.index("Groups served Group Actions"):]
+    assert "Disability 3" in groups and "Age (including older people) 1" in groups and "Race 0" in groups
+    assert "Actions recording how survivors informed them 2" in page
+    viewer = as_user(lead)
+    assert "Disability 2" in text(viewer.get(base))
+    assert "Actions recording how survivors informed them 1" in text(viewer.get(base))
+    csv = viewer.get(base + ".csv").get_data(as_text=True)
+    assert "Groups served" in csv and "Disability,2" in csv
+    sheet_rows = [[c.value for c in row] for sheet in load_workbook(io.BytesIO(viewer.get(base + ".xlsx").data))
+                  for row in sheet.iter_rows()]
+    assert ["Disability", 2] in [row[:2] for row in sheet_rows]
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(viewer.get(base + ".pdf").data)).pages)
+    assert "Groups served" in pdf and "Actions recording how survivors informed them" in pdf
