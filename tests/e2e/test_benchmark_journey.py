@@ -36,8 +36,12 @@ def test_import_read_the_picture_and_act_on_a_finding(app, make, live_server, pa
 
     page.get_by_role("link", name="Add an action for: Lack of a clear vision").click()
     expect(page.get_by_label("CCR component")).to_have_value("shared_objective")
-    page.get_by_label("Action", exact=True).fill("Agree and publish a shared vision for the partnership")
+    vision_name = "Agree and publish a shared vision for the partnership"
+    page.get_by_label("Action", exact=True).fill(vision_name)
     page.get_by_role("button", name="Save action").click()
     expect(page.get_by_text("Benchmark key issue (Shared objective): Lack of a clear vision")).to_be_visible()
     page.get_by_role("link", name="See the benchmark").click()
-    expect(page.get_by_role("link", name="Agree and publish a shared vision for the partnership")).to_be_visible()
+    # listed under its key issue, and again among the actions on its component
+    vision = page.get_by_role("link", name=vision_name)
+    expect(page.locator(".app-finding-list").get_by_role("link", name=vision_name)).to_be_visible()
+    expect(vision).to_have_count(2)

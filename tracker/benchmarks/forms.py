@@ -1,16 +1,15 @@
 from flask_babel import lazy_gettext
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
-from tracker.benchmarks.services import REVIEWER_LENGTH, SCALE, VALID_SCORES
+from tracker.benchmarks.services import REVIEWER_LENGTH, VALID_SCORES, score_meaning
 from tracker.forms import Form, UKDateField, optional_record_id, options
 
 
 def _score_choices(blank):
-    labels = [(f"{s:g}", lazy_gettext("%(score)s (%(word)s)", score=format(s, "g"), word=SCALE[int(s)]) if s == int(s)
-               else f"{s:g}") for s in VALID_SCORES]
-    return options(labels, blank=blank)
+    return options([(f"{s:g}", lazy_gettext("%(score)s (%(word)s)", score=format(s, "g"),
+                                            word=score_meaning(s, lazy_gettext))) for s in VALID_SCORES], blank=blank)
 
 
 class OverviewForm(Form):
@@ -27,7 +26,8 @@ class OverviewForm(Form):
 class BenchmarkForm(OverviewForm):
     overall_score = SelectField(lazy_gettext("Overall score"), choices=_score_choices(lazy_gettext("Not scored yet")),
                                 validate_choice=False)
-    overall_commentary = TextAreaField(lazy_gettext("Overall commentary"))
+    overall_commentary = TextAreaField(lazy_gettext("Overall commentary"), description=lazy_gettext(
+        "The reviewer's general comments. Leave a blank line between paragraphs."))
     key_issues = TextAreaField(lazy_gettext("Overall key issues"),
                                description=lazy_gettext("One per line, as the reviewer wrote them."))
 
@@ -35,7 +35,8 @@ class BenchmarkForm(OverviewForm):
 class ComponentForm(Form):
     score = SelectField(lazy_gettext("Score"), choices=_score_choices(lazy_gettext("Not scored yet")),
                         validate_choice=False)
-    commentary = TextAreaField(lazy_gettext("Commentary"))
+    commentary = TextAreaField(lazy_gettext("Commentary"), description=lazy_gettext(
+        "The reviewer's narrative on this component. Leave a blank line between paragraphs."))
     key_issues = TextAreaField(lazy_gettext("Key issues"), description=lazy_gettext(
         "One per line. Each becomes a finding you can turn into actions, or mark as needing none."))
 
@@ -55,3 +56,12 @@ class ImportSpreadsheetForm(OverviewForm):
 class NoActionForm(Form):
     reason = TextAreaField(lazy_gettext("Why no action is needed"),
                            description=lazy_gettext("For example, ‘A strength: the structure is clear and works’."))
+
+
+class RebenchmarkForm(Form):
+    rebenchmark_months = IntegerField(
+        lazy_gettext("Months between benchmarks"),
+        validators=[InputRequired(lazy_gettext("Enter a number of months"))],
+        render_kw={"inputmode": "numeric", "style": "max-width:6em"},
+        description=lazy_gettext("Counted from the start of the latest benchmark. For example, 24 for every two "
+                                 "years."))

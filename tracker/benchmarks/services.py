@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from tracker.actions.models import Action
-from tracker.actions.services import delivery_state
+from tracker.actions.services import answering, delivery_state
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding, Framework, ReferenceScore
 from tracker.db import length_of
 from tracker.enums import DeliveryState
@@ -31,6 +31,11 @@ REFERENCE_CSV = DATA / "isoe-2013-anonymised-partnership-scores.csv"
 VALID_SCORES = tuple(Decimal(n) / 2 for n in range(2, 9))  # 1, 1.5, ... 4
 SCALE = {1: lazy_gettext("poor"), 2: lazy_gettext("satisfactory"), 3: lazy_gettext("good"),
          4: lazy_gettext("excellent")}
+#: a score is called above or below the reference mean only when it differs from it by at least this much: a
+#: quarter point is half the smallest step a reviewer can give
+MEAN_MARGIN = 0.25
+#: a half point's meaning: between the words of the whole points either side
+BETWEEN = N_("between %(lower)s and %(upper)s")
 REVIEWER_LENGTH = length_of(Benchmark.reviewer)
 
 
@@ -52,12 +57,33 @@ def score_text(score):
     return "" if score is None else f"{score.normalize():f}"
 
 
+def score_meaning(score, translate=gettext):
+    """What a score means on the guide's scale: "good" for 3, and for a half point the two words it lies between
+    ("between satisfactory and good" for 2.5), never the lower word alone. Forms pass lazy_gettext."""
+    whole = int(score)
+    if score == whole:
+        return SCALE[whole]
+    return translate(BETWEEN, lower=SCALE[whole], upper=SCALE[whole + 1])
+
+
+def described_score(score):
+    """A score with its meaning: "3, good", "2.5, between satisfactory and good"."""
+    return gettext("%(score)s, %(meaning)s", score=f"{Decimal(score).normalize():f}", meaning=score_meaning(score))
+
+
 # Reference data
 
 
+def framework_data():
+    """The frameworks as the data file holds them: each component's questions with the number of the key question
+    of the guide each one asks (`seed`), and the guide's name for the component."""
+    return json.loads((DATA / "frameworks.json").read_text(encoding="utf-8"))
+
+
 def load_frameworks():
-    """Create or refresh the frameworks and their components from the packaged data file."""
-    data = json.loads((DATA / "frameworks.json").read_text(encoding="utf-8"))
+    """Create or refresh the frameworks and their components from the packaged data file: running it again on an
+    existing database brings titles, descriptions and key questions up to date."""
+    data = framework_data()
     for spec in data["frameworks"]:
         framework = db.session.scalar(sa.select(Framework).where(Framework.key == spec["key"]))
         if framework is None:
@@ -69,7 +95,8 @@ def load_frameworks():
         for number, part in enumerate(spec["components"], start=1):
             component = existing.get(part["key"]) or Component(framework_id=framework.id, key=part["key"])
             component.number, component.title = number, part["title"]
-            component.description, component.questions = part["description"], part["questions"]
+            component.description = part["description"]
+            component.questions = [question["text"] for question in part["questions"]]
             db.session.add(component)
     db.session.commit()
     return len(data["frameworks"])
@@ -126,13 +153,24 @@ class Stats:
     q1: float
     median: float
     q3: float
+    minimum: float
+    maximum: float
 
 
 def describe(values):
-    """Mean and quartiles (the inclusive method: the median of each half, interpolated)."""
+    """Mean, quartiles (the inclusive method: the median of each half, interpolated), lowest and highest."""
     values = [float(v) for v in values]
     q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return Stats(len(values), statistics.fmean(values), q1, median, q3)
+    return Stats(len(values), statistics.fmean(values), q1, median, q3, min(values), max(values))
+
+
+def compared_with_mean(score, reference):
+    """-1 below the reference mean, 1 above it, 0 when within MEAN_MARGIN of it or there is nothing to compare
+    (2 against a mean of 2.03 is neither)."""
+    if score is None or reference is None:
+        return 0
+    difference = round(float(score) - reference.mean, 9)  # the mean of halves is a float: 2.25 - 2 is exactly 0.25
+    return -1 if difference <= -MEAN_MARGIN else 1 if difference >= MEAN_MARGIN else 0
 
 
 def reference_statistics(framework):
@@ -156,23 +194,35 @@ def reference_totals(framework):
 class Position:
     rank: int
     is_tied: bool
+    #: how many reference partnerships the place is among
     out_of: int
     total: Decimal
 
     @property
+    def place(self):
+        """As the guide's Appendix 1 writes it: "14=" for a shared place, "2" for a place held alone."""
+        return f"{self.rank}{'=' if self.is_tied else ''}"
+
+    @property
     def label(self):
-        return f"{self.rank}{'=' if self.is_tied else ''} of {self.out_of + 1}"
+        return gettext("%(place)s of %(num)d", place=self.place, num=self.out_of)
+
+
+def place_among(total, totals):
+    """(rank, is_tied) of a total among others as Appendix 1 of the 2013 guide ranks its partnerships: by the total
+    of the twelve component scores and the overall score, equal totals sharing a place and the next lower total
+    taking the next place (a total of 29 is "14=" among the 39)."""
+    return 1 + len({t for t in totals if t > total}), total in set(totals)
 
 
 def position_of(benchmark):
-    """Where the benchmark would stand among the reference partnerships, ranked by total score as they were."""
+    """Where the benchmark stands among the reference partnerships, placed as the guide placed them."""
     totals = [total for _label, total in reference_totals(benchmark.framework)]
     scores = [s.score for s in benchmark.scores]
     if not totals or any(s is None for s in scores) or benchmark.overall_score is None:
         return None
     total = sum(scores, Decimal(0)) + benchmark.overall_score
-    higher = sum(1 for t in totals if t > total)
-    return Position(higher + 1, any(t == total for t in totals), len(totals), total)
+    return Position(*place_among(total, totals), len(totals), total)
 
 
 # Benchmarks
@@ -184,12 +234,41 @@ def benchmarks_of(partnership):
                               .order_by(Benchmark.started_on.desc())).all()
 
 
+def correspondence():
+    """{framework key: (the earlier framework's key, {component key: [the earlier framework's component keys]})}
+    from the data file: which components of a later framework carry on which of an earlier one."""
+    data = json.loads((DATA / "correspondence.json").read_text(encoding="utf-8"))
+    return {key: (spec["earlier"], spec["components"]) for key, spec in data.items() if key != "about"}
+
+
 def previous_of(benchmark):
+    """The partnership's latest earlier benchmark on the same framework or on the earlier framework this one's
+    components correspond to (a 2020 benchmark is compared with a 2013 one)."""
+    earlier = correspondence().get(benchmark.framework.key)
+    keys = [benchmark.framework.key, *([earlier[0]] if earlier else [])]
     return db.session.scalar(
-        sa.select(Benchmark).where(Benchmark.partnership_id == benchmark.partnership_id,
-                                   Benchmark.framework_id == benchmark.framework_id,
-                                   Benchmark.started_on < benchmark.started_on)
-        .order_by(Benchmark.started_on.desc()).limit(1))
+        sa.select(Benchmark).join(Framework, Framework.id == Benchmark.framework_id)
+        .where(Benchmark.partnership_id == benchmark.partnership_id, Framework.key.in_(keys),
+               Benchmark.started_on < benchmark.started_on)
+        .order_by(Benchmark.started_on.desc(), Benchmark.id.desc()).limit(1))
+
+
+def previous_scores(benchmark, previous):
+    """{component id of the benchmark: the previous benchmark's score for it}: on the same framework, component by
+    component; across frameworks, only components that correspond, a component carrying on several taking their
+    mean, and none where any of them was not scored."""
+    if previous is None:
+        return {}
+    if previous.framework_id == benchmark.framework_id:
+        return {s.component_id: s.score for s in previous.scores}
+    _key, components = correspondence().get(benchmark.framework.key, (None, {}))
+    by_key = {s.component.key: s.score for s in previous.scores}
+    scores = {}
+    for component in benchmark.framework.components:
+        earlier = [by_key.get(key) for key in components.get(component.key, [])]
+        if earlier and None not in earlier:
+            scores[component.id] = sum(earlier, Decimal(0)) / len(earlier)
+    return scores
 
 
 def _lines(text):
@@ -258,7 +337,7 @@ def _replace_findings(benchmark, component, texts):
     current = [f for f in benchmark.findings if f.component_id == component_id]
     kept = {f.text: f for f in current}
     removed = [f for f in current if f.text not in texts]
-    blocked = [f.text for f in removed if f.actions]
+    blocked = [f.text for f in removed if answering(f)]
     if blocked:
         raise ValidationFailed({"key_issues": gettext("These key issues have actions, so they cannot be removed: "
                                                       "%(issues)s", issues="; ".join(blocked))})
@@ -611,11 +690,11 @@ def template_rows(framework):
 def finding_state(finding):
     if finding.is_no_action_needed:
         return None
-    return delivery_state(finding.actions)
+    return delivery_state(answering(finding))
 
 
 def mark_no_action(finding, reason):
-    if finding.actions:
+    if answering(finding):
         raise ValidationFailed({"reason": gettext("This key issue already has actions")})
     if not (reason or "").strip():
         raise ValidationFailed({"reason": gettext("Say why no action is needed, for example ‘a strength to keep’")})
@@ -644,6 +723,14 @@ class PictureRow:
     reference: Stats | None
     previous: Decimal | None
     findings: list
+    #: the partnership's actions tagged with this component, whatever their source (component_actions)
+    component_actions: list = field(default_factory=list)
+
+    @property
+    def has_no_action(self):
+        """No action on the component: none tagged with it, and none answering its key issues."""
+        return not self.component_actions and all(finding_state(f) in (None, DeliveryState.NO_ACTION)
+                                                  for f in self.findings)
 
     @property
     def change(self):
@@ -651,7 +738,11 @@ class PictureRow:
 
     @property
     def is_below_mean(self):
-        return self.score is not None and self.reference is not None and float(self.score) < self.reference.mean
+        return compared_with_mean(self.score, self.reference) < 0
+
+    @property
+    def is_above_mean(self):
+        return compared_with_mean(self.score, self.reference) > 0
 
     @property
     def unaddressed(self):
@@ -665,8 +756,14 @@ def load_benchmark(benchmark_id):
         sa.select(Benchmark).where(Benchmark.id == benchmark_id)
         .options(selectinload(Benchmark.scores).selectinload(ComponentScore.component),
                  selectinload(Benchmark.findings).selectinload(Finding.actions).options(
-                     load_only(Action.title, Action.status, Action.lead_agency_id),
+                     load_only(Action.title, Action.status, Action.lead_agency_id, Action.partnership_id,
+                               Action.recommendation_id, Action.owner_id),
                      joinedload(Action.lead_agency).load_only(Agency.name)),
+                 # an action of a review that also answers a key issue is shown only to those who may open it
+                 selectinload(Benchmark.findings).selectinload(Finding.linked_actions).options(
+                     load_only(Action.title, Action.status, Action.lead_agency_id, Action.partnership_id,
+                               Action.recommendation_id, Action.owner_id),
+                     joinedload(Action.lead_agency).load_only(Agency.name), *_review_of_action()),
                  selectinload(Benchmark.framework).selectinload(Framework.components)))
 
 
@@ -674,15 +771,42 @@ def picture(benchmark):
     """One row per component: the score, the reference partnerships' spread, the previous score, findings."""
     stats = reference_statistics(benchmark.framework)
     previous = previous_of(benchmark)
-    previous_scores = {s.component_id: s.score for s in previous.scores} if previous else {}
+    earlier = previous_scores(benchmark, previous)
     scores = {s.component_id: s for s in benchmark.scores}
     rows = []
     for component in benchmark.framework.components:
         entry = scores.get(component.id)
         rows.append(PictureRow(component, entry.score if entry else None, entry.commentary if entry else "",
-                               stats.get(component.id), previous_scores.get(component.id),
+                               stats.get(component.id), earlier.get(component.id),
                                [f for f in benchmark.findings if f.component_id == component.id]))
+    tagged = component_actions(benchmark)
+    for row in rows:
+        row.component_actions = tagged.get(row.component.key, [])
     return rows, previous, stats.get(None)
+
+
+def _review_of_action():
+    """What deciding whether a reader may open an action reads (its review and the review's panel), loaded with the
+    actions: a fixed number of queries however many there are."""
+    from tracker.reviews.models import Recommendation, Review
+
+    return (selectinload(Action.recommendation).selectinload(Recommendation.review).selectinload(Review.panel),)
+
+
+def component_actions(benchmark):
+    """{component key: the partnership's actions tagged with it}, of any source (a strategy action counts on its
+    component as much as one made for a key issue), soonest deadline first: one query."""
+    keys = [c.key for c in benchmark.framework.components]
+    actions = db.session.scalars(
+        sa.select(Action).where(Action.partnership_id == benchmark.partnership_id, Action.component.in_(keys))
+        .options(load_only(Action.title, Action.status, Action.component, Action.lead_agency_id,
+                           Action.partnership_id, Action.recommendation_id, Action.owner_id),
+                 joinedload(Action.lead_agency).load_only(Agency.name), *_review_of_action())
+        .order_by(Action.deadline.is_(None), Action.deadline, Action.id)).all()
+    tagged = {}
+    for action in actions:
+        tagged.setdefault(action.component, []).append(action)
+    return tagged
 
 
 def lowest(rows):
@@ -691,3 +815,20 @@ def lowest(rows):
         return []
     low = min(r.score for r in scored)
     return [r for r in scored if r.score == low]
+
+
+def without_action(benchmark):
+    """Every key issue of the benchmark with neither an action nor a reason for none, the overall ones included."""
+    return [f for f in benchmark.findings if finding_state(f) is DeliveryState.NO_ACTION]
+
+
+
+def fates(benchmark):
+    """How many of the benchmark's key issues stand where: {"no_action_needed", "no_action", "in_progress",
+    "done" (every action completed or closed): count}, for the benchmark that follows it."""
+    counts = dict.fromkeys(("no_action_needed", "no_action", "in_progress", "done"), 0)
+    done = (DeliveryState.COMPLETED, DeliveryState.CLOSED)
+    for finding in benchmark.findings:
+        state = finding_state(finding)
+        counts["no_action_needed" if state is None else "done" if state in done else state.value] += 1
+    return counts

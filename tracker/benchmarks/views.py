@@ -1,13 +1,15 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 
-from tracker.benchmarks import services
+from tracker.actions.state import london_today
+from tracker.benchmarks import rebenchmark, services
 from tracker.benchmarks.forms import (
     BenchmarkForm,
     ComponentForm,
     ImportBenchmarkForm,
     ImportSpreadsheetForm,
     NoActionForm,
+    RebenchmarkForm,
 )
 from tracker.benchmarks.models import Component, Finding
 from tracker.errors import ValidationFailed, show_on_form
@@ -40,7 +42,19 @@ def _framework_choices():
 def list_benchmarks(partnership_id):
     partnership = require("view", db.get_or_404(Partnership, partnership_id))
     return render_template("benchmarks/list.html", partnership=partnership,
-                           benchmarks=services.benchmarks_of(partnership))
+                           benchmarks=services.benchmarks_of(partnership),
+                           upcoming=rebenchmark.next_benchmark(partnership), today=london_today())
+
+
+@bp.route("/partnerships/<int:partnership_id>/benchmarks/interval", methods=["GET", "POST"])
+def rebenchmark_interval(partnership_id):
+    """How often the partnership is benchmarked, which sets when its coordinators are reminded."""
+    partnership = require("manage", db.get_or_404(Partnership, partnership_id))
+    form = RebenchmarkForm(obj=partnership)
+    done = submitted(form, lambda: rebenchmark.save_interval(partnership, form.rebenchmark_months.data),
+                     gettext("How often the partnership is benchmarked has been saved."),
+                     lambda _: redirect(url_for("benchmarks.list_benchmarks", partnership_id=partnership.id)))
+    return done or render_template("benchmarks/interval.html", form=form, partnership=partnership)
 
 
 @bp.route("/partnerships/<int:partnership_id>/benchmarks/new", methods=["GET", "POST"])
@@ -137,7 +151,10 @@ def show_benchmark(benchmark_id):
         "benchmarks/show.html", benchmark=benchmark, rows=rows, previous=previous,
         overall_reference=overall_reference, position=services.position_of(benchmark),
         lowest=services.lowest(rows), overall_findings=[f for f in benchmark.findings if f.component_id is None],
-        finding_state=services.finding_state, scale=services.SCALE)
+        without_action=services.without_action(benchmark),
+        earlier=services.load_benchmark(previous.id) if previous else None,
+        finding_state=services.finding_state, scale=services.SCALE, described_score=services.described_score,
+        score_meaning=services.score_meaning, fates=services.fates)
 
 
 @bp.route("/benchmarks/<int:benchmark_id>/components/<int:component_id>", methods=["GET", "POST"])

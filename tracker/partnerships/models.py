@@ -35,6 +35,8 @@ class Partnership(Audited, TimestampMixin, db.Model):
         server_default=DeadlineApproval.ANY.value)
     #: for DeadlineApproval.LONGER: moves of more than this many days
     deadline_approval_days: Mapped[int] = mapped_column(nullable=False, default=28, server_default="28")
+    #: months from one CCR benchmark to the next: the coordinators are reminded as the next falls due
+    rebenchmark_months: Mapped[int] = mapped_column(nullable=False, default=24, server_default="24")
 
     agencies = relationship("Agency", back_populates="partnership", order_by="Agency.name")
 
