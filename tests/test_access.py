@@ -73,6 +73,10 @@ ACCESS = {
     "actions.sign_off": STRATEGIC,
     "actions.reopen": REOPENER,
     "actions.new_review_action": REVIEW_EDITOR,
+    "actions.actions_per_agency": REVIEW_EDITOR,
+    "actions.milestones": UPDATER,
+    "actions.mark_milestone": UPDATER,
+    "actions.remove_milestone": COORDINATOR,
     "reviews.list_reviews": MEMBER,
     "reviews.new_review": REVIEW_CREATOR,
     "reviews.show_review": REVIEW_VIEWER,
@@ -85,6 +89,21 @@ ACCESS = {
     "reviews.manage_panel": PANEL_MANAGER,
     "reviews.publish_review": PANEL_MANAGER,
     "reviews.remove_panel_member": PANEL_MANAGER,
+    "reviews.edit_panel_member": PANEL_MANAGER,
+    "reviews.family": REVIEW_VIEWER,
+    "reviews.new_family_contact": REVIEW_EDITOR,
+    "reviews.edit_family_contact": REVIEW_EDITOR,
+    "reviews.remove_family_contact": REVIEW_EDITOR,
+    "reviews.edit_terms": REVIEW_EDITOR,
+    "reviews.download_terms": REVIEW_VIEWER,
+    "reviews.record_not_reviewed": REVIEW_EDITOR,
+    "reviews.agency_requests": REVIEW_VIEWER,
+    "reviews.change_request": PANEL_MANAGER,
+    "reviews.request_received": PANEL_MANAGER,
+    "reviews.chase_request": PANEL_MANAGER,
+    "reviews.withdraw_request": PANEL_MANAGER,
+    "reviews.quality_assurance": REVIEW_VIEWER,
+    "reviews.quality_feedback": PANEL_MANAGER,
     "reviews.archive_review": COORDINATOR,
     "reviews.external_register": REGISTER,
     "reviews.manage_themes": COORDINATOR,
@@ -109,6 +128,7 @@ ACCESS = {
     "benchmarks.edit_component": COORDINATOR,
     "benchmarks.mark_no_action": COORDINATOR,
     "benchmarks.clear_no_action": COORDINATOR,
+    "benchmarks.rebenchmark_interval": COORDINATOR,
     "actions.new_benchmark_action": COORDINATOR,
     "reminders.overview": COORDINATOR,
     "reminders.edit_policy": COORDINATOR,
@@ -169,6 +189,9 @@ def world(app, make):
     change = make.save(DeadlineChange(action_id=action.id, changed_by_id=people["agency lead"].id, to_date=__import__(
         "datetime").date(2031, 1, 1), reason="Waiting for funding", status="requested"))
     update = make.update(action, people["agency lead"], evidence=("minutes.txt", b"Minutes of the meeting"))
+    from tracker.actions.models import Milestone
+
+    milestone = make.save(Milestone(action_id=action.id, title="Draft the protocol"))
     from tracker.reports.models import Meeting
 
     meeting = make.save(Meeting(partnership_id=p.id, meets_on=__import__("datetime").date(2030, 1, 1)))
@@ -180,7 +203,26 @@ def world(app, make):
 
         member_id = db.session.scalar(db.select(PanelMember.id).where(PanelMember.user_id ==
                                                                       people["panel member"].id))
+        from tracker.actions.evidence import make_evidence
+        from tracker.reviews.models import FamilyContact, TermsOfReference
+
+        contact = FamilyContact(review_id=review.id, relationship_to_victim="Sister", contact="The sister",
+                                contact_method="letter")
+        db.session.add_all([contact, TermsOfReference(review_id=review.id, text="Terms",
+                                                      file=make_evidence("terms.txt", b"Terms"))])
+        db.session.commit()
+        contact_id = contact.id
         theme_id = themes_of(db.session.get(type(p), p.id))[0].id
+        from tracker.enums import RequestKind
+        from tracker.reviews.models import AgencyRequest, QualitySubmission
+
+        agency_request = AgencyRequest(review_id=review.id, agency_id=agency.id, kind=RequestKind.IMR,
+                                       sent_on=__import__("datetime").date(2030, 1, 1),
+                                       due_on=__import__("datetime").date(2030, 2, 1))
+        submission = QualitySubmission(review_id=review.id, submitted_on=__import__("datetime").date(2030, 3, 1))
+        db.session.add_all([agency_request, submission])
+        db.session.commit()
+        request_ids = {"request_id": agency_request.id, "submission_id": submission.id}
     with app.app_context():
         from tracker.benchmarks.services import import_json, load_frameworks
 
@@ -209,11 +251,12 @@ def world(app, make):
     make.save(AccountLink(partnership_id=p.id, user_id=people["coordinator elsewhere"].id, name="Elsewhere",
                           role=Role.VIEWER, token_hash=hashlib.sha256(link_token.encode()).hexdigest(),
                           sent_at=utcnow(), expires_at=utcnow() + timedelta(days=7)))
-    values = {**bench_values, "partnership_id": p.id, "agency_id": agency.id, "user_id": people["viewer"].id,
-              "link_token": link_token,
+    values = {**bench_values, **request_ids, "partnership_id": p.id, "agency_id": agency.id,
+              "user_id": people["viewer"].id, "link_token": link_token,
               "membership_id": membership_id, "token": token, "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
               "recommendation_id": recommendation.id, "member_id": member_id, "theme_id": theme_id,
+              "contact_id": contact_id, "milestone_id": milestone.id,
               "kind": "csv", "message_id": 1, "meeting_id": meeting.id, "change_id": change.id}
     return people, values
 

@@ -167,13 +167,14 @@ def _load_review(partnership, agencies):
     today = london_today()
     review = Review(partnership_id=partnership.id, reference=reference, pseudonyms=pseudonym, death_month=month,
                     death_year=year, independent_chair="Margaret Ode", status=ReviewStatus.IN_PROGRESS,
-                    decision_on=date(2025, 6, 2), commissioned_on=date(2025, 7, 14))
+                    decision_on=date(2025, 6, 2), commissioned_on=date(2025, 7, 14), **REVIEW_WORK[reference][0])
     db.session.add(review)
     db.session.flush()
     chair = db.session.scalar(sa.select(User).where(User.email == "panel.chair@demo.example"))
     lead = db.session.scalar(sa.select(User).where(User.email == "agency.lead@demo.example"))
     db.session.add_all([PanelMember(review_id=review.id, user_id=chair.id, is_chair=True),
                         PanelMember(review_id=review.id, user_id=lead.id)])
+    _load_review_work(review, agencies, {"panel.chair@demo.example": chair, "agency.lead@demo.example": lead})
     themes = {t.name: t for t in themes_of(partnership)}
     for number, text, agency_name, theme, action in RECOMMENDATIONS:
         recommendation = Recommendation(review_id=review.id, number=number, text=text,
@@ -189,25 +190,28 @@ def _load_review(partnership, agencies):
             db.session.add(record)
 
 
-#: key issues of the 2012 benchmark that are strengths, not weaknesses
-STRENGTHS = {"Clear structure", "Excellent commissioned service", "Outstanding refuge facilities",
-             "LSCB training highly regarded", "Good funding for the commissioned service",
-             "Commissioned service an example of good practice", "Good operational referral systems"}
-
-
 def _load_benchmark(partnership):
-    """The reference data, then Milton Keynes' real 2012 benchmark, so that a new user sees a real example."""
+    """The frameworks (refreshed on every run) and the reference data, then Milton Keynes' real 2012 benchmark, so
+    that a new user sees a real example: with the reviewer's commentary summarised, and the key issues the report
+    calls strengths marked as needing no action (tracker/benchmarks/data/milton-keynes-2012-demo.json)."""
+    import json
+
     from tracker.benchmarks.models import Benchmark, ReferenceScore
     from tracker.benchmarks.services import DATA, import_json, load_frameworks, load_reference_scores
 
+    load_frameworks()
     if not db.session.scalar(sa.select(ReferenceScore.id).limit(1)):
-        load_frameworks()
         load_reference_scores()
     if not db.session.scalar(sa.select(Benchmark.id).where(Benchmark.partnership_id == partnership.id)):
-        benchmark = import_json(partnership, (DATA / "milton-keynes-2012-benchmark.json").read_bytes())
+        data = json.loads((DATA / "milton-keynes-2012-benchmark.json").read_text(encoding="utf-8"))
+        demo = json.loads((DATA / "milton-keynes-2012-demo.json").read_text(encoding="utf-8"))
+        data["overall"]["commentary"] = demo["overall_commentary"]
+        for component in data["components"]:
+            component["commentary"] = demo["commentary"][component["component"]]
+        benchmark = import_json(partnership, json.dumps(data))
         for finding in benchmark.findings:
-            if finding.text in STRENGTHS:
-                finding.is_no_action_needed, finding.no_action_reason = True, "A strength to keep"
+            if finding.text in demo["strengths"]:
+                finding.is_no_action_needed, finding.no_action_reason = True, demo["strengths"][finding.text]
         db.session.commit()
 
 
@@ -272,6 +276,9 @@ def _load_susr(partnership, agencies):
     db.session.add_all([PanelMember(review_id=review.id, user_id=people["panel.chair@cymru.demo.example"].id,
                                     is_chair=True),
                         PanelMember(review_id=review.id, user_id=people["agency.lead@cymru.demo.example"].id)])
+    for field, value in REVIEW_WORK[review.reference][0].items():
+        setattr(review, field, value)
+    _load_review_work(review, agencies, people)
     themes = {t.name: t for t in themes_of(partnership)}
     for number, text, welsh_text, agency_name, theme, action in SUSR_RECOMMENDATIONS:
         recommendation = Recommendation(review_id=review.id, number=number, text=text, welsh_text=welsh_text,
@@ -288,16 +295,201 @@ def _load_susr(partnership, agencies):
             db.session.add(record)
 
 
+#: the demo reviews' requests to agencies: (review reference, agency, kind, days from today it was sent, due,
+#: received or None, contact's email or None (the agency's leads), chases (days from today, note), note)
+REQUESTS = [
+    (REVIEW[0], "Thames Valley Police", "chronology", -60, -32, -35, "agency.lead@demo.example", (),
+     "Contact with Adult A and the perpetrator from January 2022 to the death"),
+    (REVIEW[0], "Milton Keynes City Council Housing", "imr", -50, -10, None, None,
+     ((-3, "Called the housing safeguarding lead: promised within a week"),), ""),
+    (REVIEW[0], "Milton Keynes University Hospital NHS Foundation Trust", "chronology", -20, 5, None,
+     "strategic.member@demo.example", (), ""),
+    # written in Welsh, as the partnership's people work in Welsh
+    (SUSR["reference"], "South Wales Police", "chronology", -90, -60, -62, "agency.lead@cymru.demo.example", (),
+     "Cyswllt â Ceri a'r cyflawnwr o fis Ionawr 2023 hyd at y farwolaeth"),
+]
+
+
+def _load_requests(partnership, agencies):
+    """The requests of the partnership's demo review, unless it has some: one received, one overdue and chased, one
+    due within the week."""
+    from datetime import timedelta
+
+    from tracker.actions.state import london_today
+    from tracker.enums import RequestKind
+    from tracker.reviews.models import AgencyRequest, AgencyRequestChase, Review
+
+    today = london_today()
+    for reference in dict.fromkeys(row[0] for row in REQUESTS):
+        review = db.session.scalar(sa.select(Review).where(Review.partnership_id == partnership.id,
+                                                           Review.reference == reference))
+        if review is None or review.agency_requests:
+            continue
+        for _reference, agency, kind, sent, due, received, contact, chases, note in (
+                row for row in REQUESTS if row[0] == reference):
+            person = db.session.scalar(sa.select(User).where(User.email == contact)) if contact else None
+            review.agency_requests.append(AgencyRequest(
+                agency_id=agencies[agency].id, kind=RequestKind(kind), sent_on=today + timedelta(days=sent),
+                due_on=today + timedelta(days=due),
+                received_on=today + timedelta(days=received) if received else None,
+                contact_id=person.id if person else None, note=note,
+                chases=[AgencyRequestChase(chased_on=today + timedelta(days=day), note=said) for day, said in chases]))
+
+
+#: each demo review's work, by reference: (its own details, panel members' details by email, family contacts as
+#: (relationship, contact, how, first and latest contact, the four offers, advocacy, advocate, saw the report on,
+#: wishes on the pseudonym, on publication), terms of reference). The family are invented, and no real case's.
+REVIEW_WORK = {
+    REVIEW[0]: (
+        dict(agreed_target_on=date(2026, 6, 30), extension_reason="Awaiting the outcome of the criminal trial",
+             estimated_cost=9500, funded_by="Safer MK Community Safety Partnership, with contributions "
+                                                       "from Thames Valley Police and the integrated care board"),
+        {"panel.chair@demo.example": dict(panel_role="Independent chair", is_independent=True, is_da_specialist=True,
+                                          other_expertise="Chaired reviews in three other areas"),
+         "agency.lead@demo.example": dict(agency="Thames Valley Police", panel_role="Detective inspector, public "
+                                          "protection", other_expertise="Domestic abuse investigations")},
+        [("Sister", "Adult A's older sister", "through_advocate", date(2025, 7, 21), date(2025, 11, 3),
+          ("taken_up", "taken_up", "taken_up", "awaiting"), "provided",
+          "A specialist advocate from a national charity for families bereaved by domestic homicide", None,
+          "Chose the pseudonym with the chair; asked that no ages or street names appear in the report.",
+          "Wants to be told the publication date a week beforehand and to receive a printed copy."),
+         ("Friend", "A close friend from work", "email", date(2025, 8, 12), date(2025, 9, 1),
+          ("declined", "taken_up", "not_offered", "not_offered"), "declined", "", None, "",
+          "Sent a written account; did not want to be named in the report."),
+         ("Son", "Adult A's adult son", "through_police", date(2025, 8, 20), None,
+          ("awaiting", "awaiting", "awaiting", "not_offered"), "offered",
+          "A specialist advocate from a national charity for families bereaved by domestic homicide", None, "", "")],
+        "The review will look at the contact each agency had with Adult A and the perpetrator from January 2022 "
+        "until Adult A's death in April 2025: whether the risk was recognised and shared, whether the MARAC's "
+        "decisions reached the GP and housing, and whether Adult A knew of and could reach the specialist "
+        "domestic abuse service.\nAdult A's family and friends will be offered the chance to contribute from the "
+        "start, with specialist advocacy, and to read the report before it is published."),
+    SUSR["reference"]: (
+        dict(estimated_cost=12000, funded_by="Bwrdd Diogelu Cwm Taf Morgannwg a'r bartneriaeth"),
+        {"panel.chair@cymru.demo.example": dict(panel_role="Cadeirydd annibynnol", is_independent=True,
+                                                is_da_specialist=True),
+         "agency.lead@cymru.demo.example": dict(agency="South Wales Police", panel_role="Arolygydd, diogelu'r "
+                                                "cyhoedd", other_expertise="Ymchwiliadau cam-drin domestig")},
+        [("Mam", "Mam Ceri", "through_police", date(2025, 6, 16), date(2025, 10, 8),
+          ("taken_up", "taken_up", "taken_up", "awaiting"), "provided",
+          "Eiriolwr arbenigol gan elusen genedlaethol, yn Gymraeg", None,
+          "Dewisodd y teulu'r ffugenw gyda'r cadeirydd.",
+          "Am gael yr adroddiad yn Gymraeg a chael gwybod y dyddiad cyhoeddi ymlaen llaw."),
+         ("Ffrind", "Ffrind agos o'r capel", "phone", date(2025, 7, 2), date(2025, 7, 2),
+          ("not_offered", "taken_up", "not_offered", "not_offered"), "not_offered", "", None, "", "")],
+        "Bydd yr adolygiad yn edrych ar y cyswllt a gafodd pob asiantaeth â Ceri a'r cyflawnwr rhwng mis Ionawr "
+        "2023 a marwolaeth Ceri ym mis Mawrth 2025: a gafodd y risg ei hadnabod a'i rhannu, ac a oedd "
+        "gwasanaethau ar gael i Ceri yn Gymraeg.\nBydd teulu a ffrindiau Ceri yn cael cynnig cymryd rhan o'r "
+        "dechrau, gydag eiriolaeth arbenigol, a darllen yr adroddiad cyn ei gyhoeddi."),
+}
+
+
+def _load_review_work(review, agencies, people):
+    """The review's panel details, family contacts and terms of reference, from REVIEW_WORK."""
+    from tracker.enums import Advocacy, ContactMethod, Offer
+    from tracker.reviews.models import FamilyContact, PanelMember, TermsOfReference
+
+    _details, panel, family, terms = REVIEW_WORK[review.reference]
+    for member in db.session.scalars(sa.select(PanelMember).where(PanelMember.review_id == review.id)):
+        for email, person in people.items():
+            if person.id == member.user_id and email in panel:
+                details = dict(panel[email])
+                member.agency_id = agencies[details.pop("agency")].id if "agency" in details else None
+                for field, value in details.items():
+                    setattr(member, field, value)
+    for relationship, contact, how, first, last, offers, advocacy, advocate, saw, pseudonym, publication in family:
+        review.family_contacts.append(FamilyContact(
+            relationship_to_victim=relationship, contact=contact, contact_method=ContactMethod(how),
+            first_contacted_on=first, last_contacted_on=last, advocacy=Advocacy(advocacy), advocate=advocate,
+            saw_report_on=saw, pseudonym_wishes=pseudonym, publication_wishes=publication,
+            **{field: Offer(offer) for field, offer in zip(FamilyContact.OFFERS, offers, strict=True)}))
+    review.terms = TermsOfReference(text=terms)
+
+
+#: (action title, its milestones as a plan writes them with days from today, survivor involvement, groups served)
+ACTION_DETAILS = [
+    ("Publish a domestic abuse strategy for 2027 to 2030 agreed by every partner",
+     [("Draft the strategy with every partner", -20, True), ("Hear survivors through MK Act's forum", -5, False),
+      ("Sign-off by the Community Safety Partnership board", 60, False)],
+     "Priorities set with MK Act's survivors' forum: two sessions, twelve survivors, paid for their time",
+     ["age", "disability", "race", "sexual_orientation", "no_recourse", "children"]),
+    ("Introduce routine enquiry about domestic abuse in maternity and emergency departments",
+     [("Agree the enquiry question with MK Act", -30, True), ("Train the first ward's midwives", 10, False)],
+     "The question's wording was tested with women MK Act supports", ["pregnancy", "sex", "migrants"]),
+    ("Brief every response officer on checking and sharing adult at risk reports", [],
+     "Lluniwyd y sesiwn friffio gyda fforwm goroeswyr Gwasanaeth Cam-drin Domestig y Cymoedd",
+     ["disability", "age"]),
+]
+#: the review's "all agencies should…" recommendation: the agencies it names, the police's training action that
+#: also answers it and a benchmark training key issue, and one action for each of two other agencies
+ALL_AGENCIES = ("3", ["Thames Valley Police", "Milton Keynes City Council Housing",
+                      "Milton Keynes University Hospital NHS Foundation Trust", "MK Act"],
+                "Train all response officers to recognise coercive and controlling behaviour",
+                ["Milton Keynes City Council Housing", "Milton Keynes University Hospital NHS Foundation Trust"],
+                ("Train front-line staff to recognise coercive and controlling behaviour",
+                 "Staff recognise coercive control and refer to MK Act", "Every front-line member of staff trained; "
+                 "attendance recorded", 180))
+
+
+def _load_action_details(partnerships):
+    """Milestones (one past its date), survivor involvement and groups served on a few actions, whichever have none
+    yet; one action answering a recommendation and a benchmark key issue at once; and an "all agencies"
+    recommendation delivered by one action per agency."""
+    from datetime import timedelta
+
+    from tracker.actions.models import Action, Milestone
+    from tracker.actions.services import actions_per_agency, refresh_smart
+    from tracker.actions.state import london_today
+    from tracker.benchmarks.models import Benchmark, Component, Finding
+    from tracker.reviews.models import Recommendation, Review
+
+    today = london_today()
+    for title, milestones, involvement, groups in ACTION_DETAILS:
+        action = db.session.scalar(sa.select(Action).where(Action.title == title,
+                                                           Action.partnership_id.in_(partnerships)))
+        if action is None or action.survivor_involvement:
+            continue
+        action.milestone_items = [Milestone(title=step, due_on=today + timedelta(days=days), position=position,
+                                            done_on=today + timedelta(days=days) if is_done else None)
+                                  for position, (step, days, is_done) in enumerate(milestones)]
+        action.survivor_involvement, action.groups = involvement, groups
+    number, named, linked_title, split, (title, outcome, measure, days) = ALL_AGENCIES
+    partnership_id = partnerships[0]
+    recommendation = db.session.scalar(sa.select(Recommendation).join(Review).where(
+        Review.partnership_id == partnership_id, Review.reference == REVIEW[0], Recommendation.number == number))
+    linked = db.session.scalar(sa.select(Action).where(Action.title == linked_title,
+                                                       Action.partnership_id == partnership_id))
+    if recommendation is None or linked is None or len(recommendation.agencies) > 1:
+        return
+    agencies = {a.name: a for a in db.session.scalars(sa.select(Agency).where(
+        Agency.partnership_id == partnership_id))}
+    recommendation.agencies = [agencies[name] for name in named]
+    training = db.session.scalar(
+        sa.select(Finding).join(Benchmark).join(Component, Component.id == Finding.component_id)
+        .where(Benchmark.partnership_id == partnership_id, Component.key == "training",
+               Finding.is_no_action_needed.is_(False)).order_by(Finding.position))
+    linked.also_recommendations = [recommendation]
+    linked.also_findings = [training] if training is not None else []
+    refresh_smart(linked)
+    db.session.commit()
+    actions_per_agency(recommendation, [agencies[name].id for name in split],
+                       dict(title=title, outcome=outcome, measure=measure), today + timedelta(days=days))
+
+
 def load_demo(password):
     """Create whatever of the demo is missing; returns the emails of accounts created now."""
     partnership, agencies, created = _load_partnership(PARTNERSHIP, Nation.ENGLAND, AGENCIES, MILTON_KEYNES_PEOPLE,
                                                        password)
     _load_actions(partnership, agencies)
     _load_review(partnership, agencies)
+    _load_requests(partnership, agencies)
     db.session.commit()
     _load_benchmark(partnership)
     welsh, welsh_agencies, welsh_created = _load_partnership(WELSH_PARTNERSHIP, Nation.WALES, WELSH_AGENCIES,
                                                              WELSH_PEOPLE, password, language="cy")
     _load_susr(welsh, welsh_agencies)
+    _load_requests(welsh, welsh_agencies)
+    db.session.commit()
+    _load_action_details([partnership.id, welsh.id])
     db.session.commit()
     return created + welsh_created

@@ -142,6 +142,9 @@ class SafeguardingCriterion(LabelledEnum):
 
 class ReviewStatus(LabelledEnum):
     NOTIFIED = "notified", N_("Notified, decision to review")
+    #: the partnership decided not to commission a review (the Home Office is told, and may disagree): it has no
+    #: target date and is neither in progress nor late; it sits before the stages a commissioned review goes through
+    NOT_REVIEWED = "not_reviewed", N_("Decided not to review")
     COMMISSIONED = "commissioned", N_("Commissioned")
     IN_PROGRESS = "in_progress", N_("In progress")
     SUBMITTED = "submitted", N_("Submitted for Home Office quality assurance")
@@ -152,6 +155,41 @@ class ReviewStatus(LabelledEnum):
 
 #: the stages of the Home Office's quality assurance, which only a review that meets the DHR criteria goes through
 HOME_OFFICE_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.QA_FEEDBACK)
+
+
+class HomeOfficeView(LabelledEnum):
+    """The Home Office's answer to a partnership's decision not to review."""
+
+    AGREES = "agrees", N_("Agrees with the decision")
+    DISAGREES = "disagrees", N_("Disagrees with the decision")
+
+
+class ContactMethod(LabelledEnum):
+    """How the review reached a member of the victim's family, a friend or a colleague."""
+
+    LETTER = "letter", N_("Letter")
+    PHONE = "phone", N_("Phone")
+    EMAIL = "email", N_("Email")
+    IN_PERSON = "in_person", N_("In person")
+    THROUGH_ADVOCATE = "through_advocate", N_("Through an advocate")
+    THROUGH_POLICE = "through_police", N_("Through the police family liaison officer")
+    OTHER = "other", N_("Another way")
+
+
+class Offer(LabelledEnum):
+    """Where an offer made to the family stands."""
+
+    NOT_OFFERED = "not_offered", N_("Not offered")
+    AWAITING = "awaiting", N_("Offered, no answer yet")
+    TAKEN_UP = "taken_up", N_("Offered and taken up")
+    DECLINED = "declined", N_("Offered and declined")
+
+
+class Advocacy(LabelledEnum):
+    NOT_OFFERED = "not_offered", N_("Not offered")
+    OFFERED = "offered", N_("Offered, not taken up yet")
+    PROVIDED = "provided", N_("Provided")
+    DECLINED = "declined", N_("Offered and declined")
 
 
 class Scope(LabelledEnum):
@@ -212,3 +250,40 @@ class MoveStatus(LabelledEnum):
 class HandoffFrequency(LabelledEnum):
     IMMEDIATE = "immediate", N_("As each happens")
     DAILY = "daily", N_("In one email each morning")
+
+
+class RequestKind(LabelledEnum):
+    """What a review panel asks an agency for: the agencies that had contact return a scoping form, a chronology,
+    and where the contact was significant an Individual Management Review."""
+
+    SCOPING = "scoping", N_("Scoping return")
+    CHRONOLOGY = "chronology", N_("Chronology")
+    IMR = "imr", N_("Individual Management Review")
+
+
+class QualityOutcome(LabelledEnum):
+    """What the Home Office's quality assurance panel decided on one submission of a report."""
+
+    APPROVED = "approved", N_("Approved")
+    RESUBMIT = "resubmit", N_("Resubmission requested")
+    NOT_APPROVED = "not_approved", N_("Not approved")
+
+
+class GroupServed(LabelledEnum):
+    """Whom an action serves: the Equality Act's protected characteristics, then the other groups of survivors the
+    2020 ISOE summary names as too often unheard (children as victims, migrants and those with no recourse to
+    public funds, minoritised communities served by 'by and for' services)."""
+
+    AGE = "age", N_("Age (including older people)")
+    DISABILITY = "disability", N_("Disability")
+    GENDER_REASSIGNMENT = "gender_reassignment", N_("Gender reassignment")
+    MARRIAGE = "marriage", N_("Marriage and civil partnership")
+    PREGNANCY = "pregnancy", N_("Pregnancy and maternity")
+    RACE = "race", N_("Race")
+    RELIGION = "religion", N_("Religion or belief")
+    SEX = "sex", N_("Sex")
+    SEXUAL_ORIENTATION = "sexual_orientation", N_("Sexual orientation")
+    CHILDREN = "children", N_("Children as victims in their own right")
+    NO_RECOURSE = "no_recourse", N_("People with no recourse to public funds")
+    MIGRANTS = "migrants", N_("Migrants")
+    MINORITISED = "minoritised", N_("Minoritised communities and 'by and for' services")

@@ -94,13 +94,19 @@ def _edits_action(user, action):
     return _coordinator(user, action) or (review is not None and _on_panel(user, review))
 
 
+def _leads_supporting_agency(user, action):
+    led = {m.agency_id for m in _memberships(user, action.partnership_id) if m.role is Role.AGENCY_LEAD}
+    return bool(led) and any(agency.id in led for agency in action.supporting_agencies)
+
+
 def _updates_action(user, action):
-    """Coordinators update any action of their partnership; agency leads and owners only their own."""
+    """Coordinators update any action of their partnership; agency leads and owners only their own, and the leads of
+    its supporting agencies post updates on it too (nothing more: its plan and deadline stay the lead agency's)."""
     if _coordinator(user, action):
         return True
     if not _sees_action(user, action):
         return False
-    return _leads_agency(user, action) or action.owner_id == user.id
+    return _leads_agency(user, action) or action.owner_id == user.id or _leads_supporting_agency(user, action)
 
 
 def _moves_deadline(user, action):
@@ -242,6 +248,8 @@ RULES = {
     ("edit", "Review"): _builds_plan,
     ("manage_panel", "Review"): _chairs,
     ("publish", "Review"): _chairs,
+    ("manage_requests", "Review"): _chairs,
+    ("record_quality_assurance", "Review"): lambda user, review: review.goes_to_home_office and _chairs(user, review),
     ("archive", "Review"): lambda user, review: not review.is_archived and _coordinator(user, review),
     ("view", "Recommendation"): lambda user, rec: _sees_review(user, rec.review),
     ("edit", "Recommendation"): lambda user, rec: _builds_plan(user, rec.review),

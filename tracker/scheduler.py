@@ -75,17 +75,21 @@ def daily_run(today, dry_run=False):
     deliver; forget views older than the audit log keeps them; and refresh the planner's statistics. A dry run plans
     the reminders only: it records and sends nothing."""
     from tracker.audit.services import purge_view_entries
+    from tracker.benchmarks.rebenchmark import send_rebenchmark_reminders
     from tracker.db import refresh_statistics
     from tracker.email import deliver_outbox
     from tracker.notifications.services import check_responses, send_morning_emails
     from tracker.reminders.services import run_reminders
     from tracker.reports.meetings import send_due_packs
+    from tracker.reviews.requests import remind_agency_requests
 
     plan = run_reminders(today, dry_run=dry_run)
     if dry_run:
         return DailyRun(plan)
     packs = send_due_packs(today)
     check_responses(today)
+    remind_agency_requests(today)
+    send_rebenchmark_reminders(today)
     morning_emails = send_morning_emails()
     sent, failed = deliver_outbox()
     run = DailyRun(plan, packs, morning_emails, sent, failed, purge_view_entries())

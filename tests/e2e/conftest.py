@@ -11,14 +11,14 @@ from werkzeug.serving import make_server
 
 from tests.conftest import authenticator_code
 from tracker.accounts.models import User
-from tracker.actions.models import Action
+from tracker.actions.models import Action, Milestone
 from tracker.audit.services import acting_as
 from tracker.benchmarks.models import Benchmark, Finding
 from tracker.db import utcnow
 from tracker.demo import PARTNERSHIP, WELSH_PARTNERSHIP, WELSH_PEOPLE, load_demo
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Partnership
-from tracker.reviews.models import Recommendation, Review
+from tracker.reviews.models import AgencyRequest, FamilyContact, PanelMember, Recommendation, Review
 
 #: tests/screenshots, or its postgresql/ folder for a run on PostgreSQL: CI runs both side by side, and a printed
 #: page is written, then read back as an image
@@ -227,9 +227,24 @@ def demo(app):
             person.totp_secret, person.totp_enabled_at = pyotp.random_base32(), utcnow()
         db.session.commit()
         coordinator = next(person for person in people if person.email == "coordinator@demo.example")
+        lead = db.session.scalar(sa.select(User).where(User.email == "agency.lead@demo.example"))
+        member = db.session.scalar(sa.select(PanelMember).where(PanelMember.review_id == review.id,
+                                                                PanelMember.user_id == lead.id))
+        contact = db.session.scalar(sa.select(FamilyContact).where(FamilyContact.review_id == review.id)
+                                    .order_by(FamilyContact.id).limit(1))
+        housing = db.session.scalar(sa.select(Agency).where(Agency.partnership_id == partnership.id,
+                                                           Agency.name == "Milton Keynes City Council Housing"))
+        strategy = db.session.scalar(sa.select(Action).where(Action.title.like("Publish a domestic abuse%")))
+        milestone = db.session.scalar(sa.select(Milestone).where(Milestone.action_id == strategy.id)
+                                      .order_by(Milestone.position).limit(1))
+        agency_request = db.session.scalar(sa.select(AgencyRequest).where(
+            AgencyRequest.review_id == review.id, AgencyRequest.agency_id == housing.id,
+            AgencyRequest.received_on.is_(None)))
         return dict(coordinator=coordinator.id, p=partnership.id, action=action.id, agency=agency.id, review=review.id,
                     recommendation=recommendation.id, benchmark=benchmark.id, finding=finding.id,
-                    component=finding.component_id, cymru=_welsh_demo())
+                    component=finding.component_id, member=member.id, contact=contact.id,
+                    agency_request=agency_request.id, strategy=strategy.id, milestone=milestone.id,
+                    cymru=_welsh_demo())
 
 
 def _welsh_demo():

@@ -20,7 +20,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from tracker.audit.models import Audited
 from tracker.audit.services import ANONYMISED, REDACTED
-from tracker.enums import AuditEvent
+from tracker.enums import AuditEvent, GroupServed
 from tracker.extensions import db
 from tracker.i18n import DEFAULT_LANGUAGE, N_, current_language, local_datetime, long_date, month_year
 
@@ -35,8 +35,11 @@ KIND_LABELS = {
     "Action": N_("Action"),
     "Agency": N_("Agency"),
     "AgencyAlias": N_("Other name of an agency"),
+    "AgencyRequest": N_("Request to an agency"),
+    "AgencyRequestChase": N_("Chase of a request to an agency"),
     "Benchmark": N_("Benchmark"),
     "ComponentScore": N_("Benchmark score"),
+    "FamilyContact": N_("Family contact of a review"),
     "Finding": N_("Benchmark finding"),
     "Meeting": N_("Strategic group meeting"),
     "Membership": N_("Role"),
@@ -44,10 +47,12 @@ KIND_LABELS = {
     "Partnership": N_("Partnership"),
     "ProgressUpdate": N_("Progress update"),
     "Recommendation": N_("Recommendation"),
+    "QualitySubmission": N_("Submission to the Home Office"),
     "ReminderPolicy": N_("Reminder schedule"),
     "Review": N_("Review"),
     "ReviewPause": N_("Pause of a review"),
     "ReviewCriterion": N_("Review criterion"),
+    "TermsOfReference": N_("Terms of reference of a review"),
     "Theme": N_("Theme"),
     "User": N_("Account"),
 }
@@ -73,8 +78,15 @@ FIELD_LABELS = {
     "Review": {"archived_at": N_("Archived at"), "archived_by_id": N_("Archived by"),
                "archive_reason": N_("Reason for archiving")},
     "Recommendation": {"review_id": N_("Review"), "agencies": N_("Addressed to"), "themes": N_("Themes")},
-    "PanelMember": {"review_id": N_("Review"), "user_id": N_("Person")},
+    "PanelMember": {"review_id": N_("Review"), "user_id": N_("Person"),
+                    "is_da_specialist": N_("Domestic abuse specialist"),
+                    "has_community_expertise": N_("Community or ‘by and for’ expertise")},
+    "FamilyContact": {"review_id": N_("Review")},
+    "TermsOfReference": {"review_id": N_("Review"), "file_id": N_("File")},
     "ReviewPause": {"review_id": N_("Review")},
+    "AgencyRequest": {"review_id": N_("Review"), "withdrawn_on": N_("Withdrawn on")},
+    "AgencyRequestChase": {"request_id": N_("Request"), "occasion": N_("Reminder that chased it")},
+    "QualitySubmission": {"review_id": N_("Review")},
     "ReviewCriterion": {"review_id": N_("Review"), "criterion": N_("Criterion")},
     "Theme": {"name": N_("Name")},
     "Benchmark": {"overall_score": N_("Overall score")},
@@ -104,14 +116,20 @@ FIELD_LABELS = {
 #: the forms that edit each kind: their labels name its columns where this module does not
 FORMS = {
     "Action": ("tracker.actions.forms:ActionForm",),
-    "Review": ("tracker.reviews.forms:ReviewForm",),
+    "Review": ("tracker.reviews.forms:ReviewForm", "tracker.reviews.forms:NotReviewedForm"),
+    "FamilyContact": ("tracker.reviews.forms:FamilyContactForm",),
+    "TermsOfReference": ("tracker.reviews.forms:TermsForm",),
     "Recommendation": ("tracker.reviews.forms:RecommendationForm", "tracker.reviews.forms:ResponseForm"),
     "PanelMember": ("tracker.reviews.forms:PanelMemberForm",),
     "ReviewPause": ("tracker.reviews.forms:PauseForm", "tracker.reviews.forms:EndPauseForm"),
+    "AgencyRequest": ("tracker.reviews.requests_forms:SendRequestForm", "tracker.reviews.requests_forms:ReceivedForm"),
+    "AgencyRequestChase": ("tracker.reviews.requests_forms:ChaseForm",),
+    "QualitySubmission": ("tracker.reviews.quality_forms:SubmissionForm", "tracker.reviews.quality_forms:FeedbackForm"),
     "Benchmark": ("tracker.benchmarks.forms:BenchmarkForm",),
     "ComponentScore": ("tracker.benchmarks.forms:ComponentForm",),
     "Finding": (),
-    "Partnership": ("tracker.partnerships.forms:PartnershipForm", "tracker.actions.forms:DeadlineRuleForm"),
+    "Partnership": ("tracker.partnerships.forms:PartnershipForm", "tracker.actions.forms:DeadlineRuleForm",
+                    "tracker.benchmarks.forms:RebenchmarkForm"),
     "Agency": ("tracker.partnerships.forms:AgencyForm",),
     "Membership": ("tracker.partnerships.forms:MembershipForm",),
     "AccountLink": ("tracker.partnerships.forms:InvitePersonForm",),
@@ -159,7 +177,22 @@ LABEL_PATTERNS = {
     "Finding": (re.compile(r"Finding: (?P<text>.+)", re.S), "%(text)s", {}),
     # a role whose person was not loaded when it was written is labelled with their id
     "Membership": (re.compile(r"(?P<user>\d+): (?P<role>.+)", re.S), "%(user)s: %(role)s", {"user": "user"}),
+    "TermsOfReference": (re.compile(r"Terms of reference of review (?P<review>\d+)"),
+                         N_("Terms of reference of %(review)s"), {"review": "review"}),
+    "FamilyContact": (re.compile(r"Family contact of review (?P<review>\d+): (?P<relationship>.+)", re.S),
+                      N_("Family contact of %(review)s: %(relationship)s"), {"review": "review"}),
+    "AgencyRequest": (re.compile(r"(?P<kind>.+) requested of agency (?P<agency>\d+) for review (?P<review>\d+)"),
+                      N_("%(kind)s requested of %(agency)s for %(review)s"), {"agency": "agency", "review": "review"}),
+    "QualitySubmission": (re.compile(r"Submission of review (?P<review>\d+) to the Home Office on (?P<day>[\d-]+)"),
+                          N_("Submission of %(review)s to the Home Office on %(day)s"), {"review": "review"}),
+    "Milestone": (re.compile(r"Milestone: (?P<text>.+)", re.S), N_("Milestone: %(text)s"), {}),
 }
+
+#: notes the tracker writes itself, in English when it writes them, read in the reader's language
+NOTE_PATTERNS = (
+    (re.compile(r"One action per agency named by recommendation (?P<number>.+)", re.S),
+     N_("One action per agency named by recommendation %(number)s")),
+)
 
 
 #: a stored label that ends with a role or a criterion, written in English when the change was made: "Rhian
@@ -222,7 +255,7 @@ class FieldSpec:
     #: the label as written: a catalogue string, or a form's lazy label (`label` reads it in the reader's language)
     written: object
     #: how a value reads: "text", "date", "moment", "yes/no", "enum", "ref", "money", "month", "component", "smart",
-    #: or "guess" (by the value's look) for a detail no column describes
+    #: "groups", or "guess" (by the value's look) for a detail no column describes
     kind: str = "text"
     #: the enumeration for "enum", the table for "ref"
     target: object = None
@@ -260,6 +293,8 @@ def _reading(name, column):
         return "component", None
     if name == "smart_gaps":
         return "smart", None
+    if name == "groups_served":
+        return "groups", None
     if column is None:  # a value recorded by hand, or of a model the log does not know: read by its look
         return "guess", None
     target = _referenced_table(column)
@@ -374,7 +409,7 @@ class Describer:
         match = pattern[0].fullmatch(label or "") if pattern else None
         if match:
             return gettext(pattern[1], **{group: self.name(pattern[2][group], int(value)) if group in pattern[2]
-                                          else value for group, value in match.groupdict().items()})
+                                          else _written(value) for group, value in match.groupdict().items()})
         return _named_in_catalogue(label or "")
 
     def name(self, table, value):
@@ -468,7 +503,19 @@ def _views(row, who):
                     who=who, first=since, last=at)
 
 
+def _written(value):
+    """A part of a stored label in the reader's language: a date as people write it, words the catalogue knows (a
+    role, a kind of request) in translation, anything else as it was written."""
+    if _ISO_DATE.fullmatch(value):
+        return long_date(dt.date.fromisoformat(value))
+    return gettext(value)
+
+
 def _with_note(sentence, note):
+    for pattern, written in NOTE_PATTERNS:
+        match = pattern.fullmatch(note)
+        if match:
+            note = gettext(written, **match.groupdict())
     return f"{sentence}: {note}" if note else sentence
 
 
@@ -517,6 +564,12 @@ def _smart(describer, spec, value):
     return ", ".join(value) if value else gettext("none")
 
 
+def _groups(describer, spec, value):
+    """The groups an action serves, stored as their codes ("age,race"), each by its label."""
+    codes = [code for code in str(value).split(",") if code]
+    return "; ".join(GroupServed(code).label if code in GroupServed else code for code in codes) or gettext("none")
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
@@ -535,7 +588,7 @@ _FORMATS = {
     "guess": _guess,
     "text": lambda describer, spec, value: str(value),
     "date": _date, "moment": _moment, "yes/no": _yes_no, "enum": _enum, "money": _money, "month": _month,
-    "component": _component, "smart": _smart,
+    "component": _component, "smart": _smart, "groups": _groups,
     "ref": lambda describer, spec, value: describer.name(spec.target, value),
 }
 
