@@ -451,3 +451,30 @@ def test_the_download_reads_the_log_a_batch_at_a_time(app, mk, ctx):
     pages = [log_page(filters, page, 25).items for page in (1, 2)]
     assert [(line.at, line.headline) for line in streamed] == [(line.at, line.headline) for page in pages
                                                               for line in page]
+
+
+def test_groups_served_and_new_records_are_named_in_the_readers_words(app, mk, as_user):
+    """Groups by their labels, not codes; the terms of reference, a request to an agency and a submission to the
+    Home Office by what they are about, in English and in Welsh."""
+    review, police = mk["review"], mk["police"]
+    _entries(app, [
+        {"entity_type": "Action", "entity_id": mk["plan"].id, "entity_label": "Train GP practices in routine enquiry",
+         "partnership_id": mk["p"].id, "changes": {"groups_served": ["", "age,no_recourse"]}},
+        {"entity_type": "TermsOfReference", "entity_label": f"Terms of reference of review {review.id}",
+         "partnership_id": mk["p"].id, "event": AuditEvent.CREATE},
+        {"entity_type": "AgencyRequest", "partnership_id": mk["p"].id, "event": AuditEvent.CREATE,
+         "entity_label": f"Chronology requested of agency {police.id} for review {review.id}"},
+        {"entity_type": "QualitySubmission", "partnership_id": mk["p"].id, "event": AuditEvent.CREATE,
+         "entity_label": f"Submission of review {review.id} to the Home Office on 2026-11-03"},
+    ])
+    browser = as_user(mk["priya"])
+    page = _log(browser, mk["p"])
+    assert "Groups served set to Age (including older people); People with no recourse to public funds" in page
+    assert "no_recourse" not in page
+    assert "Terms of reference of DHR 2024/03" in page
+    assert "Chronology requested of Thames Valley Police for DHR 2024/03" in page
+    assert "Submission of DHR 2024/03 to the Home Office on 3 November 2026" in page
+    browser.post("/language", {"language": "cy", "next": "/"}, form_url="/")
+    welsh = _log(browser, mk["p"])
+    assert "Cylch gorchwyl DHR 2024/03" in welsh
+    assert "Cyflwyno DHR 2024/03 i'r Swyddfa Gartref ar 3 Tachwedd 2026" in welsh

@@ -567,7 +567,8 @@ def _smart(describer, spec, value):
 def _groups(describer, spec, value):
     """The groups an action serves, stored as their codes ("age,race"), each by its label."""
     codes = [code for code in str(value).split(",") if code]
-    return "; ".join(GroupServed(code).label if code in GroupServed else code for code in codes) or gettext("none")
+    known = {group.value: group for group in GroupServed}
+    return "; ".join(known[code].label if code in known else code for code in codes) or gettext("none")
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
