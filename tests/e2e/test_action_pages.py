@@ -1,7 +1,8 @@
 """The demo coordinator in Chromium on an action that answers several things: its page (what else it answers,
 survivor involvement, groups served, milestones), its edit form, the milestones page (one past its date turning
-the action amber), and the page that turns an "all agencies" recommendation into one action per agency; each page
-accessible and reflowing at 320 px."""
+the action amber), and the page that turns an "all agencies" recommendation into one action per agency. The
+every-page tours check these pages with axe and at 320 px; here, the states they do not reach (a form
+opened up, errors)."""
 import re
 
 import sqlalchemy as sa
@@ -21,9 +22,6 @@ def test_the_demo_coordinator_on_action_pages(app, live_server, page, demo, scre
     page.goto(f"{live_server}/actions/{demo['action']}")
     expect(page.get_by_text("DHR 2025-01, recommendation 3")).to_be_visible()
     expect(page.get_by_text("Survivor involvement")).to_be_visible()
-    screenshot("action-page-answers-several")
-    assert_accessible()
-    assert_reflows("action-page-answers-several")
 
     page.goto(f"{live_server}/actions/{demo['action']}/edit")
     page.get_by_text("What else this action answers").click()
@@ -41,9 +39,6 @@ def test_the_demo_coordinator_on_action_pages(app, live_server, page, demo, scre
     expect(page.get_by_text("A milestone is past its date and not done")).to_be_visible()
     page.get_by_role("link", name="Add or mark milestones").click()
     expect(page.get_by_text("Past its date", exact=True)).to_be_visible()
-    screenshot("action-milestones")
-    assert_accessible()
-    assert_reflows("action-milestones")
     page.get_by_role("button", name=re.compile(r"^Mark done\s*: Hear survivors")).click()
     expect(page.get_by_text("‘Hear survivors through MK Act's forum’ is marked done.")).to_be_visible()
     page.get_by_role("button", name="Add milestone").click()
@@ -51,16 +46,10 @@ def test_the_demo_coordinator_on_action_pages(app, live_server, page, demo, scre
     screenshot("action-milestones-errors")
     assert_accessible()
     page.get_by_role("link", name=re.compile(r"^Remove\s*: Sign-off by the Community")).click()
-    screenshot("action-milestone-remove")
-    assert_accessible()
-    assert_reflows("action-milestone-remove")
 
     page.goto(f"{live_server}/recommendations/{demo['recommendation']}/actions/per-agency")
     expect(page.get_by_role("row", name="Milton Keynes City Council Housing")).to_contain_text("Train front-line staff")
     expect(page.get_by_role("row", name="MK Act")).to_contain_text("None yet")
-    screenshot("actions-per-agency")
-    assert_accessible()
-    assert_reflows("actions-per-agency")
     page.get_by_role("button", name="Add the actions").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter the action: what will be done")
     page.get_by_label("Action", exact=True).fill("Train every outreach worker in coercive control")
@@ -69,9 +58,6 @@ def test_the_demo_coordinator_on_action_pages(app, live_server, page, demo, scre
 
     page.goto(f"{live_server}/recommendations/{demo['recommendation']}/edit")
     expect(page.get_by_role("row", name="MK Act")).to_contain_text("Train every outreach worker in coercive control")
-    screenshot("recommendation-by-agency")
-    assert_accessible()
-    assert_reflows("recommendation-by-agency")
 
     page.goto(f"{live_server}/benchmarks/{demo['benchmark']}#component-strategy")
     expect(page.locator("#component-strategy")).to_contain_text("Publish a domestic abuse strategy")
