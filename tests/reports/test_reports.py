@@ -226,3 +226,32 @@ def test_the_pdf_lists_the_most_overdue_and_names_the_spreadsheet_with_them_all(
     assert sheet.max_row == 1 + total  # the spreadsheet holds them all
     second = text(browser.get(base + "?page=2"))
     assert "Publish MARAC protocol" in second and "Showing 26 to 30 of 30" in second
+
+
+def test_many_sources_are_cut_to_those_with_the_most_overdue_on_the_page_and_in_the_pdf(app, make, world):
+    reviews = [make.review(world["p"], reference=f"DHR 2023-{n:02d}", status="published") for n in range(30)]
+    for n, review in enumerate(reviews):  # review n has n + 1 overdue actions: DHR 2023-29 the most
+        recommendation = make.recommendation(review, number="1", agencies=[world["police"]])
+        for _ in range(n + 1):
+            make.action(world["p"], title=f"Late for review {n}", lead_agency=world["police"], owner=world["tom"],
+                        deadline=TODAY - timedelta(days=20), recommendation_id=recommendation.id, source="dhr")
+    browser = _sign_in(make, app, world, world["chair"])
+    base = f"/partnerships/{world['p'].id}/reports/overdue"
+    page = text(browser.get(base))
+    by_source = page[page.index("Overdue actions by source"):page.index("Most overdue first")]
+    shown = re.findall(r"DHR 2023-(\d\d)", by_source)
+    # 30 reviews, 1 locally raised action and 1 review of the world: 32 sources; the 25 with the most, most first
+    assert shown == [f"{n:02d}" for n in range(29, 4, -1)]
+    assert "The 25 sources with the most overdue actions, of 32." in page
+    content = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(browser.get(base + ".pdf").data))
+                                .pages).split())
+    sources = content[content.index("By source"):content.index("more sources not listed")]
+    assert re.findall(r"DHR 2023-(\d\d)", sources) == shown
+    assert "7 more sources not listed here: the overdue report's spreadsheet" in content
+    sheet = load_workbook(io.BytesIO(browser.get(base + ".xlsx").data)).active
+    assert "DHR 2023-04" in {cell.value for row in sheet.iter_rows() for cell in row}
+
+
+def test_a_few_sources_are_listed_whole_by_name(ctx, world):
+    report = services.overdue_report(scope(world["chair"], world), TODAY)
+    assert [g.name for g in report.sources.rows] == list(report.by_source) and report.sources.more == 0

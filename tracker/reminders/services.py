@@ -310,15 +310,23 @@ def _escalation_to(kind, action, owner, leads, strategic):
     return strategic.get(action.lead_agency_id, []), ("no strategic group member",)
 
 
-def _add_escalation(items, new):
-    """One entry per action for each person: a second tier reaching them the same day raises the entry to it."""
-    for n, item in enumerate(items):
-        if item.action is new.action:
-            lower, higher = sorted((item, new), key=lambda i: schedule.ESCALATIONS.index(i.kind))
-            gaps = lower.gaps + higher.gaps if lower.fell_back_to and higher.fell_back_to else higher.gaps
-            items[n] = replace(higher, gaps=gaps, kinds=lower.kinds + higher.kinds)
+class _Escalations(list):
+    """A person's escalation items, one per action: a second tier reaching them the same day raises the entry to
+    it. Each action's place is kept, so that a chair told of thousands of actions is not searched once per item."""
+
+    def __init__(self):
+        super().__init__()
+        self._places = {}
+
+    def add(self, new):
+        n = self._places.get(new.action.id)
+        if n is None:
+            self._places[new.action.id] = len(self)
+            self.append(new)
             return
-    items.append(new)
+        lower, higher = sorted((self[n], new), key=lambda i: schedule.ESCALATIONS.index(i.kind))
+        gaps = lower.gaps + higher.gaps if lower.fell_back_to and higher.fell_back_to else higher.gaps
+        self[n] = replace(higher, gaps=gaps, kinds=lower.kinds + higher.kinds)
 
 
 def plan_run(today, partnership_id=None):
@@ -359,7 +367,7 @@ def plan_run(today, partnership_id=None):
             item = Item(action, kind, days_overdue, owner=owner, fell_back_to=fell_back_to, gaps=gaps)
             for person in told:
                 if kind in schedule.ESCALATIONS:
-                    _add_escalation(plan.escalations.setdefault(person, []), item)
+                    plan.escalations.setdefault(person, _Escalations()).add(item)
                 else:
                     plan.digests.setdefault(person, []).append(item)
             plan.logs.append((action, kind, ReminderOutcome.SENT, told, action.deadline, fell_back_to))
@@ -502,7 +510,7 @@ def rerender_reminder(message, today):
                ReminderLog.kind.not_in(("assurance", *schedule.ESCALATIONS)))
         .group_by(ReminderLog.action_id, ReminderLog.deadline))}
     audience = _Audience({r.action.partnership_id for r in carried}, session)
-    items = []
+    items = _Escalations()
     for reminder in carried:
         action, kind = reminder.action, reminder.kind
         if kind == "assurance":
@@ -525,7 +533,7 @@ def rerender_reminder(message, today):
             item = Item(action, kind, max(0, (today - action.deadline).days), owner=owner,
                         fell_back_to=fell_back_to, gaps=gaps)
         if kind in schedule.ESCALATIONS:
-            _add_escalation(items, item)
+            items.add(item)
         else:
             items.append(item)
     if not items:

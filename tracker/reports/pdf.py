@@ -202,8 +202,11 @@ def add_overdue(doc, report):
               widths=[90 * mm, 30 * mm, 30 * mm, 30 * mm])
     doc.heading(gettext("By source"))
     doc.table([gettext("Source"), *counts],
-              [[g.name, g.count, g.longest, g.average] for g in report.by_source.values()],
+              [[g.name, g.count, g.longest, g.average] for g in report.sources.rows],
               widths=[90 * mm, 30 * mm, 30 * mm, 30 * mm])
+    _more(doc, report.sources, N_("%(count)s more sources not listed here: the overdue report's spreadsheet, "
+                                  "%(file)s, gives the source of every overdue action."),
+          file=_spreadsheet(doc, "overdue-actions"))
     doc.heading(gettext("The %(num)d most overdue", num=len(report.rows)) if report.more
                 else gettext("Every overdue action"))
     doc.table([gettext("Source"), gettext("Action"), gettext("Lead agency"), gettext("Owner"), gettext("Deadline"),
@@ -236,9 +239,13 @@ def add_progress(doc, report):
                           total=report.total, done=report.done, rate=report.completion_rate,
                           on_time=report.on_time, late=report.late, not_smart=report.not_smart))
     doc.note(report.withheld_note)
-    for title, header, rows in report.tables():
+    plans = Listed(report.reviews[:LISTED], len(report.reviews))
+    for title, header, rows in report.tables(reviews=plans.rows):
         doc.heading(title)
         doc.table(header, rows)
+        if title == report.plans_title:
+            _more(doc, plans, N_("%(count)s more reviews not listed here: the progress report's spreadsheet, "
+                                 "%(file)s, lists them all."), file=_spreadsheet(doc, "progress"))
 
 
 def add_learning(doc, report):

@@ -5,6 +5,7 @@ the one rule for confidential reviews); what it leaves out it states in one line
 same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -210,6 +211,15 @@ class OverdueReport:
     def average(self):
         return round(sum(g.days for g in self.by_agency.values()) / self.total) if self.total else 0
 
+    @property
+    def sources(self):
+        """The sources a page or a PDF lists: all of them by name, or, where a partnership has more than LISTED
+        (a review is a source), those with the most overdue actions, with how many more there are."""
+        groups = list(self.by_source.values())
+        if len(groups) <= LISTED:
+            return Listed(groups, len(groups))
+        return Listed(sorted(groups, key=lambda g: (-g.count, g.name))[:LISTED], len(groups))
+
 
 OVERDUE_HEADER = [N_("Lead agency"), N_("Source"), N_("Action"), N_("Owner"), N_("Deadline"), N_("Days overdue"),
                   N_("Last update"), N_("Last update note"), N_("Escalation")]
@@ -364,6 +374,12 @@ def page_of(report, page, per_page):
                      total=report.total)
 
 
+def page_of_rows(rows, page, per_page):
+    """Page `page` of rows read whole (a report's few thousand at most), for the pagination macro."""
+    return _ReadPage(page=page, per_page=per_page, max_per_page=None, error_out=False,
+                     items=rows[(page - 1) * per_page:page * per_page], total=len(rows))
+
+
 def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -468,8 +484,13 @@ class ProgressReport:
     def awaiting_sign_off(self):
         return self.by_status[ActionStatus.COMPLETED]
 
-    def tables(self):
-        """(title, header, rows) of each table, in the reader's language; the trend's table is the last."""
+    @property
+    def plans_title(self):
+        return gettext("Review action plans")
+
+    def tables(self, reviews=None):
+        """(title, header, rows) of each table, in the reader's language; the trend's table is the last. `reviews`,
+        a part of the review plans, lists only that part: a page or a PDF bounds what a spreadsheet holds whole."""
         return [
             (gettext("By status"), [gettext("Status"), gettext("Actions")],
              [[s.label, n] for s, n in self.by_status.items()]),
@@ -486,11 +507,11 @@ class ProgressReport:
                                          gettext("Completion (%)")],
              [[a["agency"], a["actions"], a["open"], a["overdue"], a["completed"], a["closed"], a["completion"]]
               for a in self.agencies]),
-            (gettext("Review action plans"), [gettext("Review"), gettext("Recommendations"),
+            (self.plans_title, [gettext("Review"), gettext("Recommendations"),
                                               gettext("Without any action"), gettext("Actions"),
                                               gettext("Actions closed"), gettext("Completion (%)")],
              [[r["reference"], r["recommendations"], r["without_action"], r["actions"], r["closed"],
-               r["completion"]] for r in self.reviews]),
+               r["completion"]] for r in (self.reviews if reviews is None else reviews)]),
             (gettext("Benchmark components"), [gettext("Component"), gettext("Score"), gettext("Key issues"),
                                                gettext("Without action"), gettext("Actions"),
                                                gettext("Actions done")],
@@ -564,30 +585,40 @@ def progress_report(scope, today, review_type=None):
 
 
 def _survivors_and_groups(scope, criteria):
-    """(group, actions serving it) for each group, and how many actions record survivor involvement: one query."""
-    codes = sa.literal(",") + Action.groups_served + sa.literal(",")
-    counts = db.session.execute(
-        sa.select(sa.func.count().filter(Action.survivor_involvement != ""),
-                  *[sa.func.count().filter(codes.like(f"%,{group.value},%")) for group in GroupServed])
-        .where(*scope.clauses(), *criteria)).one()
-    return list(zip(GroupServed, counts[1:], strict=True)), counts[0]
+    """(group, actions serving it) for each group, and how many actions record survivor involvement: one query,
+    grouped by the set of groups an action stores (a few dozen sets, where testing each group on each action cost
+    half a second at 100,000 actions)."""
+    served = dict.fromkeys(GroupServed, 0)
+    involved = 0
+    for codes, actions, informed in db.session.execute(
+            sa.select(Action.groups_served, sa.func.count(), sa.func.count().filter(Action.survivor_involvement != ""))
+            .where(*scope.clauses(), *criteria).group_by(Action.groups_served)):
+        involved += informed
+        chosen = set(codes.split(","))
+        for group in served:
+            served[group] += actions * (group.value in chosen)
+    return list(served.items()), involved
 
 
-def _answers_of_recommendations(partnership):
-    """(recommendation_id, action_id) of every action of the partnership answering a recommendation: made for it, or
-    also answering it; an action answering two counts for each. Read through the partnership's actions, never the
-    country's."""
-    return sa.union_all(
-        sa.select(Action.recommendation_id.label("recommendation_id"), Action.id.label("action_id"))
-        .where(Action.partnership_id == partnership.id, Action.recommendation_id.is_not(None)),
-        sa.select(action_recommendation.c.recommendation_id, action_recommendation.c.action_id)
-        .join(Action, Action.id == action_recommendation.c.action_id)
-        .where(Action.partnership_id == partnership.id)).subquery()
+def _counted_by_recommendation(scope, **counted):
+    """(recommendation_id, actions, and for each name in counted how many of those actions its SQL condition holds
+    for) of the actions in scope answering a recommendation: made for it, or also answering it; an action answering
+    two counts for each. Each branch reads the partnership's actions once, with the reader's scope applied as it
+    reads them, never the country's."""
+    flags = [sa.case((condition, 1), else_=0).label(name) for name, condition in counted.items()]
+    answers = sa.union_all(
+        sa.select(Action.recommendation_id.label("recommendation_id"), *flags)
+        .where(*scope.clauses(), Action.recommendation_id.is_not(None)),
+        sa.select(action_recommendation.c.recommendation_id, *flags)
+        .join(Action, Action.id == action_recommendation.c.action_id).where(*scope.clauses())).subquery()
+    return (sa.select(answers.c.recommendation_id, sa.func.count().label("actions"),
+                      *(sa.func.sum(answers.c[name]).label(name) for name in counted))
+            .group_by(answers.c.recommendation_id).subquery())
 
 
 def _answers_of_findings(benchmark):
-    """(finding_id, action_id) of every action answering one of the benchmark's key issues, as
-    _answers_of_recommendations."""
+    """(finding_id, action_id) of every action answering one of the benchmark's key issues: made for it, or also
+    answering it."""
     return sa.union_all(
         sa.select(Action.finding_id.label("finding_id"), Action.id.label("action_id"))
         .where(Action.partnership_id == benchmark.partnership_id,
@@ -600,12 +631,7 @@ def _answers_of_findings(benchmark):
 def _review_plans(scope, review_type=None):
     """Each review's recommendations with their actions counted: the partnership's actions are counted once by
     recommendation, then put beside the recommendations of its reviews, so neither side is read twice."""
-    answers = _answers_of_recommendations(scope.partnership)
-    per_recommendation = (
-        sa.select(answers.c.recommendation_id, sa.func.count().label("actions"),
-                  sa.func.count().filter(Action.status == ActionStatus.CLOSED).label("closed"))
-        .join(Action, Action.id == answers.c.action_id).where(*scope.clauses())
-        .group_by(answers.c.recommendation_id).subquery())
+    per_recommendation = _counted_by_recommendation(scope, closed=Action.status == ActionStatus.CLOSED)
     actions = sa.func.coalesce(per_recommendation.c.actions, 0)
     rows = db.session.execute(
         sa.select(Review.reference, sa.func.count(Recommendation.id),
@@ -655,9 +681,11 @@ def _components(scope):
             for _n, title, score, findings, unaddressed, actions, done in [overall, *rows]], benchmark
 
 
+@functools.lru_cache(maxsize=2)
 def _trend_columns(today):
     """(month ends, SQL counts): open, overdue and closed at each of the last twelve months' ends, worked out from
-    the dates actions carry."""
+    the dates actions carry. Built once a day: the 36 expressions cost more to build than their query takes on a
+    small partnership. Read only: callers share them."""
     columns = []
     ends = _month_ends(today)
     for end in ends:
@@ -671,7 +699,7 @@ def _trend_columns(today):
                                    sa.or_(Action.completed_on.is_(None), Action.completed_on > end)),
             sa.func.count().filter(Action.closed_on >= start, Action.closed_on <= end),
         ]
-    return ends, columns
+    return tuple(ends), tuple(columns)
 
 
 # Learning across reviews
@@ -700,12 +728,7 @@ def learning_report(scope, today, review_type=None):
     rec_theme = recommendation_theme
     reviews_of = [Review.partnership_id == scope.partnership.id, *([Review.review_type == review_type]
                                                                    if review_type else [])]
-    answers = _answers_of_recommendations(scope.partnership)
-    action_counts = (
-        sa.select(answers.c.recommendation_id, sa.func.count().label("actions"),
-                  sa.func.count().filter(state.is_overdue(today)).label("overdue"))
-        .join(Action, Action.id == answers.c.action_id).where(*scope.clauses())
-        .group_by(answers.c.recommendation_id).subquery())
+    action_counts = _counted_by_recommendation(scope, overdue=state.is_overdue(today))
     themes = [ThemeLine(name, recs, reviews, int(actions), int(overdue)) for name, recs, reviews, actions, overdue in
               db.session.execute(
                   sa.select(Theme.name, sa.func.count(Recommendation.id),

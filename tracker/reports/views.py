@@ -120,8 +120,9 @@ def progress(partnership_id, kind=None):
     review_type = _review_type()
     report = services.progress_report(scope, london_today(), review_type)
     if kind is None:
+        plans = services.page_of_rows(report.reviews, page_number(request.args), current_app.config["ITEMS_PER_PAGE"])
         return render_template("reports/progress.html", partnership=partnership, report=report, scope=scope,
-                               review_types=ReviewType, args=_args(["review_type"]))
+                               plans=plans, review_types=ReviewType, args=_args(["review_type"]))
     if kind == "pdf":
         document = _document(partnership, gettext("Progress report"), review_type)
         pdf.add_progress(document, report)
