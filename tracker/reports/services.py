@@ -5,9 +5,8 @@ the one rule for confidential reviews); what it leaves out it states in one line
 same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
-import functools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from babel.dates import format_date
@@ -543,20 +542,18 @@ def progress_report(scope, today, review_type=None):
     is_overdue = sa.case((state.is_overdue(today), 1), else_=0)
     is_open = sa.case((scope.opens_actions(), 1), else_=0)  # NULL, like false, withholds
     finished = Action.completed_on.is_not(None)
-    ends, trend = _trend_columns(today)
     groups = (
         sa.select(Action.lead_agency_id.label("agency_id"), Action.status.label("status"), reason.label("reason"),
                   is_overdue.label("is_overdue"), is_open.label("is_open"), sa.func.count().label("actions"),
                   sa.func.count().filter(finished, Action.completed_on <= Action.deadline).label("on_time"),
                   sa.func.count().filter(finished, Action.completed_on > Action.deadline).label("late"),
                   sa.func.count().filter(Action.original_deadline != Action.deadline).label("moved"),
-                  sa.func.count().filter(Action.smart_gaps != "", Action.status.not_in(DONE)).label("not_smart"),
-                  *trend)
+                  sa.func.count().filter(Action.smart_gaps != "", Action.status.not_in(DONE)).label("not_smart"))
         .select_from(Action).join(Partnership, Partnership.id == Action.partnership_id)
         .where(*scope.bounds(), *criteria)
         .group_by(Action.lead_agency_id, Action.status, reason, is_overdue, is_open).subquery())
     by_status, by_rag, agencies = {s: 0 for s in ActionStatus}, {r: 0 for r in Rag}, {}
-    delivery, months, withheld = [0, 0, 0, 0], [0] * len(trend), 0
+    delivery, withheld = [0, 0, 0, 0], 0
     for row in db.session.execute(sa.select(Agency.name, groups).outerjoin(Agency, Agency.id == groups.c.agency_id)):
         name, _agency_id, status, code, overdue, opened, actions, *counts = row
         if not opened:
@@ -564,8 +561,7 @@ def progress_report(scope, today, review_type=None):
             continue
         by_status[status] += actions
         by_rag[state.REASONS[code][0]] += actions
-        delivery = [a + b for a, b in zip(delivery, counts[:4], strict=True)]
-        months = [a + b for a, b in zip(months, counts[4:], strict=True)]
+        delivery = [a + b for a, b in zip(delivery, counts, strict=True)]
         agency = agencies.setdefault(name, dict(agency=name or gettext("No lead agency"), actions=0, open=0,
                                                 overdue=0, completed=0, closed=0))
         agency["actions"] += actions
@@ -579,8 +575,10 @@ def progress_report(scope, today, review_type=None):
                           not_smart, [agencies[name] for name in sorted(agencies, key=lambda n: (n is None, n or ""))],
                           _review_plans(scope, review_type), *(([], None) if review_type else _components(scope)),
                           [dict(month=format_date(end, "MMM y", locale=current_language()),
-                                short=format_date(end, "MMM", locale=current_language()), open=months[3 * n],
-                                overdue=months[3 * n + 1], closed=months[3 * n + 2]) for n, end in enumerate(ends)],
+                                short=format_date(end, "MMM", locale=current_language()), open=still_open,
+                                overdue=overdue, closed=closed)
+                           for end, (still_open, overdue, closed) in zip(*_trend(scope, criteria, today),
+                                                                         strict=True)],
                           withheld, *_survivors_and_groups(scope, criteria))
 
 
@@ -681,25 +679,38 @@ def _components(scope):
             for _n, title, score, findings, unaddressed, actions, done in [overall, *rows]], benchmark
 
 
-@functools.lru_cache(maxsize=2)
-def _trend_columns(today):
-    """(month ends, SQL counts): open, overdue and closed at each of the last twelve months' ends, worked out from
-    the dates actions carry. Built once a day: the 36 expressions cost more to build than their query takes on a
-    small partnership. Read only: callers share them."""
-    columns = []
+def _place(value, bounds, inclusive=True):
+    """SQL: how many of the ascending `bounds` lie before value (inclusive: strictly before; else: on or before);
+    len(bounds) for NULL, a date never reached."""
+    return sa.case((value.is_(None), len(bounds)),
+                   *(((value <= bound) if inclusive else (value < bound), n) for n, bound in enumerate(bounds)),
+                   else_=len(bounds))
+
+
+def _trend(scope, criteria, today):
+    """(month ends, [open, overdue, closed in the month] at each of the last twelve): each action placed among the
+    month ends by the four dates that decide (created, deadline, completed, closed), the places grouped (a few
+    hundred groups at most), then counted here. Open at end i: created by then and not closed by then; overdue:
+    open, the deadline before that day and not completed by then; closed in month i: on a day of that month."""
     ends = _month_ends(today)
-    for end in ends:
-        end_moment = datetime.combine(end, time.max, tzinfo=UTC)
-        start = end.replace(day=1)
-        still_open = sa.and_(Action.created_at <= end_moment,
-                             sa.or_(Action.closed_on.is_(None), Action.closed_on > end))
-        columns += [
-            sa.func.count().filter(still_open),
-            sa.func.count().filter(still_open, Action.deadline < end,
-                                   sa.or_(Action.completed_on.is_(None), Action.completed_on > end)),
-            sa.func.count().filter(Action.closed_on >= start, Action.closed_on <= end),
-        ]
-    return tuple(ends), tuple(columns)
+    moments = [datetime.combine(end, time.max, tzinfo=UTC) for end in ends]
+    # closed before the first month, or within month i (bound i + 1): the day before it begins comes first
+    closes = [ends[0].replace(day=1) - timedelta(days=1), *ends]
+    counts = [[0, 0, 0] for _ in ends]
+    places = sa.select(_place(Action.created_at, moments).label("created"),
+                       _place(Action.deadline, ends, inclusive=False).label("deadline"),
+                       _place(Action.completed_on, ends).label("completed"),
+                       _place(Action.closed_on, closes).label("closed")).where(*scope.clauses(), *criteria).subquery()
+    for created, deadline, completed, closed, actions in db.session.execute(
+            sa.select(*places.c, sa.func.count()).group_by(*places.c)):
+        not_closed_after = max(closed - 1, 0)  # the first end on or after the closing day
+        for i in range(created, not_closed_after):
+            counts[i][0] += actions
+        for i in range(max(created, deadline), min(not_closed_after, completed)):
+            counts[i][1] += actions
+        if 1 <= closed <= len(ends):
+            counts[closed - 1][2] += actions
+    return ends, counts
 
 
 # Learning across reviews
