@@ -285,6 +285,36 @@ def test_review_plans_count_only_the_partnerships_recommendations(app, make, as_
     assert "WHERE review.partnership_id = " in plans[grouped:], plans
 
 
+@pytest.mark.parametrize("who, path, counting", [
+    ("chair", "/", r"SELECT count\(\*\) AS count_1, count\(\*\) FILTER"),
+    ("chair", "/partnerships/{p}/actions", r"SELECT count\(\*\) AS count_1 \s*FROM \(SELECT action\.id"),
+    ("lead", "/partnerships/{p}/actions", r"SELECT count\(\*\) AS count_1 \s*FROM \(SELECT action\.id"),
+])
+def test_a_readers_counts_of_the_actions_they_may_open_come_from_the_index_alone(app, make, as_user, here, who,
+                                                                                  path, counting):
+    """Whether a strategic member or an agency lead may open an action is decided by its recommendation, lead
+    agency and owner: the status index carries them, so that the home page's glance and the action list's total
+    never read the actions' rows (at 100,000 actions, 300 ms on SQLite and 160 ms on PostgreSQL for the chair's
+    home page before, 160 and 108 ms after)."""
+    _grow_here(app, make, here, times=3)
+    _page, statements = _visit(app, as_user(here[who]), path.format(p=here["partnership"].id))
+    counts = [(s, p) for s, p in statements if re.match(counting, s)]
+    assert counts, [s for s, _p in statements]
+    with app.app_context(), db.engine.connect() as connection:
+        for statement, parameters in counts:
+            if connection.dialect.name == "sqlite":
+                plan = " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                              parameters))
+                assert "SEARCH action USING COVERING INDEX ix_action_partnership_id_status_deadline_visibility" \
+                    in plan, plan
+            else:
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+                connection.rollback()
+                assert "Index Only Scan using ix_action_partnership_id_status_deadline_visibility on action" \
+                    in plan, plan
+
+
 def test_the_daily_run_tells_the_planner_how_actions_are_spread(app, make, ctx):
     """Without statistics SQLite reaches a coordinator's own few actions by walking their partnership's by
     deadline; after the morning run it goes through the owner's index (PostgreSQL's autovacuum keeps its own)."""
