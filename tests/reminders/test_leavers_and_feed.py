@@ -176,3 +176,28 @@ def test_a_title_cannot_start_a_property_of_its_own(ctx, world, make, title):
     assert not any(line.startswith("ATTENDEE") for line in lines)
     [summary] = [line for line in lines if line.startswith("SUMMARY:")]
     assert summary.endswith("ATTENDEE:mailto:x@example.org") and "Publish the protocol" in summary
+
+
+def test_an_agencys_actions_from_confidential_reviews_reach_its_leads_calendar_without_their_titles(ctx, world, make):
+    """The lead's agency delivers actions from an unpublished DHR, an unpublished Welsh SUSR and a published DHR:
+    the first two are deadlines without a word of their reviews, the third has its title; in Welsh the same."""
+    police, tom = world["police"], world["people"]["tom"]
+    titles = {}
+    for review_type, status, title in (("dhr", "in_progress", "Train officers on Adult Q's case"),
+                                       ("susr", "in_progress", "Brief the board on Adult R"),
+                                       ("dhr", "published", "Publish the MARAC protocol")):
+        review = make.review(world["p"], review_type=review_type, status=status)
+        recommendation = make.recommendation(review, agencies=[police])
+        titles[title] = make.action(world["p"], title=title, lead_agency=police, source="dhr",
+                                    recommendation_id=recommendation.id, deadline=DAY)
+    summaries = _summaries(tom)
+    assert sorted(summaries) == sorted([
+        "Deadline: An action from a confidential Domestic Homicide Review (sign in to see it)",
+        "Deadline: An action from a confidential Single Unified Safeguarding Review (sign in to see it)",
+        "Deadline: Publish the MARAC protocol"])
+    person = db.session.get(User, tom.id)
+    person.language = "cy"
+    db.session.commit()
+    welsh = "\n".join(_summaries(tom))
+    assert "Adult Q" not in welsh and "Adult R" not in welsh and "Publish the MARAC protocol" in welsh
+    assert welsh.count("Dyddiad cau: ") == 3

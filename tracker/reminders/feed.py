@@ -11,11 +11,11 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
-from tracker.enums import OPEN_STATUSES, Role, Scope
+from tracker.enums import OPEN_STATUSES, ReviewStatus, ReviewType, Role, Scope
 from tracker.extensions import db
 from tracker.i18n import in_language_of
 from tracker.permissions import can, led_agency_ids, partnership_ids
-from tracker.reminders.services import shown_title
+from tracker.reminders.services import confidential_title
 from tracker.reports.models import Meeting
 from tracker.reviews.models import PanelMember, Recommendation, Review
 from tracker.reviews.services import timeliness
@@ -58,6 +58,8 @@ def _escape(text):
 def _fold(line):
     """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
     data, parts = line.encode(), []
+    if len(data) <= 75:
+        return line
     while len(data) > 75:
         cut = 75
         while (data[cut] & 0xC0) == 0x80:  # never split a UTF-8 character
@@ -79,20 +81,25 @@ def calendar_for(user):
 
 def _calendar(user):
     base = current_app.config["TRACKER_BASE_URL"].rstrip("/")
-    events = [(f"action-{action.id}", action.deadline, gettext("Deadline: %(action)s", action=shown_title(action)),
-               f"/actions/{action.id}") for action in _actions(user)]
+    # worded once, not once an action (an agency may have thousands): the event's words, and each review type's
+    # stand-in for the title of an action from a confidential review
+    deadline_of = gettext("Deadline: %(action)s")
+    hidden = {review_type: confidential_title(review_type) for review_type in ReviewType}
+    events = [(f"action-{action_id}", deadline, deadline_of % {
+        "action": title if status in (None, ReviewStatus.PUBLISHED) else hidden[review_type]},
+        f"/actions/{action_id}") for action_id, deadline, title, status, review_type in _actions(user)]
     events += [(f"meeting-{meeting.id}", meeting.meets_on,
                 gettext("Strategic group meeting: %(partnership)s", partnership=meeting.partnership.name),
                 f"/partnerships/{meeting.partnership_id}") for meeting in _meetings(user)]
+    secret_target = gettext("A confidential review's target date for submission")
+    secret_response = gettext("A confidential review's recommendation: response due")
     for review in _reviews(user):  # an unpublished review is never named: calendars are often synced elsewhere
         target = timeliness(review)
         if target.due_on is not None and not target.is_submitted:
             events.append((f"review-{review.id}-target", target.due_on,
                            gettext("Target date for submission: %(review)s", review=review.reference)
-                           if review.is_published else gettext("A confidential review's target date for submission"),
-                           f"/reviews/{review.id}"))
-        events += [(f"recommendation-{r.id}-response", r.response_due_on,
-                    gettext("A confidential review's recommendation: response due") if not review.is_published
+                           if review.is_published else secret_target, f"/reviews/{review.id}"))
+        events += [(f"recommendation-{r.id}-response", r.response_due_on, secret_response if not review.is_published
                     else gettext("Response due: %(review)s recommendation %(number)s", review=review.reference,
                                  number=r.number), f"/reviews/{review.id}")
                    for r in review.recommendations]
@@ -109,13 +116,17 @@ def _calendar(user):
 
 
 def _actions(user):
-    """Open actions the person owns where they still hold a role (a leaver's are nobody's), or their agency leads."""
+    """Open actions the person owns where they still hold a role (a leaver's are nobody's), or their agency leads:
+    (id, deadline, title, its review's status and type, or None), the columns an event needs, not whole records
+    (an agency may have thousands open)."""
     led = led_agency_ids(user)
     owned = sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(partnership_ids(user)))
-    return db.session.scalars(
-        sa.select(Action).where(sa.or_(owned, *([Action.lead_agency_id.in_(led)] if led else [])),
-                                Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))
-        .options(joinedload(Action.recommendation).joinedload(Recommendation.review))).unique().all()
+    return db.session.execute(
+        sa.select(Action.id, Action.deadline, Action.title, Review.status, Review.review_type)
+        .outerjoin(Recommendation, Recommendation.id == Action.recommendation_id)
+        .outerjoin(Review, Review.id == Recommendation.review_id)
+        .where(sa.or_(owned, *([Action.lead_agency_id.in_(led)] if led else [])),
+               Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))).all()
 
 
 def _meetings(user):

@@ -476,9 +476,13 @@ def shown_title(action):
     """What an email may say about an action: nothing of a review that is still confidential."""
     review = action.recommendation.review if action.recommendation_id else None
     if review is not None and not review.is_published:
-        return gettext("An action from a confidential %(review_type)s (sign in to see it)",
-                       review_type=review.review_type.label)
+        return confidential_title(review.review_type)
     return action.title
+
+
+def confidential_title(review_type):
+    """What stands for the title of an action from a confidential review of this type."""
+    return gettext("An action from a confidential %(review_type)s (sign in to see it)", review_type=review_type.label)
 
 
 # A reminder that goes late
