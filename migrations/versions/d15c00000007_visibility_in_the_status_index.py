@@ -1,6 +1,8 @@
-"""Bounded queries: the partnership-and-status index also carries what decides whether a reader may open an
-action (its recommendation, lead agency and owner), so that a strategic member's or agency lead's counts (the home
-page's glance, the action list's total) are read from the index alone rather than from every action's row
+"""Bounded queries: beside the partnership-and-status index, one that also carries what decides whether a reader
+may open an action (its recommendation, lead agency and owner), so that a strategic member's or agency lead's
+counts (the home page's glance, the action list's total) are read from the index alone rather than from every
+action's row. The narrower index stays: with the wider one alone, PostgreSQL reached a partnership's actions
+awaiting sign-off through the country's by status
 
 Revision ID: d15c00000007
 Revises: d18d00000004
@@ -20,9 +22,7 @@ COLUMNS = ['partnership_id', 'status', 'deadline', 'recommendation_id', 'lead_ag
 
 def upgrade():
     op.create_index('ix_action_partnership_id_status_deadline_visibility', 'action', COLUMNS, unique=False)
-    op.drop_index('ix_action_partnership_id_status_deadline', table_name='action')
 
 
 def downgrade():
-    op.create_index('ix_action_partnership_id_status_deadline', 'action', COLUMNS[:3], unique=False)
     op.drop_index('ix_action_partnership_id_status_deadline_visibility', table_name='action')

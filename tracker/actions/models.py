@@ -119,11 +119,12 @@ class Action(Audited, TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __audit_exclude__ = Audited.__audit_exclude__ | {"next_reminder_on"}
-    #: each page reads one partnership's actions: by deadline (overdue, lists), by status (queues, counts, with
-    #: what decides who may open each action, so that a reader's counts come from the index alone), and a
+    #: each page reads one partnership's actions: by deadline (overdue, lists), by status (queues, counts; and
+    #: with what decides who may open each action, so that a reader's counts come from an index alone), and a
     #: benchmark finding's within it; the partnership leads or follows so that no query walks the country's
     __table_args__ = (
         sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
+        sa.Index("ix_action_partnership_id_status_deadline", "partnership_id", "status", "deadline"),
         sa.Index("ix_action_partnership_id_status_deadline_visibility", "partnership_id", "status", "deadline",
                  "recommendation_id", "lead_agency_id", "owner_id"),
         sa.Index("ix_action_finding_id_partnership_id", "finding_id", "partnership_id"),
