@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from reminders import Queries, fresh_app  # noqa: E402
 
 from tracker.accounts.models import User  # noqa: E402
-from tracker.actions.services import EXPORT_HEADER, ActionFilters, export_rows  # noqa: E402
+from tracker.actions.services import ActionFilters, export_header, export_rows  # noqa: E402
 from tracker.actions.state import london_today  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.partnerships.models import Partnership  # noqa: E402
@@ -75,12 +75,12 @@ def csv_memory(url, today):
 
         def stream():
             size = 0
-            for line in csv_lines(EXPORT_HEADER, rows()):
+            for line in csv_lines(export_header(), rows()):
                 size += len(line)
             return size
 
         def whole():
-            return len("".join(list(csv_lines(EXPORT_HEADER, list(rows())))))
+            return len("".join(list(csv_lines(export_header(), list(rows())))))
 
         figures = []
         for name, run in (("streamed", stream), ("built whole (baseline)", whole)):
