@@ -506,9 +506,8 @@ class ProgressReport:
                                          gettext("Completion (%)")],
              [[a["agency"], a["actions"], a["open"], a["overdue"], a["completed"], a["closed"], a["completion"]]
               for a in self.agencies]),
-            (self.plans_title, [gettext("Review"), gettext("Recommendations"),
-                                              gettext("Without any action"), gettext("Actions"),
-                                              gettext("Actions closed"), gettext("Completion (%)")],
+            (self.plans_title, [gettext("Review"), gettext("Recommendations"), gettext("Without any action"),
+                                gettext("Actions"), gettext("Actions closed"), gettext("Completion (%)")],
              [[r["reference"], r["recommendations"], r["without_action"], r["actions"], r["closed"],
                r["completion"]] for r in (self.reviews if reviews is None else reviews)]),
             (gettext("Benchmark components"), [gettext("Component"), gettext("Score"), gettext("Key issues"),
@@ -533,10 +532,10 @@ def _month_ends(today, months=12):
 
 
 def progress_report(scope, today, review_type=None):
-    """Counts by status, RAG and lead agency, delivery on time, and the twelve months' trend, from one pass over
-    the partnership's actions (grouped, so what comes back is a few hundred rows at most); then the review plans
-    and benchmark components. Of one type of review, only the actions from its reviews and their plans (and no
-    benchmark)."""
+    """Counts by status, RAG and lead agency and delivery on time from one pass over the partnership's actions
+    (grouped, so what comes back is a few hundred rows at most), the twelve months' trend from a second, lighter
+    one; then the groups served, the review plans and benchmark components. Of one type of review, only the
+    actions from its reviews and their plans (and no benchmark)."""
     criteria = [from_reviews_of_type(review_type)] if review_type else []
     reason = state.rag_reason(today)
     is_overdue = sa.case((state.is_overdue(today), 1), else_=0)
