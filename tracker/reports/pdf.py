@@ -201,10 +201,10 @@ def add_overdue(doc, report):
               [[g.name, g.count, g.longest, g.average] for g in report.by_agency.values()],
               widths=[90 * mm, 30 * mm, 30 * mm, 30 * mm])
     doc.heading(gettext("By source"))
-    doc.table([gettext("Source"), *counts],
-              [[g.name, g.count, g.longest, g.average] for g in report.sources.rows],
+    sources = report.sources
+    doc.table([gettext("Source"), *counts], [[g.name, g.count, g.longest, g.average] for g in sources.rows],
               widths=[90 * mm, 30 * mm, 30 * mm, 30 * mm])
-    _more(doc, report.sources, N_("%(count)s more sources not listed here: the overdue report's spreadsheet, "
+    _more(doc, sources, N_("%(count)s more sources not listed here: the overdue report's spreadsheet, "
                                   "%(file)s, gives the source of every overdue action."),
           file=_spreadsheet(doc, "overdue-actions"))
     doc.heading(gettext("The %(num)d most overdue", num=len(report.rows)) if report.more
