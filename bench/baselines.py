@@ -84,6 +84,40 @@ SQL = {
         WHERE a.owner_id = :u AND a.status IN {OPEN} ORDER BY a.deadline, a.id""",
 }
 SQL["overdue report (CSV)"] = SQL["overdue report (XLSX)"] = SQL["meeting pack (PDF)"] = SQL["overdue report"]
+#: the national register and the bodies' pages: the hand-written aggregate or page of rows each shows
+SQL["national register"] = """
+        SELECT b.id, b.name, count(*), count(i.sent_on), sum(CASE WHEN i.sent_on IS NOT NULL
+               AND i.response_received_on IS NULL THEN 1 ELSE 0 END),
+               sum(CASE WHEN i.response_received_on IS NULL AND i.response_due_on < :today THEN 1 ELSE 0 END),
+               count(i.response_received_on)
+        FROM body_recommendation i JOIN external_body b ON b.id = i.body_id
+        GROUP BY b.id, b.name ORDER BY count(*) DESC, b.name"""
+_REGISTER_PAGE = """
+        SELECT i.id, i.shared_text, i.sent_on, i.response_due_on, c.number, c.text, r.reference, r.status, p.name,
+               b.name
+        FROM body_recommendation i JOIN recommendation c ON c.id = i.recommendation_id
+        JOIN review r ON r.id = c.review_id JOIN partnership p ON p.id = r.partnership_id
+        JOIN external_body b ON b.id = i.body_id
+        WHERE {where} ORDER BY i.response_due_on, i.id LIMIT 25"""
+SQL["register list"] = _REGISTER_PAGE.format(where="1 = 1")
+SQL["register list, one body"] = SQL["open data, one body"] = _REGISTER_PAGE.format(where="i.body_id = :body")
+SQL["body's recommendations"] = _REGISTER_PAGE.format(where="i.body_id = :body AND i.sent_on IS NOT NULL")
+SQL["register, one recommendation"] = SQL["body's answer page"] = SQL["open data, one recommendation"] = """
+        SELECT i.id, i.shared_text, i.sent_on, i.response_text, c.number, c.text, r.reference, p.name, b.name,
+               s.text, s.due_on
+        FROM body_recommendation i JOIN recommendation c ON c.id = i.recommendation_id
+        JOIN review r ON r.id = c.review_id JOIN partnership p ON p.id = r.partnership_id
+        JOIN external_body b ON b.id = i.body_id LEFT JOIN response_step s ON s.item_id = i.id
+        WHERE i.id = :item"""
+SQL["likely duplicates, one body"] = """
+        SELECT i.id, c.text, i.shared_text, r.status FROM body_recommendation i
+        JOIN recommendation c ON c.id = i.recommendation_id JOIN review r ON r.id = c.review_id
+        WHERE i.body_id = :body AND i.sent_on IS NOT NULL"""
+SQL["open data"] = """
+        SELECT b.id, b.name, count(*) FROM body_recommendation i JOIN external_body b ON b.id = i.body_id
+        JOIN recommendation c ON c.id = i.recommendation_id JOIN review r ON r.id = c.review_id
+        JOIN partnership p ON p.id = r.partnership_id
+        WHERE r.status = 'published' AND p.open_data GROUP BY b.id, b.name ORDER BY b.name"""
 #: the chosen actions of the list's first page, as the check page lists them
 SQL["bulk change (check)"] = """
         SELECT a.id, a.title, a.status, a.version, g.name, u.name
@@ -135,14 +169,17 @@ def _calendar(rows):
 def measure(name, engine, person, marks, requests):
     """Median seconds of the hand-written statement (and of writing its rows, for a file), and its row count."""
     today = london_today()
-    word = marks["searched"]
-    parameters = dict(p=person["partnership_id"], u=person["user_id"], a=marks["action"], r=marks["review"],
-                      word=word, match=f"{word} AND partnership:p{person['partnership_id']}",
-                      scope=f"'#p{person['partnership_id']}'",
-                      b=marks["benchmark"], today=today, soon=today + timedelta(days=28),
-                      offset=(marks["deep"] - 1) * 25,
-                      g=person["agency_id"] if person["who"] == "agency lead" else None,
-                      watch=0 if person["who"] == "agency lead" else 1)
+    if person["partnership_id"] is None:  # the national register's and the bodies' pages
+        parameters = dict(today=today, body=person["body_id"], item=person["item"])
+    else:
+        word = marks["searched"]
+        parameters = dict(p=person["partnership_id"], u=person["user_id"], a=marks["action"], r=marks["review"],
+                          word=word, match=f"{word} AND partnership:p{person['partnership_id']}",
+                          scope=f"'#p{person['partnership_id']}'",
+                          b=marks["benchmark"], today=today, soon=today + timedelta(days=28),
+                          offset=(marks["deep"] - 1) * 25,
+                          g=person["agency_id"] if person["who"] == "agency lead" else None,
+                          watch=0 if person["who"] == "agency lead" else 1)
     sql = SQL[name][engine.dialect.name] if isinstance(SQL[name], dict) else SQL[name]
     statement = sa.text(sql)
     used = {k: v for k, v in parameters.items() if f":{k}" in sql}

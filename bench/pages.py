@@ -241,6 +241,55 @@ def pages(p, marks):
     ]] + [("bulk change (check)", f"/partnerships/{p}/actions/bulk", bulk)]
 
 
+def national_people(app):
+    """Who reads the national register and the bodies' pages: the national observer, and the contacts of the body
+    with the fewest recommendations and of the one with the most; with the records their pages are about."""
+    from tracker.accounts.models import User
+    from tracker.bodies.models import BodyContact, BodyRecommendation
+    from tracker.extensions import db
+    from tracker.register import records
+
+    with app.app_context():
+        observer = db.session.execute(sa.select(User.email, User.id).where(User.national_role.is_not(None))
+                                      .order_by(User.id).limit(1)).one()
+        by_body = db.session.execute(
+            sa.select(BodyRecommendation.body_id, sa.func.count()).where(BodyRecommendation.sent_on.is_not(None))
+            .group_by(BodyRecommendation.body_id).order_by(sa.func.count(), BodyRecommendation.body_id)).all()
+        public = db.session.scalar(sa.select(BodyRecommendation.id).join(records.Recommendation)
+                                   .join(records.Review).join(records.Partnership).where(records.public_filter())
+                                   .order_by(BodyRecommendation.id).limit(1))
+        chosen = [dict(partnership="national", who="national observer", email=observer.email, user_id=observer.id,
+                       body_id=by_body[-1][0], item=public, partnership_id=None, agency_id=None)]
+        for label, (body_id, _count) in (("typical body", by_body[0]), ("largest body", by_body[-1])):
+            email, user_id = db.session.execute(sa.select(User.email, User.id).join(BodyContact).where(
+                BodyContact.body_id == body_id).limit(1)).one()
+            item = db.session.scalar(sa.select(BodyRecommendation.id).where(
+                BodyRecommendation.body_id == body_id, BodyRecommendation.sent_on.is_not(None))
+                .order_by(BodyRecommendation.id).limit(1))
+            chosen.append(dict(partnership=label, who="body's contact", email=email, user_id=user_id,
+                               body_id=body_id, item=item, partnership_id=None, agency_id=None))
+        db.session.remove()
+    return chosen
+
+
+def national_pages(person):
+    """(name, path, form) of the national register's and a body's pages, and the open data's."""
+    body, item = person["body_id"], person["item"]
+    if person["who"] == "national observer":
+        return [(name, path, None) for name, path in [
+            ("national register", "/register"),
+            ("register list", "/register/recommendations"),
+            ("register list, one body", f"/register/recommendations?body={body}"),
+            ("register, one recommendation", f"/register/recommendations/{item}"),
+            ("likely duplicates, one body", f"/register/duplicates?body={body}"),
+            ("open data", "/open-data"),
+            ("open data, one body", f"/open-data/bodies/{body}"),
+            ("open data, one recommendation", f"/open-data/recommendations/{item}"),
+        ]]
+    return [("body's recommendations", f"/bodies/{body}/recommendations", None),
+            ("body's answer page", f"/answers/{item}", None)]
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -271,11 +320,15 @@ def measure(url, requests, only=None):
         engine = db.engine
     clock = Clock(app, engine)
     app.add_url_rule("/_bench/floor/<int:slot>", "bench_floor", baselines.floor_view)
-    for person in people(app):
+    for person in people(app) + national_people(app):
         client = sign_in(app, person["email"])
-        marks = landmarks(app, person["partnership_id"], person["user_id"])
-        token = _csrf(client.get(f"/partnerships/{person['partnership_id']}/actions").get_data(as_text=True))
-        for name, path, form in pages(person["partnership_id"], marks):
+        if person["partnership_id"] is None:
+            marks, token, asked = dict(person), None, national_pages(person)
+        else:
+            marks = landmarks(app, person["partnership_id"], person["user_id"])
+            token = _csrf(client.get(f"/partnerships/{person['partnership_id']}/actions").get_data(as_text=True))
+            asked = pages(person["partnership_id"], marks)
+        for name, path, form in asked:
             if only and name not in only:
                 continue
 

@@ -38,8 +38,8 @@ def save(record):
     return record
 
 
-def partnership(name=None, area="Testshire"):
-    record = Partnership(name=name or f"Partnership {next(_numbers)}", area=area)
+def partnership(name=None, area="Testshire", **fields):
+    record = Partnership(name=name or f"Partnership {next(_numbers)}", area=area, **fields)
     return save(record)
 
 
@@ -48,7 +48,8 @@ def agency(partnership, name=None, sector=Sector.POLICE):
     return save(record)
 
 
-def user(name=None, email=None, password=PASSWORD, is_administrator=False, is_active=True, two_factor=None):
+def user(name=None, email=None, password=PASSWORD, is_administrator=False, is_active=True, two_factor=None,
+         national_role=None):
     """A person; `two_factor` says whether they have set up two-factor sign-in (an app secret, no recovery codes).
     By default they have when their role needs it, as anyone who has signed in before would have."""
     from tracker.accounts.models import User
@@ -56,13 +57,14 @@ def user(name=None, email=None, password=PASSWORD, is_administrator=False, is_ac
     n = next(_numbers)
     with _in_app():
         password_hash = hash_password(password) if password else None
-    has_two_factor = is_administrator if two_factor is None else two_factor
+    has_two_factor = (is_administrator or national_role is not None) if two_factor is None else two_factor
     record = User(
         name=name or f"Person {n}",
         email=(email or f"person{n}@example.org").lower(),
         password_hash=password_hash,
         is_administrator=is_administrator,
         is_active=is_active,
+        national_role=national_role,
         totp_secret=pyotp.random_base32() if has_two_factor else None,
         totp_enabled_at=utcnow() if has_two_factor else None,
     )
@@ -118,17 +120,44 @@ def review(partnership, reference=None, status="in_progress", panel=(), **fields
     return record
 
 
+def body_contact(body_name, two_factor=True, **user_fields):
+    """A new person who answers for the body of that name (added to the list if it is not there yet)."""
+    from tracker.bodies.models import BodyContact
+    from tracker.bodies.services import bodies_named
+
+    person = user(two_factor=two_factor, **user_fields)
+    with _in_app():
+        body = bodies_named([body_name], None)[0]
+        db.session.add(BodyContact(body_id=body.id, user_id=person.id))
+        db.session.commit()
+    return person
+
+
+#: the fields of a recommendation's loop with a body that the factory sets on each body it names
+LOOP_FIELDS = ("sent_on", "response_due_on", "response_received_on", "response_text", "stance", "assessment",
+               "assessed_on", "assessment_reason", "shared_text")
+
+
 def recommendation(review, number=None, text="Agencies should share information about risk.", scope="local",
                    agencies=(), **fields):
+    from tracker.bodies.services import address, bodies_named, split_names
+    from tracker.enums import Scope
     from tracker.partnerships.models import Agency
     from tracker.reviews.models import Recommendation
 
+    #: the loop with each body named in external_body ("Home Office; NHS England")
+    loop = {name: fields.pop(name) for name in LOOP_FIELDS if name in fields}
+    bodies = split_names(fields.pop("external_body", ""))
     inside = has_app_context()
     with _in_app():
         record = Recommendation(review_id=review.id, number=number or str(next(_numbers)), text=text, scope=scope,
                                 **fields)
         record.agencies = [db.session.get(Agency, a.id) for a in agencies]
         db.session.add(record)
+        address(record, bodies_named(bodies, Scope(scope)))
+        for item in record.addressed:
+            for name, value in loop.items():
+                setattr(item, name, value)
         db.session.commit()
         if not inside:
             db.session.refresh(record)

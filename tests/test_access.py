@@ -20,6 +20,14 @@ UPLOADER = "uploader"
 #: the person a role was offered to by email, and nobody else (others are told the link does not exist)
 INVITEE = "invitee"
 
+#: bodies beyond the partnerships: reads and answers what was sent to body B (its contact, and not administrators,
+#: who read it only); reads the national register (administrators, national observers and reviewers); assesses a
+#: body's answer (P's coordinator, administrators, national reviewers)
+RESPONDENT, BODY_READER, NATIONAL, ASSESSOR = "respondent", "body reader", "national", "assessor"
+#: makes API keys (body contacts, national roles, administrators); the holder of key K, and nobody else (others
+#: are told it does not exist)
+API_USER, API_KEY_HOLDER = "api user", "api key holder"
+
 #: endpoint -> who may use it (in partnership P, whose objects fill the URL)
 ACCESS = {
     "static": PUBLIC,
@@ -39,6 +47,7 @@ ACCESS = {
     "accounts.new_recovery_codes": SIGNED_IN,
     "accounts.turn_off_two_factor": SIGNED_IN,
     "accounts.reset_two_factor": ADMIN,
+    "accounts.national_role": ADMIN,
     "partnerships.list_partnerships": ADMIN,
     "partnerships.edit_partnership": ADMIN,
     "partnerships.show_partnership": MEMBER,
@@ -85,7 +94,6 @@ ACCESS = {
     "reviews.new_recommendation": REVIEW_EDITOR,
     "reviews.edit_recommendation": REVIEW_EDITOR,
     "reviews.delete_recommendation": REVIEW_EDITOR,
-    "reviews.record_response": REVIEW_EDITOR,
     "reviews.manage_panel": PANEL_MANAGER,
     "reviews.publish_review": PANEL_MANAGER,
     "reviews.remove_panel_member": PANEL_MANAGER,
@@ -143,13 +151,45 @@ ACCESS = {
     "reports.pack": REPORTS,
     "reports.meetings": COORDINATOR,
     "reports.remove": COORDINATOR,
+    "bodies.list_bodies": ADMIN,
+    "bodies.edit_body": ADMIN,
+    "bodies.body_contacts": ADMIN,
+    "bodies.remove_contact": ADMIN,
+    "bodies.show_loop": REVIEW_VIEWER,
+    "bodies.send": COORDINATOR,
+    "bodies.send_several": COORDINATOR,
+    "bodies.record_response": COORDINATOR,
+    "bodies.assess": ASSESSOR,
+    "bodies.inbox": BODY_READER,
+    "bodies.answer": BODY_READER,
+    "bodies.add_step": RESPONDENT,
+    "bodies.step_done": RESPONDENT,
+    "bodies.add_progress": RESPONDENT,
+    "register.overview": NATIONAL,
+    "register.recommendations": NATIONAL,
+    "register.show": NATIONAL,
+    "register.duplicates": NATIONAL,
+    "opendata.index": PUBLIC,
+    "opendata.body": PUBLIC,
+    "opendata.recommendation": PUBLIC,
+    "opendata.schema": PUBLIC,
+    "opendata.download_csv": PUBLIC,
+    "opendata.download_json": PUBLIC,
+    "opendata.take_part": COORDINATOR,
+    "api.list_recommendations": PUBLIC,
+    "api.get_recommendation": PUBLIC,
+    "api.list_bodies": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.keys": API_USER,
+    "api.revoke_key": API_KEY_HOLDER,
 }
 
 #: who each test person is, and which access levels they pass in partnership P
 _REVIEW_ALL = {REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, PANEL_MANAGER}
 PEOPLE = {
-    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, REGISTER, *_REVIEW_ALL},
-    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, REGISTER, *_REVIEW_ALL},
+    "administrator": {SIGNED_IN, ADMIN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, REGISTER, *_REVIEW_ALL,
+                      BODY_READER, NATIONAL, ASSESSOR, API_USER},
+    "coordinator": {SIGNED_IN, MEMBER, COORDINATOR, UPDATER, REOPENER, REPORTS, REGISTER, *_REVIEW_ALL, ASSESSOR},
     "panel chair": {SIGNED_IN, MEMBER, UPLOADER, REGISTER, *_REVIEW_ALL},
     "panel member": {SIGNED_IN, MEMBER, REVIEW_CREATOR, REVIEW_VIEWER, REVIEW_EDITOR, REGISTER},
     "agency lead": {SIGNED_IN, MEMBER, UPDATER, REPORTS},
@@ -157,6 +197,10 @@ PEOPLE = {
     "strategic member": {SIGNED_IN, MEMBER, STRATEGIC, REOPENER, REPORTS, REGISTER},
     "viewer": {SIGNED_IN, MEMBER, REPORTS},
     "coordinator elsewhere": {SIGNED_IN, INVITEE},
+    "respondent": {SIGNED_IN, RESPONDENT, BODY_READER, API_USER, API_KEY_HOLDER},
+    "respondent of another body": {SIGNED_IN, API_USER},
+    "national observer": {SIGNED_IN, BODY_READER, NATIONAL, API_USER},
+    "national reviewer": {SIGNED_IN, BODY_READER, NATIONAL, ASSESSOR, API_USER},
 }
 
 
@@ -175,6 +219,10 @@ def world(app, make):
         "coordinator elsewhere": make.member(q, "coordinator"),
         "panel chair": make.member(p, "panel_member"),
         "panel member": make.member(p, "panel_member"),
+        "respondent": make.user(two_factor=True),
+        "respondent of another body": make.user(two_factor=True),
+        "national observer": make.user(national_role="observer"),
+        "national reviewer": make.user(national_role="reviewer"),
     }
     from tracker.extensions import db
 
@@ -197,6 +245,26 @@ def world(app, make):
     meeting = make.save(Meeting(partnership_id=p.id, meets_on=__import__("datetime").date(2030, 1, 1)))
     review = make.review(p, panel=[(people["panel chair"], True), (people["panel member"], False)])
     recommendation = make.recommendation(review, agencies=[agency])
+    sent = make.recommendation(review, scope="national", external_body="Body B",
+                               sent_on=__import__("datetime").date(2030, 1, 1), shared_text="Shared with B")
+    make.recommendation(review, scope="national", external_body="Body C")
+    with app.app_context():
+        from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody, ResponseStep
+
+        bodies = {b.name: b.id for b in db.session.scalars(db.select(ExternalBody))}
+        contact = BodyContact(body_id=bodies["Body B"], user_id=people["respondent"].id)
+        db.session.add_all([contact, BodyContact(body_id=bodies["Body C"],
+                                                 user_id=people["respondent of another body"].id)])
+        item_id = db.session.scalar(db.select(BodyRecommendation.id).where(
+            BodyRecommendation.recommendation_id == sent.id))
+        step = ResponseStep(item_id=item_id, text="Issue guidance")
+        from tracker.register.models import ApiToken
+
+        key = ApiToken(user_id=people["respondent"].id, name="Case system", token_hash="0" * 64)
+        db.session.add_all([step, key])
+        db.session.commit()
+        body_values = {"body_id": bodies["Body B"], "item_id": item_id, "contact_id": contact.id,
+                       "step_id": step.id, "key_id": key.id}
     with app.app_context():
         from tracker.reviews.models import PanelMember
         from tracker.reviews.services import themes_of
@@ -251,7 +319,7 @@ def world(app, make):
     make.save(AccountLink(partnership_id=p.id, user_id=people["coordinator elsewhere"].id, name="Elsewhere",
                           role=Role.VIEWER, token_hash=hashlib.sha256(link_token.encode()).hexdigest(),
                           sent_at=utcnow(), expires_at=utcnow() + timedelta(days=7)))
-    values = {**bench_values, **request_ids, "partnership_id": p.id, "agency_id": agency.id,
+    values = {**bench_values, **request_ids, **body_values, "partnership_id": p.id, "agency_id": agency.id,
               "user_id": people["viewer"].id, "link_token": link_token,
               "membership_id": membership_id, "token": token, "filename": "tracker.css",
               "action_id": action.id, "update_id": update.id, "review_id": review.id,
@@ -310,5 +378,5 @@ def test_each_role_reaches_only_its_own_routes(app, world, who):
             if allowed:
                 assert response.status_code not in (403, 404), (who, endpoint, method)
             else:
-                refused = 404 if needed in (UPLOADER, INVITEE) else 403
+                refused = 404 if needed in (UPLOADER, INVITEE, API_KEY_HOLDER) else 403
                 assert response.status_code == refused, (who, endpoint, method, response.status_code)

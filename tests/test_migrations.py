@@ -59,8 +59,11 @@ def _copy(source, target):
             columns = [origin.c[c.name] for c in table.columns if c.name in origin.c]
             rows = [dict(row._mapping) for row in reading.execute(
                 sa.select(*columns).order_by(*origin.primary_key.columns))]
+            # a required text column the newer schema dropped, as the older one's rows held it: empty
+            dropped = {c.name: "" for c in table.columns if c.name not in origin.c and not c.nullable
+                       and c.server_default is None and isinstance(c.type, sa.String)}
             if rows:
-                writing.execute(table.insert(), rows)
+                writing.execute(table.insert(), [{**dropped, **row} for row in rows])
             copied[table.name] = rows
     return copied
 

@@ -10,7 +10,9 @@ from tracker.synth import Scale, generate
 def test_synthetic_data_has_the_asked_shape(ctx):
     today = london_today()
     counts = generate(Scale(partnerships=4, reviews=10, actions=2000, updates=3000, overdue_share=0.05), today)
-    assert counts == dict(partnerships=4, reviews=10, actions=2000, updates=3000)
+    addressed = counts.pop("recommendations_to_bodies")
+    assert counts == dict(partnerships=4, reviews=10, actions=2000, updates=3000, bodies=40)
+    assert 10 <= addressed <= 20  # one national recommendation per review, to one body or two
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Action)) == 2000
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressUpdate)) == 3000
     overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Action).where(is_overdue(today)))
@@ -47,3 +49,19 @@ def test_the_largest_partnership_chairs_and_benchmarks(ctx):
         Finding, Finding.id == Action.finding_id).join(Benchmark).where(
         Action.source == ActionSource.BENCHMARK)).all()
     assert answering and all(own == theirs for own, theirs in answering)
+
+
+def test_bodies_answer_and_nothing_unpublished_is_shown_unshared(ctx):
+    """What the national register's pages read: bodies with a contact each, recommendations sent, answered and
+    assessed, and those of unpublished reviews sent only with a shared text."""
+    from tracker.bodies.models import BodyContact, BodyRecommendation
+    from tracker.reviews.models import Recommendation, Review
+
+    generate(Scale(partnerships=3, reviews=40, actions=100, updates=0), london_today())
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(BodyContact.body_id)))) == 40
+    rows = db.session.execute(sa.select(BodyRecommendation, Review.status).join(
+        Recommendation, Recommendation.id == BodyRecommendation.recommendation_id).join(Review)).all()
+    assert any(item.response_received_on for item, _status in rows)
+    assert any(item.assessment for item, _status in rows)
+    assert all(item.shared_text for item, status in rows
+               if item.sent_on and status not in ("published", "approved"))

@@ -114,16 +114,20 @@ def register_blueprints(app):
     from tracker.actions.views import bp as actions
     from tracker.audit.views import bp as audit
     from tracker.benchmarks.views import bp as benchmarks
+    from tracker.bodies.views import bp as bodies
     from tracker.home.views import bp as home
     from tracker.partnerships.views import bp as partnerships
     from tracker.plans.views import bp as plans
+    from tracker.register.api import bp as api
+    from tracker.register.opendata import bp as opendata
+    from tracker.register.views import bp as register
     from tracker.reminders.views import bp as reminders
     from tracker.reports.views import bp as reports
     from tracker.reviews.views import bp as reviews
     from tracker.search.views import bp as search
 
-    for blueprint in (accounts, actions, audit, benchmarks, home, partnerships, plans, reminders, reports,
-                      reviews, search):
+    for blueprint in (accounts, actions, api, audit, benchmarks, bodies, home, opendata, partnerships, plans,
+                      register, reminders, reports, reviews, search):
         app.register_blueprint(blueprint)
 
 

@@ -140,7 +140,7 @@ def synth(partnerships, reviews, actions, updates, overdue_share, seed, largest,
 @click.option("--password", help="Password for the demo accounts created now (default: a random one, printed once).")
 def demo(password):
     """Load the demo partnership (Milton Keynes) with one account per role. Running it again changes nothing."""
-    from tracker.demo import PEOPLE, load_demo
+    from tracker.demo import BEYOND_PARTNERSHIPS, PEOPLE, load_demo
 
     password = password or secrets.token_urlsafe(12)
     with acting_as(None):
@@ -151,7 +151,8 @@ def demo(password):
     click.echo("Demo accounts created (the password is shown only now):")
     for email, name, is_admin, role, agency, is_chair in PEOPLE:
         if email in created:
-            what = "administrator" if is_admin else ("strategic group chair" if is_chair else role.label.lower())
+            what = ("administrator" if is_admin else "strategic group chair" if is_chair
+                    else role.label.lower() if role else BEYOND_PARTNERSHIPS[email])
             click.echo(f"  {email:32} {what}")
     click.echo(f"  password: {password}")
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from tracker.accounts.models import User
 from tracker.accounts.services import hash_password
-from tracker.enums import Nation, Role, SafeguardingCriterion, Sector
+from tracker.enums import BodyKind, Nation, NationalRole, Role, SafeguardingCriterion, Sector
 from tracker.extensions import db
 from tracker.partnerships.models import Agency, Membership, Partnership
 
@@ -54,8 +54,25 @@ WELSH_PEOPLE = [
     ("agency.lead@cymru.demo.example", "Gareth Llewelyn", False, Role.AGENCY_LEAD, "South Wales Police", False),
     ("panel.chair@cymru.demo.example", "Eleri Watkins", False, Role.PANEL_MEMBER, None, False),
 ]
+#: bodies beyond the partnerships, each with its contacts' (email, name) (all invented)
+BODIES = [
+    ("Home Office", BodyKind.GOVERNMENT_DEPARTMENT, [("respondent@demo.example", "Jo Whitfield")]),
+    ("Department of Health and Social Care", BodyKind.GOVERNMENT_DEPARTMENT, []),
+]
+#: people with a role across every partnership: (email, name, national role)
+NATIONAL_PEOPLE = [("observer@demo.example", "Alex Morgan", NationalRole.OBSERVER)]
+#: the demo review's recommendation to a body beyond the partnership, not yet sent: (number, text, body, theme)
+NATIONAL_RECOMMENDATION = (
+    "N1", "The Home Office should make sure that the statutory guidance tells panels how to hear from the "
+          "victim's colleagues and employer.", "Home Office", "Coordination")
+#: what the accounts without a role in a partnership do, as `flask tracker demo` says it
+BEYOND_PARTNERSHIPS = {
+    **{email: f"contact of the {body}" for body, _kind, contacts in BODIES for email, _name in contacts},
+    **{email: role.english_label.lower() for email, _name, role in NATIONAL_PEOPLE}}
 #: every demo account, as `flask tracker demo` lists the ones it created
-PEOPLE = MILTON_KEYNES_PEOPLE + WELSH_PEOPLE
+PEOPLE = (MILTON_KEYNES_PEOPLE + WELSH_PEOPLE
+          + [(email, name, False, None, None, False) for _body, _kind, contacts in BODIES for email, name in contacts]
+          + [(email, name, False, None, None, False) for email, name, _role in NATIONAL_PEOPLE])
 
 #: a SUSR in progress that meets the DHR and Adult Practice Review criteria, so the Home Office quality-assures it
 SUSR = dict(reference="CTM SUSR 2025-01", pseudonyms="Ceri", death_month=3, death_year=2025,
@@ -476,6 +493,48 @@ def _load_action_details(partnerships):
                        dict(title=title, outcome=outcome, measure=measure), today + timedelta(days=days))
 
 
+def _load_bodies(password):
+    """The bodies, their contacts and the national observer; the demo review's recommendation to the Home Office.
+    Returns the emails of accounts created now."""
+    from tracker.bodies.models import BodyContact
+    from tracker.bodies.services import address, bodies_named
+    from tracker.enums import Scope
+    from tracker.reviews.models import Recommendation, Review
+    from tracker.reviews.services import themes_of
+
+    created = []
+
+    def person(email, name, **fields):
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(name=name, email=email, password_hash=hash_password(password), **fields)
+            db.session.add(user)
+            db.session.flush()
+            created.append(email)
+        return user
+
+    for name, kind, contacts in BODIES:
+        body = bodies_named([name], None)[0]
+        body.kind = kind
+        for email, person_name in contacts:
+            user = person(email, person_name)
+            if not any(c.body_id == body.id for c in user.body_contacts):
+                db.session.add(BodyContact(body_id=body.id, user_id=user.id))
+    for email, name, role in NATIONAL_PEOPLE:
+        person(email, name, national_role=role)
+    review = db.session.scalar(sa.select(Review).where(Review.reference == REVIEW[0]))
+    number, text, body_name, theme = NATIONAL_RECOMMENDATION
+    if not db.session.scalar(sa.select(Recommendation.id).where(Recommendation.review_id == review.id,
+                                                                Recommendation.number == number)):
+        themes = {t.name: t for t in themes_of(review.partnership)}
+        recommendation = Recommendation(review_id=review.id, number=number, text=text, scope=Scope.NATIONAL,
+                                        themes=[themes[theme]])
+        db.session.add(recommendation)
+        address(recommendation, bodies_named([body_name], Scope.NATIONAL))
+    db.session.flush()
+    return created
+
+
 def load_demo(password):
     """Create whatever of the demo is missing; returns the emails of accounts created now."""
     partnership, agencies, created = _load_partnership(PARTNERSHIP, Nation.ENGLAND, AGENCIES, MILTON_KEYNES_PEOPLE,
@@ -491,5 +550,6 @@ def load_demo(password):
     _load_requests(welsh, welsh_agencies)
     db.session.commit()
     _load_action_details([partnership.id, welsh.id])
+    national_created = _load_bodies(password)
     db.session.commit()
-    return created + welsh_created
+    return created + welsh_created + national_created

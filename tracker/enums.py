@@ -199,10 +199,45 @@ class Scope(LabelledEnum):
 
 
 class ResponseAssessment(LabelledEnum):
-    FULLY_MET = "fully_met", N_("Fully met")
-    PARTLY_MET = "partly_met", N_("Partly met")
-    NOT_MET = "not_met", N_("Not met")
-    NO_RESPONSE = "no_response", N_("No response")
+    """Where a body's answer to a recommendation stands, on a fixed scale modelled on the NTSB's: open while the
+    answer or its delivery is awaited, closed once it is delivered, replaced or refused for good."""
+
+    OPEN_AWAITED = "open_awaited", N_("Open: response awaited")
+    OPEN_ACCEPTABLE = "open_acceptable", N_("Open: acceptable response")
+    OPEN_UNACCEPTABLE = "open_unacceptable", N_("Open: unacceptable response")
+    CLOSED_IMPLEMENTED = "closed_implemented", N_("Closed: implemented")
+    CLOSED_ALTERNATIVE = "closed_alternative", N_("Closed: acceptable alternative")
+    CLOSED_NOT_IMPLEMENTED = "closed_not_implemented", N_("Closed: not implemented")
+    CLOSED_SUPERSEDED = "closed_superseded", N_("Closed: superseded")
+
+    @property
+    def is_closed(self):
+        return self.value.startswith("closed")
+
+
+class ResponseStance(LabelledEnum):
+    """What a body says to a recommendation addressed to it."""
+
+    ACCEPTED = "accepted", N_("Accepted")
+    ACCEPTED_IN_PART = "accepted_in_part", N_("Accepted in part")
+    REJECTED = "rejected", N_("Rejected")
+
+
+class BodyKind(LabelledEnum):
+    """The bodies beyond a partnership that regional and national recommendations are addressed to."""
+
+    GOVERNMENT_DEPARTMENT = "government_department", N_("Government department")
+    NATIONAL_AGENCY = "national_agency", N_("National agency or public body")
+    REGIONAL_BODY = "regional_body", N_("Regional body")
+    OTHER = "other", N_("Other organisation")
+
+
+class NationalRole(LabelledEnum):
+    """A role across every partnership, held for the instance (a commissioner's office, for example)."""
+
+    OBSERVER = "observer", N_("National observer")
+    #: reads what an observer reads, and assesses bodies' responses as a partnership may
+    REVIEWER = "reviewer", N_("National reviewer")
 
 
 class DeliveryState(LabelledEnum):

@@ -216,6 +216,30 @@ def _reads_register(user, partnership):
         PanelMember.user_id == user.id, PanelMember.review_id == Review.id, Review.partnership_id == partnership.id))))
 
 
+def _answers_for(user, body_id):
+    """A contact of the body: its respondent, for that body only."""
+    return any(contact.body_id == body_id for contact in user.body_contacts)
+
+
+def _reads_national_register(user):
+    return _is_admin(user) or getattr(user, "national_role", None) is not None
+
+
+def _runs_loop(user, item):
+    """The partnership's side of a loop with a body (sending it, recording an answer from a letter): its
+    coordinators, until the review is archived."""
+    review = item.recommendation.review
+    return not review.is_archived and _coordinator(user, review)
+
+
+def _assesses(user, item):
+    """The partnership's coordinators, or a national reviewer, once the recommendation has been sent."""
+    from tracker.enums import NationalRole
+
+    return item.sent_on is not None and (
+        _runs_loop(user, item) or getattr(user, "national_role", None) is NationalRole.REVIEWER)
+
+
 #: (verb, type name) -> rule. A pair not listed is refused.
 RULES = {
     ("manage", "Instance"): lambda user, obj: _is_admin(user),
@@ -253,6 +277,18 @@ RULES = {
     ("archive", "Review"): lambda user, review: not review.is_archived and _coordinator(user, review),
     ("view", "Recommendation"): lambda user, rec: _sees_review(user, rec.review),
     ("edit", "Recommendation"): lambda user, rec: _builds_plan(user, rec.review),
+    ("manage_bodies", "Instance"): lambda user, obj: _is_admin(user),
+    ("read_national_register", "Instance"): lambda user, obj: _reads_national_register(user),
+    ("use_api", "Instance"): lambda user, obj: _reads_national_register(user) or bool(user.body_contacts),
+    ("answer_for", "ExternalBody"): lambda user, body: _answers_for(user, body.id) or _reads_national_register(user),
+    ("view", "BodyRecommendation"): lambda user, item: _sees_review(user, item.recommendation.review),
+    ("send", "BodyRecommendation"): _runs_loop,
+    ("record_response", "BodyRecommendation"): lambda user, item: item.sent_on is not None and _runs_loop(user, item),
+    ("assess", "BodyRecommendation"): _assesses,
+    ("read_as_body", "BodyRecommendation"): lambda user, item: item.sent_on is not None and (
+        _answers_for(user, item.body_id) or _reads_national_register(user)),
+    ("respond", "BodyRecommendation"): lambda user, item: item.sent_on is not None and _answers_for(user,
+                                                                                                  item.body_id),
 }
 
 

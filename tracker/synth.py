@@ -75,8 +75,9 @@ def generate(scale, today=None, prefix="Synthetic"):
     now = datetime.now(UTC)
     password = hash_password("synthetic-data-password")
 
+    # every other partnership takes part in open data
     _insert(Partnership, [dict(name=f"{prefix} partnership {n:03d}", area=f"Area {n:03d}", rag_warning_days=28,
-                               stale_after_days=42, created_at=now, updated_at=now)
+                               stale_after_days=42, open_data=n % 2 == 0, created_at=now, updated_at=now)
                           for n in range(scale.partnerships)])
     partnership_ids = _ids(Partnership, Partnership.name.like(f"{prefix} partnership %"))
     _insert(Agency, [dict(partnership_id=p, name=f"{sector.label} {i}", sector=sector, created_at=now,
@@ -118,7 +119,7 @@ def generate(scale, today=None, prefix="Synthetic"):
     reviews = db.session.execute(sa.select(Review.id, Review.partnership_id).where(
         Review.reference.like(f"{prefix} DHR %"))).all()
     _insert(Recommendation, [dict(review_id=r, number=str(k), text=f"Recommendation {k} of review {r}",
-                                  scope=Scope.LOCAL, external_body="", component="", response_text="",
+                                  scope=Scope.LOCAL, external_body="", component="",
                                   created_at=now, updated_at=now)
                              for r, _p in reviews for k in range(1, 6)])
     _insert(Theme, [dict(partnership_id=p, name=name) for p in partnership_ids for name in DEFAULT_THEMES])
@@ -135,6 +136,7 @@ def generate(scale, today=None, prefix="Synthetic"):
         dict(recommendation_id=rec, theme_id=theme) for p, recs in recommendations.items() for rec in recs
         for theme in rng.sample(themes[p], 2)])
 
+    bodies = _bodies_and_answers(reviews, themes, rng, prefix, today, now, password)
     findings = _benchmarks(partnership_ids, scale.findings, today, now) if scale.findings else {}
     policy = schedule.Policy()
     actions = []
@@ -180,7 +182,79 @@ def generate(scale, today=None, prefix="Synthetic"):
         note="Progress reported at the delivery group", status=ActionStatus.IN_PROGRESS, evidence_url="")
         for _ in range(scale.updates)))
     db.session.commit()
-    return dict(partnerships=len(partnership_ids), reviews=len(reviews), actions=len(actions), updates=scale.updates)
+    return dict(partnerships=len(partnership_ids), reviews=len(reviews), actions=len(actions), updates=scale.updates,
+                **bodies)
+
+
+#: what national recommendations ask, so that bodies receive near-copies of one another as they do in life
+ASKS = ["revise the statutory guidance on {topic}", "fund training for {staff} in {topic}",
+        "issue guidance to {staff} on {topic}", "commission research into {topic}",
+        "make sure that {staff} record {topic}"]
+TOPICS = ["coercive and controlling behaviour", "economic abuse", "suicide after domestic abuse",
+          "the risk from adult family members", "routine enquiry", "information sharing across borders"]
+STAFF = ["GPs", "police call handlers", "housing officers", "probation officers", "employers"]
+BODY_COUNT = 40
+BODY_KINDS = ["government_department", "national_agency", "regional_body", "other"]
+
+
+def _bodies_and_answers(reviews, themes, rng, prefix, today, now, password):
+    """BODY_COUNT bodies, each with a contact, and a national observer; one national recommendation per review,
+    addressed to one body (every fifth to two), sent when the review was approved or published (some unpublished
+    ones earlier, with a shared text), about half of those answered and some assessed. Returns counts."""
+    from tracker.accounts.models import User
+    from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody
+    from tracker.enums import NationalRole
+
+    _insert(ExternalBody, [dict(name=f"{prefix} body {n:02d}", name_key=f"{prefix.lower()} body {n:02d}",
+                                kind=BODY_KINDS[n % 4], created_at=now, updated_at=now) for n in range(BODY_COUNT)])
+    body_ids = _ids(ExternalBody, ExternalBody.name.like(f"{prefix} body %"))
+    _insert(User, [dict(name=f"Respondent {b}", email=f"respondent.{b}@{prefix.lower()}.example",
+                        password_hash=password, is_active=True, is_administrator=False,
+                        session_token=f"{prefix}-respondent-{b}", created_at=now, updated_at=now,
+                        upcoming_frequency="daily") for b in body_ids]
+            + [dict(name="National observer", email=f"observer@{prefix.lower()}.example", password_hash=password,
+                    is_active=True, is_administrator=False, session_token=f"{prefix}-observer", created_at=now,
+                    updated_at=now, upcoming_frequency="daily", national_role=NationalRole.OBSERVER)])
+    respondents = dict(db.session.execute(sa.select(User.email, User.id).where(
+        User.email.like(f"respondent.%@{prefix.lower()}.example"))).all())
+    _insert(BodyContact, [dict(body_id=b, user_id=respondents[f"respondent.{b}@{prefix.lower()}.example"],
+                               created_at=now, updated_at=now) for b in body_ids])
+    names = dict(db.session.execute(sa.select(ExternalBody.id, ExternalBody.name).where(
+        ExternalBody.id.in_(body_ids))).all())
+    published = dict(db.session.execute(sa.select(Review.id, Review.status).where(
+        Review.id.in_([r for r, _p in reviews]))).all())
+    texts, addressed = [], []
+    for review_id, _p in reviews:
+        ask = rng.choice(ASKS).format(topic=rng.choice(TOPICS), staff=rng.choice(STAFF))
+        chosen = rng.sample(body_ids, 2 if review_id % 5 == 0 else 1)
+        texts.append(dict(review_id=review_id, number="N1", scope=Scope.NATIONAL, component="", welsh_text="",
+                          text=f"The {' and the '.join(names[b] for b in chosen)} should {ask}.",
+                          external_body="; ".join(names[b] for b in chosen), created_at=now, updated_at=now))
+        addressed.append(chosen)
+    _insert(Recommendation, texts)
+    national = dict(db.session.execute(sa.select(Recommendation.review_id, Recommendation.id).where(
+        Recommendation.number == "N1", Recommendation.review_id.in_([r for r, _p in reviews]))).all())
+    db.session.execute(sa.insert(recommendation_theme), [
+        dict(recommendation_id=national[r], theme_id=rng.choice(themes[p])) for r, p in reviews])
+    items = []
+    for (review_id, _p), chosen in zip(reviews, addressed, strict=True):
+        is_published = published[review_id] in ("published", "approved")
+        for body_id in chosen:
+            sent = today - timedelta(days=rng.randint(1, 700)) if is_published or rng.random() < 0.3 else None
+            due = sent + timedelta(days=56) if sent else None
+            answered = sent + timedelta(days=rng.randint(10, 120)) if sent and rng.random() < 0.5 else None
+            answered = answered if answered and answered <= today else None
+            assessment = rng.choice(["open_acceptable", "open_unacceptable", "closed_implemented",
+                                     "closed_alternative"]) if answered and rng.random() < 0.6 else None
+            items.append(dict(
+                recommendation_id=national[review_id], body_id=body_id, sent_on=sent, response_due_on=due,
+                shared_text="A recommendation shared before publication" if sent and not is_published else "",
+                response_received_on=answered, stance=rng.choice(["accepted", "accepted_in_part", "rejected"])
+                if answered else None, response_text="Our answer" if answered else "", assessment=assessment,
+                assessed_on=answered if assessment else None, assessment_reason="Judged" if assessment else "",
+                version=1, created_at=now, updated_at=now))
+    _insert(BodyRecommendation, items)
+    return dict(bodies=len(body_ids), recommendations_to_bodies=len(items))
 
 
 def _benchmarks(partnership_ids, per_partnership, today, now):

@@ -179,7 +179,8 @@ def test_responses_due_and_overdue_are_told_once_to_the_coordinator_and_panel_ch
         check_responses(today)
     for person in (team["coordinator"], panel_chair):
         assert _told(app, person, "response_overdue") == [
-            f"The response to recommendation N1 of DHR 2025-02 was due on {today - timedelta(days=4):%-d %B %Y}"]
+            "The answer of Home Office to recommendation N1 of DHR 2025-02 was due on "
+            f"{today - timedelta(days=4):%-d %B %Y}"]
         assert len(_told(app, person, "response_due")) == 1
     assert "1 response from a national or regional body overdue" in text(team["as_"]("coordinator").get("/"))
     assert "1 response overdue from bodies outside the partnership" in text(team["as_"]("chair").get("/"))

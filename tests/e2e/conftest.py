@@ -225,8 +225,8 @@ def demo(app):
         # can reset, and the strategic chair, who chose it and can turn it off; and the Welsh people, whose role or
         # panel seat needs it, so that their tour starts in Welsh rather than on the set-up page
         people = db.session.scalars(sa.select(User).where(User.email.in_(
-            ["coordinator@demo.example", "strategic.chair@demo.example",
-             *(email for email, *_rest in WELSH_PEOPLE)]))).all()
+            ["coordinator@demo.example", "strategic.chair@demo.example", "respondent@demo.example",
+             "observer@demo.example", *(email for email, *_rest in WELSH_PEOPLE)]))).all()
         for person in people:
             person.totp_secret, person.totp_enabled_at = pyotp.random_base32(), utcnow()
         db.session.commit()
@@ -244,7 +244,12 @@ def demo(app):
         agency_request = db.session.scalar(sa.select(AgencyRequest).where(
             AgencyRequest.review_id == review.id, AgencyRequest.agency_id == housing.id,
             AgencyRequest.received_on.is_(None)))
-        return dict(coordinator=coordinator.id, p=partnership.id, action=action.id, agency=agency.id, review=review.id,
+        from tracker.bodies.models import BodyRecommendation
+
+        national = db.session.scalar(sa.select(BodyRecommendation).join(Recommendation)
+                                     .where(Recommendation.review_id == review.id))
+        return dict(item=national.id, body=national.body_id, coordinator=coordinator.id, p=partnership.id,
+                    action=action.id, agency=agency.id, review=review.id,
                     recommendation=recommendation.id, benchmark=benchmark.id, finding=finding.id,
                     component=finding.component_id, member=member.id, contact=contact.id,
                     agency_request=agency_request.id, strategy=strategy.id, milestone=milestone.id,
@@ -261,5 +266,8 @@ def _welsh_demo():
                                .order_by(Action.id).limit(1))
     agency = db.session.scalar(sa.select(Agency).where(Agency.partnership_id == partnership.id)
                                .order_by(Agency.name).limit(1))
+    from tracker.bodies.models import ExternalBody
+
+    body = db.session.scalar(sa.select(ExternalBody.id).where(ExternalBody.name == "Home Office"))
     return dict(p=partnership.id, review=review.id, recommendation=recommendation.id, action=action.id,
-                agency=agency.id)
+                agency=agency.id, body=body)

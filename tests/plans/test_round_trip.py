@@ -73,7 +73,7 @@ def _build(make, spec):
     for rec in spec:
         recommendation = save_recommendation(review, None, dict(
             number=rec["number"], text=rec["text"], scope=rec["scope"].value,
-            agency_ids=[agencies[i].id for i in rec["agencies"]], external_body=rec["external"],
+            agency_ids=[agencies[i].id for i in rec["agencies"]], new_bodies=rec["external"],
             theme_ids=[themes[i].id for i in rec["themes"]], component=rec["component"]))
         for item in rec["actions"]:
             lead = agencies[item["lead"]] if item["lead"] is not None else None

@@ -217,7 +217,7 @@ def test_an_archived_review_is_read_only_and_says_so(app, world):
         assert f"/reviews/{review_id}{link}" not in page
     for url in (f"/reviews/{review_id}/edit", f"/reviews/{review_id}/pause", f"/reviews/{review_id}/panel",
                 f"/reviews/{review_id}/recommendations/new", f"/recommendations/{recommendation_id}/edit",
-                f"/recommendations/{recommendation_id}/response", f"/reviews/{review_id}/archive"):
+                f"/reviews/{review_id}/send-to-bodies", f"/reviews/{review_id}/archive"):
         refused = browser.post(url, {"reference": "DHR 2099-01", "pseudonyms": "Someone", "text": "x"}, form_url="/")
         assert refused.status_code == 302 and refused.headers["Location"] == f"/reviews/{review_id}", url
         assert "This review is archived: it is kept as it was and can no longer be changed." in text(

@@ -105,7 +105,7 @@ def test_the_review_page_shows_its_target_without_calling_it_late(setting, make)
 
 
 def _recommendation_form(**overrides):
-    fields = dict(number="4.1", text="Police should flag repeat callers.", scope="local", external_body="",
+    fields = dict(number="4.1", text="Police should flag repeat callers.", scope="local", new_bodies="",
                   component="")
     fields.update(overrides)
     return fields
@@ -133,7 +133,7 @@ def test_add_a_recommendation_with_agencies_and_themes(app, setting, make):
     ({"text": ""}, "text", "Enter the recommendation as written"),
     ({"scope": ""}, "scope", "Choose local, regional or national"),
     ({}, "agency_ids", "Choose the agencies a local recommendation is addressed to"),
-    ({"scope": "national"}, "external_body", "Name the body the recommendation is addressed to"),
+    ({"scope": "national"}, "new_bodies", "Name the body the recommendation is addressed to"),
     ({"agency_ids": ["FOREIGN"]}, "agency_ids", "Choose agencies of this partnership"),
 ])
 def test_bad_recommendations_are_refused(app, setting, make, changes, field, message):
@@ -149,25 +149,29 @@ def test_bad_recommendations_are_refused(app, setting, make, changes, field, mes
 
 
 def test_national_recommendations_are_followed_up_in_the_register(app, setting, make):
+    from tracker.bodies.models import BodyRecommendation
+
     review = make.review(setting["p"], reference="DHR 2026-07")
     national = make.recommendation(review, number="N1", scope="national", external_body="Home Office",
                                    text="Update the statutory guidance.")
     make.recommendation(review, number="1", agencies=[setting["police"]])
     register = f"/partnerships/{setting['p'].id}/external-recommendations"
     page = text(setting["coordinator"].get(register))
-    assert "Update the statutory guidance." in page and "Not yet sent" in page
+    assert "Update the statutory guidance." in page and "Not yet sent" in page and "Home Office" in page
     assert "Agencies should share information" not in page  # local ones are not listed
-    sent = date.today() - timedelta(days=70)
-    setting["coordinator"].post(f"/recommendations/{national.id}/response", {
-        "sent_on": f"{sent:%d/%m/%Y}", "response_due_on": "", "response_received_on": "", "response_text": "",
-        "assessment": ""})
     with app.app_context():
-        assert db.session.get(Recommendation, national.id).response_due_on == sent + timedelta(days=56)
+        item_id = db.session.scalar(sa.select(BodyRecommendation.id).where(
+            BodyRecommendation.recommendation_id == national.id))
+    sent = date.today() - timedelta(days=70)
+    setting["coordinator"].post(f"/external/{item_id}/send", {"sent_on": f"{sent:%d/%m/%Y}",
+                                                              "shared_text": "Update the statutory guidance."})
+    with app.app_context():
+        assert db.session.get(BodyRecommendation, item_id).response_due_on == sent + timedelta(days=56)
     assert "No response, 14 days past due" in text(setting["coordinator"].get(register))
-    refused = setting["coordinator"].post(f"/recommendations/{national.id}/response", {
-        "sent_on": f"{sent:%d/%m/%Y}", "response_due_on": "", "response_received_on": f"{date.today():%d/%m/%Y}",
-        "response_text": "", "assessment": "fully_met"})
-    assert "Summarise what the body said" in text(refused)
+    refused = setting["coordinator"].post(f"/external/{item_id}/response", {
+        "response_received_on": f"{date.today():%d/%m/%Y}", "response_text": "", "stance": "accepted",
+        "version": "2"})
+    assert "Give the reasons" in text(refused)
 
 
 def test_panel_chair_adds_and_removes_panel_members_with_confirmation(app, setting, make):

@@ -175,7 +175,7 @@ def test_a_susr_goes_through_its_stages_to_an_action_plan_and_the_home_office(ap
             ("R2", "The health board should ask about domestic abuse at every assessment.", "", wales["health"])):
         saved = chair.post(f"/reviews/{review.id}/recommendations/new", {
             "number": number, "text": body, "welsh_text": welsh, "scope": "local", "agency_ids": [str(agency.id)],
-            "external_body": "", "component": ""})
+            "new_bodies": "", "component": ""})
         assert saved.status_code == 302
     make.action(p, title="Brief every response officer on adult at risk reports", lead_agency=wales["police"],
                 deadline=date(2026, 3, 31), source="dhr", recommendation_id=_recommendation_id(app, review, "R1"))
@@ -268,7 +268,7 @@ def test_the_welsh_text_of_a_recommendation_is_entered_beside_it_and_marked_as_w
     assert re.search(r'<textarea[^>]*name="welsh_text"[^>]*lang="cy"[^>]*>\s*Ariannu eiriolwyr i deuluoedd.', form)
     saved = wales["chair"].post(f"/recommendations/{recommendation.id}/edit", {
         "number": "N1", "text": "Fund advocates for families.", "welsh_text": "Ariannu eiriolwyr i bob teulu.",
-        "scope": "national", "external_body": "Welsh Government", "component": ""})
+        "scope": "national", "new_bodies": "Welsh Government", "component": ""})
     assert saved.status_code == 302
     marked = '<span lang="cy">Ariannu eiriolwyr i bob teulu.</span>'
     assert marked in wales["chair"].get(f"/reviews/{review.id}").get_data(as_text=True)

@@ -1,10 +1,11 @@
 from flask import current_app
 from flask_babel import gettext, lazy_gettext
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from tracker.accounts.passwords import weakness
-from tracker.forms import Form
+from tracker.enums import NationalRole
+from tracker.forms import Form, options
 
 
 class SignInForm(Form):
@@ -85,3 +86,8 @@ class PersonFields:
 
 class ProfileForm(PersonFields, Form):
     pass
+
+
+class NationalRoleForm(Form):
+    national_role = RadioField(lazy_gettext("Role across every partnership"), validate_choice=False,
+                               choices=options(NationalRole.choices(), blank=lazy_gettext("None")))

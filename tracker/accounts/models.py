@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, enum_column
-from tracker.enums import DigestFrequency, HandoffFrequency, TokenPurpose
+from tracker.enums import DigestFrequency, HandoffFrequency, NationalRole, TokenPurpose
 from tracker.extensions import db
 
 
@@ -55,7 +55,12 @@ class User(Audited, TimestampMixin, db.Model):
     #: overheard code cannot be used again
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
+    #: a role across every partnership (reading the national register of recommendations to bodies)
+    national_role: Mapped[NationalRole | None] = mapped_column(enum_column(NationalRole))
+
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
+    #: the bodies beyond the partnerships the person answers for
+    body_contacts = relationship("BodyContact", back_populates="user", cascade="all, delete-orphan")
 
     __audit_exclude__ = Audited.__audit_exclude__ | {"last_sign_in_at", "totp_last_step", "has_password"}
 

@@ -17,7 +17,7 @@ from tracker.accounts.models import AccountToken, LoginFailure, RecoveryCode, Re
 from tracker.audit.services import REDACTED, noting, record
 from tracker.db import utcnow
 from tracker.email import queue_email
-from tracker.enums import AuditEvent, Role, TokenPurpose
+from tracker.enums import AuditEvent, NationalRole, Role, TokenPurpose
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.i18n import LANGUAGES, in_language_of
@@ -163,10 +163,20 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
+def set_national_role(user, value):
+    try:
+        user.national_role = NationalRole(value) if value else None
+    except ValueError:
+        raise ValidationFailed({"national_role": gettext("Choose a national role, or none")}) from None
+    db.session.commit()
+
+
 def two_factor_required(user):
-    """Administrators, coordinators and review panel members (by role, or by a seat on a review's panel) must
-    sign in with a second factor; anyone else may choose to."""
-    if user.is_administrator or any(m.role in TWO_FACTOR_ROLES for m in user.memberships):
+    """Administrators, national observers and reviewers, the contacts of bodies beyond the partnerships,
+    coordinators and review panel members (by role, or by a seat on a review's panel) must sign in with a second
+    factor; anyone else may choose to."""
+    if (user.is_administrator or user.national_role is not None or user.body_contacts
+            or any(m.role in TWO_FACTOR_ROLES for m in user.memberships)):
         return True
     return bool(db.session.scalar(sa.select(sa.exists().where(PanelMember.user_id == user.id))))
 

@@ -21,6 +21,18 @@ PUBLIC_ENDPOINTS = {
     "accounts.set_password",
     "home.accessibility",
     "reminders.calendar_feed",
+    # open data, for anyone
+    "opendata.index",
+    "opendata.body",
+    "opendata.recommendation",
+    "opendata.schema",
+    "opendata.download_csv",
+    "opendata.download_json",
+    # the API, which checks its own key
+    "api.list_recommendations",
+    "api.get_recommendation",
+    "api.list_bodies",
+    "api.openapi",
 }
 #: all that a person whose role needs a second factor can reach until they have set one up
 SET_UP_ENDPOINTS = {"accounts.set_up_two_factor", "accounts.sign_out"}

@@ -10,6 +10,7 @@ from tracker.accounts import services
 from tracker.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
+    NationalRoleForm,
     SetPasswordForm,
     SetUpCodeForm,
     SignInCodeForm,
@@ -227,6 +228,21 @@ def change_access(user_id):
                   else gettext("%(name)s's account is now deactivated.", name=person.name), "success")
         return redirect(url_for("accounts.list_people"))
     return render_template("accounts/confirm_access.html", person=person, form=form)
+
+
+@bp.route("/admin/people/<int:user_id>/national-role", methods=["GET", "POST"])
+def national_role(user_id):
+    """A role across every partnership: it reads (or for a reviewer, also assesses) every recommendation to a body,
+    so only an administrator gives it, and the person then signs in with a second factor."""
+    require("manage")
+    person = db.get_or_404(User, user_id)
+    form = NationalRoleForm()
+    if request.method == "GET":
+        form.national_role.data = person.national_role.value if person.national_role else ""
+    done = submitted(form, lambda: services.set_national_role(person, form.national_role.data),
+                     gettext("%(name)s's national role has been saved.", name=person.name),
+                     lambda _: redirect(url_for("accounts.list_people")))
+    return done or render_template("accounts/national_role.html", form=form, person=person)
 
 
 @bp.route("/admin/people/<int:user_id>/two-factor", methods=["GET", "POST"])

@@ -38,8 +38,11 @@ KIND_LABELS = {
     "AgencyRequest": N_("Request to an agency"),
     "AgencyRequestChase": N_("Chase of a request to an agency"),
     "Benchmark": N_("Benchmark"),
+    "BodyContact": N_("Contact of a body"),
+    "BodyRecommendation": N_("Recommendation to a body"),
     "ComponentScore": N_("Benchmark score"),
     "FamilyContact": N_("Family contact of a review"),
+    "ExternalBody": N_("Body beyond the partnerships"),
     "Finding": N_("Benchmark finding"),
     "Meeting": N_("Strategic group meeting"),
     "Membership": N_("Role"),
@@ -49,6 +52,8 @@ KIND_LABELS = {
     "Recommendation": N_("Recommendation"),
     "QualitySubmission": N_("Submission to the Home Office"),
     "ReminderPolicy": N_("Reminder schedule"),
+    "ResponseProgress": N_("Progress reported by a body"),
+    "ResponseStep": N_("Action planned by a body"),
     "Review": N_("Review"),
     "ReviewPause": N_("Pause of a review"),
     "ReviewCriterion": N_("Review criterion"),
@@ -77,7 +82,16 @@ FIELD_LABELS = {
     },
     "Review": {"archived_at": N_("Archived at"), "archived_by_id": N_("Archived by"),
                "archive_reason": N_("Reason for archiving")},
-    "Recommendation": {"review_id": N_("Review"), "agencies": N_("Addressed to"), "themes": N_("Themes")},
+    "Recommendation": {"review_id": N_("Review"), "agencies": N_("Addressed to"), "themes": N_("Themes"),
+                       "external_body": N_("Bodies beyond the partnership")},
+    "BodyRecommendation": {"recommendation_id": N_("Recommendation"), "body_id": N_("Body"),
+                           "sent_by_id": N_("Sent by"), "response_due_on": N_("Answer due"),
+                           "responded_by_id": N_("Answered by"), "assessed_by_id": N_("Assessed by")},
+    "BodyContact": {"body_id": N_("Body")},
+    "ResponseStep": {"item_id": N_("Recommendation to a body"), "done_on": N_("Done on")},
+    "ResponseProgress": {"item_id": N_("Recommendation to a body"), "recorded_on": N_("Date"),
+                         "recorded_by_id": N_("Reported by"), "recorded_at": N_("Recorded at")},
+    "ExternalBody": {"name_key": N_("Name as matched")},
     "PanelMember": {"review_id": N_("Review"), "user_id": N_("Person"),
                     "is_da_specialist": N_("Domestic abuse specialist"),
                     "has_community_expertise": N_("Community or ‘by and for’ expertise")},
@@ -109,7 +123,8 @@ FIELD_LABELS = {
     "User": {"password_hash": N_("Password"), "session_token": N_("Sign-in sessions"),
              "calendar_token_hash": N_("Calendar feed address"), "totp_secret": N_("Two-factor sign-in key"),
              "totp_enabled_at": N_("Two-factor sign-in set up at"), "is_active": N_("Account active"),
-             "is_administrator": N_("Administrator"), "language": N_("Language")},
+             "is_administrator": N_("Administrator"), "language": N_("Language"),
+             "national_role": N_("National role")},
     None: {"partnership_id": N_("Partnership"), "user_id": N_("Person"), "agency_id": N_("Agency"), "name": N_("Name")},
 }
 
@@ -119,7 +134,12 @@ FORMS = {
     "Review": ("tracker.reviews.forms:ReviewForm", "tracker.reviews.forms:NotReviewedForm"),
     "FamilyContact": ("tracker.reviews.forms:FamilyContactForm",),
     "TermsOfReference": ("tracker.reviews.forms:TermsForm",),
-    "Recommendation": ("tracker.reviews.forms:RecommendationForm", "tracker.reviews.forms:ResponseForm"),
+    "Recommendation": ("tracker.reviews.forms:RecommendationForm",),
+    "ExternalBody": ("tracker.bodies.forms:BodyForm",),
+    "BodyRecommendation": ("tracker.bodies.forms:SendForm", "tracker.bodies.forms:RecordedResponseForm",
+                           "tracker.bodies.forms:AssessmentForm"),
+    "ResponseStep": ("tracker.bodies.forms:StepForm",),
+    "ResponseProgress": ("tracker.bodies.forms:ProgressForm",),
     "PanelMember": ("tracker.reviews.forms:PanelMemberForm",),
     "ReviewPause": ("tracker.reviews.forms:PauseForm", "tracker.reviews.forms:EndPauseForm"),
     "AgencyRequest": ("tracker.reviews.requests_forms:SendRequestForm", "tracker.reviews.requests_forms:ReceivedForm"),
@@ -156,6 +176,9 @@ NAMED_TABLES = {
     "framework": ("tracker.benchmarks.models:Framework", "name", None),
     "component": ("tracker.benchmarks.models:Component", "title", None),
     "theme": ("tracker.reviews.models:Theme", "name", None),
+    "external_body": ("tracker.bodies.models:ExternalBody", "name", None),
+    "body_recommendation": ("tracker.bodies.models:BodyRecommendation", "id", lambda value: gettext(
+        "Recommendation to a body (%(id)s)", id=value)),
 }
 #: a row an entry names that no longer exists, by its table
 DELETED = {
@@ -164,6 +187,7 @@ DELETED = {
     "action": N_("a deleted action"), "evidence_file": N_("a deleted evidence file"),
     "benchmark": N_("a deleted benchmark"), "finding": N_("a deleted finding"),
     "framework": N_("a deleted framework"), "component": N_("a deleted component"), "theme": N_("a deleted theme"),
+    "external_body": N_("a deleted body"), "body_recommendation": N_("a deleted recommendation to a body"),
 }
 
 #: record names stored with ids, or with the kind's name again: (pattern, words, {group: table of the id}); a

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.actions.models import Action, DeadlineChange, action_recommendation
 from tracker.actions.services import is_unowned
 from tracker.actions.state import LONDON, rag_reason
+from tracker.bodies.models import BodyRecommendation
 from tracker.email import delivery_health
 from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, Role
 from tracker.extensions import db
@@ -137,9 +138,9 @@ def _panel_member(user, membership, today):
                                                      ~sa.exists().where(Action.recommendation_id == Recommendation.id),
                                                      ~sa.exists().where(action_recommendation.c.recommendation_id
                                                                         == Recommendation.id))
-        awaited = sa.select(Recommendation.id).where(
-            Recommendation.review_id == review.id, Recommendation.sent_on.is_not(None),
-            Recommendation.response_received_on.is_(None))
+        awaited = sa.select(BodyRecommendation.id).join(Recommendation).where(
+            Recommendation.review_id == review.id, BodyRecommendation.sent_on.is_not(None),
+            BodyRecommendation.response_received_on.is_(None))
         link = url_for("reviews.show_review", review_id=review.id)
         without, awaited = _count(without), _count(awaited)
         items += [Item(without, ngettext("recommendation of %(review)s without an action",

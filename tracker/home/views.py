@@ -29,9 +29,17 @@ def index():
             scope = reports.scope_for(current_user, partnership)
             watching.append(dict(partnership=partnership, glance=reports.glance(scope, today),
                                  responses=reports.overdue_responses(scope, partnership, today)))
-    return render_template("home/index.html", partnerships=partnerships, roles=roles,
+    return render_template("home/index.html", partnerships=partnerships, roles=roles, bodies=_bodies(),
                            counts=my_action_counts(current_user, today), watching=watching,
                            panels=_panel_plans(), queues=queues_for(current_user, today), mail=_mail_health(roles))
+
+
+def _bodies():
+    """The bodies the person answers for, each with (awaiting, overdue, answered)."""
+    from tracker.bodies.services import counts_of
+
+    return [(contact.body, counts_of(contact.body)) for contact in
+            sorted(current_user.body_contacts, key=lambda c: c.body.name.lower())]
 
 
 def _mail_health(roles):

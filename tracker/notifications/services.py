@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.email import queue_email
-from tracker.enums import HandoffFrequency, Role, Scope
+from tracker.enums import HandoffFrequency, Role
 from tracker.extensions import db
 from tracker.i18n import N_, in_language_of, long_date
 from tracker.notifications.models import Notification
@@ -108,33 +109,44 @@ def send_morning_emails():
 
 
 def check_responses(today):
-    """Regional and national recommendations whose answer is due within a week, or overdue: the coordinators and
-    the review's panel chair hear once of each (per due date, so a new due date is news again)."""
-    rows = db.session.scalars(
-        sa.select(Recommendation).join(Review)
-        .where(Recommendation.scope != Scope.LOCAL, Recommendation.sent_on.is_not(None),
-               Recommendation.response_received_on.is_(None), Recommendation.response_due_on.is_not(None),
-               Recommendation.response_due_on <= today + timedelta(days=RESPONSE_WARNING_DAYS))).all()
-    for recommendation in rows:
-        review = recommendation.review
-        due = recommendation.response_due_on
+    """Answers from bodies beyond the partnership due within a week, or overdue: the coordinators and the review's
+    panel chair hear once of each (per due date, so a new due date is news again)."""
+    from tracker.bodies.models import BodyRecommendation
+
+    items = db.session.scalars(
+        sa.select(BodyRecommendation)
+        .where(BodyRecommendation.sent_on.is_not(None), BodyRecommendation.response_received_on.is_(None),
+               BodyRecommendation.response_due_on.is_not(None),
+               BodyRecommendation.response_due_on <= today + timedelta(days=RESPONSE_WARNING_DAYS))
+        .options(selectinload(BodyRecommendation.body),
+                 selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review),
+                 selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.addressed))).all()
+    for item in items:
+        recommendation = item.recommendation
+        review, due = recommendation.review, item.response_due_on
         kind = "response_overdue" if due < today else "response_due"
+        # the first body's key is the one used before a recommendation had several: nobody hears twice
+        first = min(other.id for other in recommendation.addressed)
+        key = f"{kind}:{recommendation.id}:{due.isoformat()}" + ("" if item.id == first else f":{item.body_id}")
         tell(coordinators_of(review.partnership_id) + panel_chairs(review.id), kind=kind,
-             partnership_id=review.partnership_id, text=_response_news(recommendation, due < today),
-             path=f"/reviews/{review.id}", key=f"{kind}:{recommendation.id}:{due.isoformat()}",
-             recommendation=recommendation)
+             partnership_id=review.partnership_id, text=_response_news(item, due < today),
+             path=f"/external/{item.id}", key=key, recommendation=recommendation)
     db.session.commit()
-    return len(rows)
+    return len(items)
 
 
-def _response_news(recommendation, is_overdue):
-    """What the coordinators hear of a response due from outside the partnership, in words for each person's
+def _response_news(item, is_overdue):
+    """What the coordinators hear of an answer due from a body beyond the partnership, in words for each person's
     language: a confidential review is not named."""
-    review, due = recommendation.review, recommendation.response_due_on
+    recommendation, due = item.recommendation, item.response_due_on
+    review = recommendation.review
     if not review.is_published:
-        message = (N_("The response to a recommendation of a confidential review was due on %(date)s") if is_overdue
-                   else N_("The response to a recommendation of a confidential review is due on %(date)s"))
+        message = (N_("The answer of %(body)s to a recommendation of a confidential review was due on %(date)s")
+                   if is_overdue else
+                   N_("The answer of %(body)s to a recommendation of a confidential review is due on %(date)s"))
     else:
-        message = (N_("The response to recommendation %(number)s of %(review)s was due on %(date)s") if is_overdue
-                   else N_("The response to recommendation %(number)s of %(review)s is due on %(date)s"))
-    return lambda: gettext(message, number=recommendation.number, review=review.reference, date=long_date(due))
+        message = (N_("The answer of %(body)s to recommendation %(number)s of %(review)s was due on %(date)s")
+                   if is_overdue else
+                   N_("The answer of %(body)s to recommendation %(number)s of %(review)s is due on %(date)s"))
+    return lambda: gettext(message, body=item.body.name, number=recommendation.number, review=review.reference,
+                           date=long_date(due))

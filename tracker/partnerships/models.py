@@ -37,6 +37,8 @@ class Partnership(Audited, TimestampMixin, db.Model):
     deadline_approval_days: Mapped[int] = mapped_column(nullable=False, default=28, server_default="28")
     #: months from one CCR benchmark to the next: the coordinators are reminded as the next falls due
     rebenchmark_months: Mapped[int] = mapped_column(nullable=False, default=24, server_default="24")
+    #: whether its published reviews' recommendations to bodies beyond it, and their answers, are open data
+    open_data: Mapped[bool] = mapped_column(nullable=False, default=False, server_default=sa.false())
 
     agencies = relationship("Agency", back_populates="partnership", order_by="Agency.name")
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.actions.models import Action, DeadlineChange
 from tracker.actions.services import is_agency_member, refresh_smart
+from tracker.bodies.services import address, bodies_named, name_key, split_names
 from tracker.db import length_of, utcnow
 from tracker.enums import ActionSource, ActionStatus, ClosureOutcome, Scope, Sector
 from tracker.errors import ValidationFailed
@@ -484,7 +485,8 @@ def _compare_recommendation(plan, existing, present, has_lead_addressees, draft)
         kept = [existing.external_body] if existing.external_body else []
         plan.external_body = "; ".join(kept + [n for n in plan.external_body.split("; ")
                                                if label_key(n) not in label_key(existing.external_body)])
-    if plan.external_body != existing.external_body:
+    if ({name_key(n) for n in split_names(plan.external_body)}
+            != {name_key(n) for n in split_names(existing.external_body)}):
         changes.append(Change(header_of("external_body"), _or_none(existing.external_body),
                               _or_none(plan.external_body)))
     if "themes" in present:
@@ -731,7 +733,12 @@ def _save_recommendation(review, plan, created, themes, user, note, result):
         result.recommendations_changed += 1
     _noted(recommendation, note)
     recommendation.text, recommendation.welsh_text, recommendation.scope = plan.text, plan.welsh_text, plan.scope
-    recommendation.external_body, recommendation.component = plan.external_body, plan.component
+    recommendation.component = plan.component
+    # a body the recommendation was sent to keeps its answer, whatever the file says
+    names = split_names(plan.external_body)
+    names += [i.body.name for i in recommendation.addressed if i.sent_on and name_key(i.body.name) not in
+              {name_key(n) for n in names}]
+    address(recommendation, bodies_named(names, plan.scope))
     recommendation.agencies, recommendation.themes = agencies, theme_records
     for action_plan in plan.actions:
         if action_plan.existing is None:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
-from tracker.enums import OPEN_STATUSES, ReviewStatus, ReviewType, Role, Scope
+from tracker.bodies.models import BodyRecommendation
+from tracker.enums import OPEN_STATUSES, ReviewStatus, ReviewType, Role
 from tracker.extensions import db
 from tracker.i18n import in_language_of
 from tracker.permissions import can, led_agency_ids, partnership_ids
@@ -93,16 +94,18 @@ def _calendar(user):
                 f"/partnerships/{meeting.partnership_id}") for meeting in _meetings(user)]
     secret_target = gettext("A confidential review's target date for submission")
     secret_response = gettext("A confidential review's recommendation: response due")
-    for review in _reviews(user):  # an unpublished review is never named: calendars are often synced elsewhere
+    reviews = _reviews(user)
+    awaited = _awaited([review.id for review in reviews])
+    for review in reviews:  # an unpublished review is never named: calendars are often synced elsewhere
         target = timeliness(review)
         if target.due_on is not None and not target.is_submitted:
             events.append((f"review-{review.id}-target", target.due_on,
                            gettext("Target date for submission: %(review)s", review=review.reference)
                            if review.is_published else secret_target, f"/reviews/{review.id}"))
-        events += [(f"recommendation-{r.id}-response", r.response_due_on, secret_response if not review.is_published
+        events += [(f"body-recommendation-{item_id}-response", due_on, secret_response if not review.is_published
                     else gettext("Response due: %(review)s recommendation %(number)s", review=review.reference,
-                                 number=r.number), f"/reviews/{review.id}")
-                   for r in review.recommendations]
+                                 number=number), f"/external/{item_id}")
+                   for item_id, number, due_on in awaited.get(review.id, ())]
     host = base.split("://")[-1].split("/")[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Action tracker//Deadlines//EN", "CALSCALE:GREGORIAN",
@@ -141,13 +144,28 @@ def _reviews(user):
     are loaded). An archived review has none."""
     coordinating = sa.select(Review.id).where(Review.partnership_id.in_(partnership_ids(user, Role.COORDINATOR)))
     chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
-    awaited = sa.and_(Recommendation.scope != Scope.LOCAL, Recommendation.response_due_on.is_not(None),
-                      Recommendation.response_received_on.is_(None), Recommendation.assessment.is_(None))
     reviews = db.session.scalars(
         sa.select(Review).where(Review.id.in_(sa.union(coordinating, chairing)), Review.archived_at.is_(None),
-                                sa.or_(Review.submitted_on.is_(None),
-                                       sa.exists().where(Recommendation.review_id == Review.id, awaited)))
+                                sa.or_(Review.submitted_on.is_(None), sa.exists().where(
+                                    Recommendation.review_id == Review.id,
+                                    BodyRecommendation.recommendation_id == Recommendation.id, _AWAITED)))
         # a subquery load is one statement however many reviews: a coordinator may have hundreds in hand
-        .options(subqueryload(Review.panel), subqueryload(Review.pauses),
-                 subqueryload(Review.recommendations.and_(awaited)))).all()
+        .options(subqueryload(Review.panel), subqueryload(Review.pauses))).all()
     return [review for review in reviews if can(user, "view", review)]
+
+
+#: a body's answer awaited, and not yet judged
+_AWAITED = sa.and_(BodyRecommendation.response_due_on.is_not(None), BodyRecommendation.response_received_on.is_(None),
+                   BodyRecommendation.assessment.is_(None))
+
+
+def _awaited(review_ids):
+    """{review id: [(id, recommendation number, due date)]} of the answers awaited from bodies, in one statement."""
+    awaited = {}
+    for review_id, item_id, number, due_on in db.session.execute(
+            sa.select(Recommendation.review_id, BodyRecommendation.id, Recommendation.number,
+                      BodyRecommendation.response_due_on)
+            .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+            .where(Recommendation.review_id.in_(review_ids), _AWAITED)):
+        awaited.setdefault(review_id, []).append((item_id, number, due_on))
+    return awaited

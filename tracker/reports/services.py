@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from babel.dates import format_date
 from flask_babel import gettext, ngettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
 from tracker.actions import state
 from tracker.actions.models import Action, DeadlineChange, ProgressUpdate, action_finding, action_recommendation
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
-from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, GroupServed, MoveStatus, Rag, Role, Scope
+from tracker.bodies.models import BodyRecommendation, ExternalBody
+from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, GroupServed, MoveStatus, Rag, Role
 from tracker.extensions import db
 from tracker.i18n import N_, current_language
 from tracker.partnerships.models import Agency, Partnership
@@ -429,20 +429,21 @@ def overdue_responses(scope_or_user, partnership, today):
     first: the partnership's loops with bodies outside it that have gone quiet. Takes a report's scope, or a
     person (whose reports' scope it then is)."""
     scope = scope_or_user if isinstance(scope_or_user, ReportScope) else scope_for(scope_or_user, partnership)
-    # the SQL twin of reviews.services.register_state's overdue test
-    late = [Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL,
-            Recommendation.sent_on.is_not(None), Recommendation.response_received_on.is_(None),
-            Recommendation.response_due_on < today]
-    recommendations = db.session.execute(
-        sa.select(Recommendation, Review.reference).join(Review).where(*late, scope.opens_reviews())
-        .options(selectinload(Recommendation.agencies))
-        .order_by(Recommendation.response_due_on, Review.reference, Recommendation.id)).all()
-    withheld = db.session.scalar(sa.select(_count_outside(scope.opens_reviews()))
-                                 .select_from(Recommendation).join(Review).where(*late))
+    # the SQL twin of bodies.services.loop_state's overdue test
+    late = [Review.partnership_id == partnership.id, BodyRecommendation.sent_on.is_not(None),
+            BodyRecommendation.response_received_on.is_(None), BodyRecommendation.response_due_on < today]
+    rows = db.session.execute(
+        sa.select(BodyRecommendation, Recommendation.review_id, Recommendation.number, Review.reference,
+                  ExternalBody.name)
+        .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id).join(Review)
+        .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id).where(*late, scope.opens_reviews())
+        .order_by(BodyRecommendation.response_due_on, Review.reference, BodyRecommendation.id)).all()
+    withheld = db.session.scalar(sa.select(_count_outside(scope.opens_reviews())).select_from(BodyRecommendation)
+                                 .join(Recommendation).join(Review).where(*late))
     return OverdueResponses(
-        [ResponseRow(r.review_id, reference, r.number, r.external_body or "; ".join(a.name for a in r.agencies),
-                     r.sent_on, r.response_due_on, (today - r.response_due_on).days)
-         for r, reference in recommendations], withheld)
+        [ResponseRow(review_id, reference, number, body, item.sent_on, item.response_due_on,
+                     (today - item.response_due_on).days)
+         for item, review_id, number, reference, body in rows], withheld)
 
 
 # Progress

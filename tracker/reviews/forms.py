@@ -21,7 +21,6 @@ from tracker.enums import (
     ContactMethod,
     HomeOfficeView,
     Offer,
-    ResponseAssessment,
     ReviewStatus,
     ReviewType,
     SafeguardingCriterion,
@@ -126,6 +125,9 @@ class PublishForm(Form):
     publication_url = URLField(lazy_gettext("Link to the published report"), validators=[
         Optional(), URL(message=lazy_gettext("Enter a full web address, starting with https://")), Length(max=1000)],
         description=lazy_gettext("Optional. Where the public can read the report."))
+    pseudonym_in_report = BooleanField(
+        lazy_gettext("The published report names the victim by the pseudonym"),
+        description=lazy_gettext("Only then does the partnership's open data show the pseudonym."))
 
 
 class ArchiveForm(Form):
@@ -255,31 +257,25 @@ class RecommendationForm(Form):
     scope = RadioField(lazy_gettext("Scope"), choices=options(Scope.choices()), validators=[Optional()])
     agency_ids = SelectMultipleField(lazy_gettext("Addressed to"), choices=[], coerce=record_id,
                                      validate_choice=False, option_widget=CheckboxInput())
-    external_body = StringField(lazy_gettext("Body outside the partnership"), validators=[Length(max=300)],
-                                description=lazy_gettext("For a regional or national recommendation, for example "
-                                                         "the Home Office or NHS England."))
+    body_ids = SelectMultipleField(lazy_gettext("Bodies beyond the partnership"), choices=[], coerce=record_id,
+                                   validate_choice=False, option_widget=CheckboxInput())
+    new_bodies = StringField(lazy_gettext("A body not in the list"), validators=[Length(max=300)],
+                             description=lazy_gettext("Its name as it calls itself, for example NHS England; "
+                                                      "separate several with semicolons. It is added to the list "
+                                                      "every partnership chooses from."))
     theme_ids = SelectMultipleField(lazy_gettext("Themes"), choices=[], coerce=record_id, validate_choice=False,
                                     option_widget=CheckboxInput())
     component = SelectField(lazy_gettext("CCR component"), choices=options(COMPONENTS, blank=lazy_gettext("None")))
 
-    def set_lists(self, agencies, themes):
+    def set_lists(self, agencies, themes, bodies):
         self.agency_ids.choices = options([(a.id, a.name) for a in agencies])
         self.theme_ids.choices = options([(t.id, t.name) for t in themes])
+        self.body_ids.choices = options([(b.id, b.name) for b in bodies])
 
     def recommendation_values(self):
         return dict(number=self.number.data, text=self.text.data, welsh_text=self.welsh_text.data,
-                    scope=self.scope.data, agency_ids=self.agency_ids.data, external_body=self.external_body.data,
-                    theme_ids=self.theme_ids.data, component=self.component.data)
-
-
-class ResponseForm(Form):
-    sent_on = UKDateField(lazy_gettext("Sent to the body on"))
-    response_due_on = UKDateField(lazy_gettext("Response due by"),
-                                  description=lazy_gettext("Leave empty for 56 days after it was sent."))
-    response_received_on = UKDateField(lazy_gettext("Response received on"))
-    response_text = TextAreaField(lazy_gettext("What they said"))
-    assessment = SelectField(lazy_gettext("Assessment"), choices=options(ResponseAssessment.choices(),
-                                                                         blank=lazy_gettext("Not assessed yet")))
+                    scope=self.scope.data, agency_ids=self.agency_ids.data, body_ids=self.body_ids.data,
+                    new_bodies=self.new_bodies.data, theme_ids=self.theme_ids.data, component=self.component.data)
 
 
 class ThemeForm(Form):

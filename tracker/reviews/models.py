@@ -13,7 +13,6 @@ from tracker.enums import (
     Offer,
     QualityOutcome,
     RequestKind,
-    ResponseAssessment,
     ReviewStatus,
     ReviewType,
     SafeguardingCriterion,
@@ -61,6 +60,8 @@ class Review(Audited, TimestampMixin, db.Model):
     approved_on: Mapped[date | None] = mapped_column(sa.Date)
     published_on: Mapped[date | None] = mapped_column(sa.Date)
     publication_url: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    #: whether the published report names the victim by the pseudonym: only then does open data show it
+    pseudonym_in_report: Mapped[bool] = mapped_column(nullable=False, default=False, server_default=sa.false())
     #: recorded before publication: when the partnership means to publish, and any embargo on it
     planned_publication_on: Mapped[date | None] = mapped_column(sa.Date)
     embargo_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
@@ -243,20 +244,18 @@ class Recommendation(AuditedChild, TimestampMixin, db.Model):
     #: the Welsh text, where the report is bilingual: kept beside the text as written, and exported with it
     welsh_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default="")
     scope: Mapped[Scope] = mapped_column(enum_column(Scope), nullable=False, default=Scope.LOCAL)
-    #: a body outside the partnership (a government department, a national agency), as free text
+    #: the names of the bodies beyond the partnership it is addressed to, as read and searched ("Home Office;
+    #: NHS England"): written by tracker.bodies.services.address, with `addressed`, and never on its own
     external_body: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     component: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
-    # the loop with an external body: sent, answered, judged
-    sent_on: Mapped[date | None] = mapped_column(sa.Date)
-    response_due_on: Mapped[date | None] = mapped_column(sa.Date)
-    response_received_on: Mapped[date | None] = mapped_column(sa.Date)
-    response_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    assessment: Mapped[ResponseAssessment | None] = mapped_column(enum_column(ResponseAssessment))
 
     review = relationship("Review", back_populates="recommendations")
     agencies = relationship("Agency", secondary=recommendation_agency, order_by="Agency.name")
     themes = relationship("Theme", secondary=recommendation_theme, order_by="Theme.name")
     actions = relationship("Action", back_populates="recommendation", order_by="Action.id")
+    #: the bodies beyond the partnership it is addressed to, each with its own loop of answer and assessment
+    addressed = relationship("BodyRecommendation", back_populates="recommendation", cascade="all, delete-orphan",
+                             order_by="BodyRecommendation.id")
 
     __table_args__ = (sa.UniqueConstraint("review_id", "number"),)
 

@@ -2,7 +2,6 @@
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
@@ -14,6 +13,7 @@ from tracker.actions.models import Action
 from tracker.actions.services import answering, delivery_state
 from tracker.actions.state import london_today
 from tracker.audit.services import record_view
+from tracker.bodies.models import BodyRecommendation
 from tracker.db import is_taken, length_of
 from tracker.enums import (
     DEFAULT_THEMES,
@@ -25,7 +25,6 @@ from tracker.enums import (
     HomeOfficeView,
     Nation,
     Offer,
-    ResponseAssessment,
     ReviewStatus,
     ReviewType,
     Role,
@@ -50,7 +49,6 @@ from tracker.reviews.models import (
 
 #: the guidance expects a review within six months of the decision, unless another timeframe is agreed
 STANDARD_MONTHS = 6
-RESPONSE_DAYS = 56
 
 
 def add_months(day, months):
@@ -278,7 +276,7 @@ def _how_many(role, count):
     }[role]()
 
 
-def publish_review(review, actor, published_on, publication_url):
+def publish_review(review, actor, published_on, publication_url, pseudonym_in_report=False):
     """Open a review to the whole partnership: a decision of the coordinator or the panel chair, audited."""
     from tracker.audit.services import noting
 
@@ -296,6 +294,7 @@ def publish_review(review, actor, published_on, publication_url):
     with noting(f"Published by {actor.name}"):
         review.status, review.published_on = ReviewStatus.PUBLISHED, published_on
         review.publication_url = (publication_url or "").strip()
+        review.pseudonym_in_report = bool(pseudonym_in_report)
         db.session.commit()
 
 
@@ -495,6 +494,7 @@ def recommendations_of(review):
     recommendations = db.session.scalars(
         sa.select(Recommendation).where(Recommendation.review_id == review.id)
         .options(selectinload(Recommendation.agencies), selectinload(Recommendation.themes),
+                 selectinload(Recommendation.addressed).selectinload(BodyRecommendation.body),
                  *(selectinload(actions).options(selectinload(Action.lead_agency), selectinload(Action.milestone_items))
                    for actions in (Recommendation.actions, Recommendation.linked_actions)))).all()
     return sorted(recommendations, key=lambda r: natural_key(r.number))
@@ -589,15 +589,25 @@ def recommendation_errors(number, text, scope, has_agencies, external_body):
 
 
 def save_recommendation(review, recommendation, values):
+    from tracker.bodies.models import ExternalBody
+    from tracker.bodies.services import address, bodies_named, split_names
+
     number = (values.get("number") or "").strip()
     text = (values.get("text") or "").strip()
-    external_body = (values.get("external_body") or "").strip()
+    chosen = db.session.scalars(sa.select(ExternalBody).where(ExternalBody.id.in_(values.get("body_ids") or []))
+                                .order_by(ExternalBody.name)).all()
+    new_bodies = split_names(values.get("new_bodies"))
     try:
         scope = Scope(values.get("scope"))
     except ValueError:
         scope = None
     agency_ids = values.get("agency_ids") or []
-    errors = recommendation_errors(number, text, scope, bool(agency_ids), external_body)
+    errors = recommendation_errors(number, text, scope, bool(agency_ids),
+                                   "; ".join([b.name for b in chosen] + new_bodies))
+    if "external_body" in errors:
+        errors["new_bodies"] = errors.pop("external_body")
+    if len(chosen) != len(set(values.get("body_ids") or [])):
+        errors["body_ids"] = gettext("Choose bodies from the list")
     if "number" not in errors and is_taken(Recommendation.number, number, recommendation,
                                            Recommendation.review_id == review.id):
         errors["number"] = gettext("This review already has a recommendation with this number")
@@ -614,10 +624,10 @@ def save_recommendation(review, recommendation, values):
     recommendation.text = text
     recommendation.welsh_text = (values.get("welsh_text") or "").strip()
     recommendation.scope = scope
-    recommendation.external_body = external_body
     recommendation.component = values.get("component") or ""
     recommendation.agencies = list(agencies)
     recommendation.themes = list(themes)
+    address(recommendation, [*chosen, *bodies_named(new_bodies, scope)])
     db.session.add(recommendation)
     db.session.commit()
     return recommendation
@@ -630,67 +640,26 @@ def delete_recommendation(recommendation):
     db.session.commit()
 
 
-def record_response(recommendation, values):
-    """Close the loop with an external body: when the recommendation was sent, and what came back."""
-    errors = {}
-    sent_on, received_on = values.get("sent_on"), values.get("response_received_on")
-    assessment = values.get("assessment") or None
-    if received_on and not sent_on:
-        errors["sent_on"] = gettext("Enter when the recommendation was sent")
-    if sent_on and received_on and received_on < sent_on:
-        errors["response_received_on"] = gettext("The response cannot come before the recommendation was sent")
-    if received_on and not (values.get("response_text") or "").strip():
-        errors["response_text"] = gettext("Summarise what the body said")
-    if assessment and assessment != ResponseAssessment.NO_RESPONSE and not received_on:
-        errors["assessment"] = gettext("Record the response before assessing it")
-    if errors:
-        raise ValidationFailed(errors)
-    recommendation.sent_on = sent_on
-    recommendation.response_due_on = values.get("response_due_on") or (
-        sent_on + timedelta(days=RESPONSE_DAYS) if sent_on else None)
-    recommendation.response_received_on = received_on
-    recommendation.response_text = (values.get("response_text") or "").strip()
-    recommendation.assessment = ResponseAssessment(assessment) if assessment else None
-    db.session.commit()
-
-
 def external_register(partnership, reader, today=None):
-    """The regional and national recommendations of the partnership's reviews that the reader may open, with
-    where each loop stands; and the line saying how many others are not shown."""
+    """The partnership's recommendations to bodies beyond it, in the reviews the reader may open, each body's loop
+    with where it stands; and the line saying how many others are not shown."""
+    from tracker.bodies.models import BodyRecommendation
+    from tracker.bodies.services import loop_state
     from tracker.permissions import visible_reviews
     from tracker.reports.services import withheld_note
 
     today = today or london_today()
-    outside = [Review.partnership_id == partnership.id, Recommendation.scope != Scope.LOCAL]
-    rows = db.session.scalars(
-        sa.select(Recommendation).join(Review).where(*outside, visible_reviews(reader))
-        .options(selectinload(Recommendation.review).selectinload(Review.panel),
-                 selectinload(Recommendation.agencies))).all()
-    everything = db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation).join(Review)
-                                   .where(*outside))
-    return ([(r, register_state(r, today)) for r in sorted(rows, key=lambda r: (r.review.reference,
-                                                                                natural_key(r.number)))],
-            withheld_note(everything - len(rows), "recommendation"))
-
-
-class LoopState(NamedTuple):
-    label: str
-    is_overdue: bool = False
-
-
-def register_state(recommendation, today):
-    """Where the loop with the body stands. Overdue (sent, nothing back, past the due date: the test the overdue
-    report makes in SQL) comes before any assessment of "no response"."""
-    if recommendation.response_received_on:
-        return LoopState(recommendation.assessment.label if recommendation.assessment
-                         else gettext("Response received, not yet assessed"))
-    if recommendation.sent_on is None:
-        return LoopState(gettext("Not yet sent"))
-    if recommendation.response_due_on and recommendation.response_due_on < today:
-        days = (today - recommendation.response_due_on).days
-        return LoopState(ngettext("No response, %(num)d day past due", "No response, %(num)d days past due", days),
-                         True)
-    return LoopState(recommendation.assessment.label if recommendation.assessment else gettext("Awaiting response"))
+    in_partnership = Review.partnership_id == partnership.id
+    items = db.session.scalars(
+        sa.select(BodyRecommendation).join(Recommendation).join(Review).where(in_partnership, visible_reviews(reader))
+        .options(selectinload(BodyRecommendation.body),
+                 selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review))).all()
+    everything = db.session.scalar(sa.select(sa.func.count()).select_from(BodyRecommendation).join(Recommendation)
+                                   .join(Review).where(in_partnership))
+    items.sort(key=lambda i: (i.recommendation.review.reference, natural_key(i.recommendation.number),
+                              i.body.name.lower()))
+    return [(item, loop_state(item, today)) for item in items], withheld_note(everything - len(items),
+                                                                              "recommendation")
 
 
 def review_action_values(recommendation):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from tracker.actions.evidence import STORAGE_FULL, refused_when_storage_full
 from tracker.actions.services import shares_of
 from tracker.actions.state import london_today
-from tracker.enums import Scope
+from tracker.bodies.services import all_bodies, loop_items
 from tracker.extensions import db
 from tracker.forms import ConfirmForm, page_number
 from tracker.partnerships.models import Partnership
@@ -24,7 +24,6 @@ from tracker.reviews.forms import (
     PauseForm,
     PublishForm,
     RecommendationForm,
-    ResponseForm,
     ReviewForm,
     TermsForm,
     ThemeForm,
@@ -38,18 +37,18 @@ bp = Blueprint("reviews", __name__)
 def _review(review_id, verb="view"):
     review = db.get_or_404(Review, review_id)
     if verb != "view":
-        _refuse_if_archived(review)
+        refuse_if_archived(review)
     return require(verb, review)
 
 
 def _recommendation(recommendation_id):
     """A recommendation to change."""
     recommendation = db.get_or_404(Recommendation, recommendation_id)
-    _refuse_if_archived(recommendation.review)
+    refuse_if_archived(recommendation.review)
     return require("edit", recommendation)
 
 
-def _refuse_if_archived(review):
+def refuse_if_archived(review):
     """An archived review is kept as it was: whoever can open it is told so, rather than refused without a word."""
     if review.is_archived and can(current_user, "view", review):
         flash(gettext("This review is archived: it is kept as it was and can no longer be changed."), "error")
@@ -99,7 +98,7 @@ def publish_review(review_id):
     if request.method == "GET":
         form.published_on.data = london_today()
     done = submitted(form, lambda: services.publish_review(review, current_user, form.published_on.data,
-                                                            form.publication_url.data),
+                                                            form.publication_url.data, form.pseudonym_in_report.data),
                      gettext("%(reference)s is published: every member of the partnership can now read it.",
                              reference=review.reference),
                      lambda _: _to_review(review))
@@ -112,11 +111,10 @@ def show_review(review_id):
     review = _review(review_id)
     services.log_view(review, current_user)
     recommendations = services.recommendations_of(review)
-    today = london_today()
     return render_template(
         "reviews/show.html", review=review, recommendations=recommendations,
         states={r.id: services.recommendation_state(r) for r in recommendations},
-        loops={r.id: services.register_state(r, today) for r in recommendations if r.scope is not Scope.LOCAL},
+        loops=loop_items(recommendations), unsent=any(i.sent_on is None for r in recommendations for i in r.addressed),
         timeliness=services.timeliness(review), completed_on=services.plan_completed_on(recommendations),
         steps=services.steps(review, recommendations), died=services.when_died(review),
         involvement=services.family_involvement(review))
@@ -269,9 +267,10 @@ def new_recommendation(review_id=None, recommendation_id=None):
         recommendation = None
         review = _review(review_id, "edit")
     form = RecommendationForm(obj=recommendation)
-    form.set_lists(review.partnership.agencies, services.themes_of(review.partnership))
+    form.set_lists(review.partnership.agencies, services.themes_of(review.partnership), all_bodies())
     if request.method == "GET" and recommendation is not None:
         form.agency_ids.data = [a.id for a in recommendation.agencies]
+        form.body_ids.data = [item.body_id for item in recommendation.addressed]
         form.theme_ids.data = [t.id for t in recommendation.themes]
         form.scope.data = recommendation.scope.value
     done = submitted(form, lambda: services.save_recommendation(review, recommendation,
@@ -292,19 +291,6 @@ def delete_recommendation(recommendation_id):
                   lambda _: _to_review(review))
     return done or render_template("reviews/delete_recommendation.html", form=form, review=review,
                                    recommendation=recommendation)
-
-
-@bp.route("/recommendations/<int:recommendation_id>/response", methods=["GET", "POST"])
-def record_response(recommendation_id):
-    recommendation = _recommendation(recommendation_id)
-    form = ResponseForm(obj=recommendation)
-    if request.method == "GET" and recommendation.assessment:
-        form.assessment.data = recommendation.assessment.value
-    done = submitted(form, lambda: services.record_response(recommendation, {
-        name: field.data for name, field in form._fields.items() if name != "csrf_token"}),
-        gettext("The response has been recorded."), lambda _: _to_review(recommendation.review))
-    return done or render_template("reviews/response.html", form=form, recommendation=recommendation,
-                                   review=recommendation.review)
 
 
 @bp.get("/partnerships/<int:partnership_id>/external-recommendations")

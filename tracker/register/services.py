@@ -1,0 +1,228 @@
+"""The national register: every recommendation addressed to a body beyond the partnerships, across the instance,
+for the national observer (a commissioner's office, say). Counts come from SQL aggregates, so that they cost the
+same however many partnerships there are; lists are paged.
+
+Before a review is published, the register shows what the partnership shared with the body once it was sent, and
+no text at all before that: the same rule as the body's own pages."""
+import statistics
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from tracker.actions.state import london_today
+from tracker.bodies.models import BodyRecommendation, ExternalBody
+from tracker.db import paginate_rows
+from tracker.enums import ResponseAssessment, ReviewStatus
+from tracker.extensions import db
+from tracker.partnerships.models import Partnership
+from tracker.register import similar
+from tracker.reviews.models import Recommendation, Review, Theme, recommendation_theme
+
+#: where a loop stands, as the register counts it (each assessment is a state of its own)
+NOT_SENT, AWAITED, OVERDUE, RECEIVED = "not_sent", "awaited", "overdue", "received"
+STATES = (NOT_SENT, AWAITED, OVERDUE, RECEIVED, *(a.value for a in ResponseAssessment
+                                                   if a is not ResponseAssessment.OPEN_AWAITED))
+
+
+def state_labels():
+    from flask_babel import gettext
+
+    return {NOT_SENT: gettext("Not yet sent"), AWAITED: ResponseAssessment.OPEN_AWAITED.label,
+            OVERDUE: gettext("Answer overdue"), RECEIVED: gettext("Answer received, not yet assessed"),
+            **{a.value: a.label for a in ResponseAssessment if a is not ResponseAssessment.OPEN_AWAITED}}
+
+
+def state_of(today):
+    """SQL: the state of each loop, with loop_state's order (overdue before any assessment)."""
+    item = BodyRecommendation
+    return sa.case(
+        (item.sent_on.is_(None), NOT_SENT),
+        (sa.and_(item.response_received_on.is_(None), item.response_due_on < today), OVERDUE),
+        (sa.and_(item.assessment.is_not(None), item.assessment != ResponseAssessment.OPEN_AWAITED),
+         sa.cast(item.assessment, sa.String)),
+        (item.response_received_on.is_not(None), RECEIVED),
+        else_=AWAITED)
+
+
+def _year():
+    return sa.extract("year", BodyRecommendation.sent_on)
+
+
+def _joined(select):
+    return (select.join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+            .join(Review, Review.id == Recommendation.review_id))
+
+
+class Filters(NamedTuple):
+    body_id: int | None = None
+    state: str | None = None
+    year: int | None = None
+    theme: str | None = None
+
+    def where(self, today):
+        clauses = []
+        if self.body_id is not None:
+            clauses.append(BodyRecommendation.body_id == self.body_id)
+        if self.state in STATES:
+            clauses.append(state_of(today) == self.state)
+        if self.year is not None:
+            clauses.append(_year() == self.year)
+        if self.theme:
+            clauses.append(sa.exists().where(recommendation_theme.c.recommendation_id == Recommendation.id,
+                                             Theme.id == recommendation_theme.c.theme_id,
+                                             sa.func.lower(Theme.name) == self.theme.lower()))
+        return clauses
+
+    def args(self):
+        return {k: v for k, v in self._asdict().items() if v not in (None, "")}
+
+
+def filters_from(args):
+    def number(name):
+        value = args.get(name, "")
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    state = args.get("state") if args.get("state") in STATES else None
+    return Filters(number("body"), state, number("year"), (args.get("theme") or "").strip()[:100] or None)
+
+
+class Overview(NamedTuple):
+    totals: dict
+    by_state: list
+    by_body: list
+    by_year: list
+    by_theme: list
+    median_days: float | None
+
+
+def overview(today=None):
+    today = today or london_today()
+    state = state_of(today).label("state")
+    by_state = dict(db.session.execute(_joined(sa.select(state, sa.func.count()).select_from(BodyRecommendation))
+                                       .group_by(state)).all())
+    labels = state_labels()
+    item = BodyRecommendation
+    awaiting = sa.and_(item.sent_on.is_not(None), item.response_received_on.is_(None))
+    closed = sa.cast(item.assessment, sa.String).like("closed%")
+    by_body = db.session.execute(
+        sa.select(ExternalBody.id, ExternalBody.name, sa.func.count(),
+                  sa.func.count().filter(item.sent_on.is_not(None)), sa.func.count().filter(awaiting),
+                  sa.func.count().filter(awaiting, item.response_due_on < today),
+                  sa.func.count().filter(item.response_received_on.is_not(None)),
+                  sa.func.count().filter(item.assessment == ResponseAssessment.CLOSED_IMPLEMENTED),
+                  sa.func.count().filter(closed))
+        .join(item, item.body_id == ExternalBody.id).group_by(ExternalBody.id, ExternalBody.name)
+        .order_by(sa.func.count().desc(), ExternalBody.name)).all()
+    answered = db.session.execute(sa.select(item.body_id, item.sent_on, item.response_received_on)
+                                  .where(item.sent_on.is_not(None), item.response_received_on.is_not(None))).all()
+    days_by_body = {}
+    for body_id, sent_on, received_on in answered:
+        days_by_body.setdefault(body_id, []).append((received_on - sent_on).days)
+    year = _year().label("year")
+    by_year = db.session.execute(
+        sa.select(year, sa.func.count(), sa.func.count().filter(item.response_received_on.is_not(None)),
+                  sa.func.count().filter(item.assessment == ResponseAssessment.CLOSED_IMPLEMENTED))
+        .where(item.sent_on.is_not(None)).group_by(year).order_by(year.desc())).all()
+    theme = sa.func.min(Theme.name).label("theme")
+    by_theme = db.session.execute(
+        _joined(sa.select(theme, sa.func.count(sa.distinct(item.id)),
+                          sa.func.count(sa.distinct(item.id)).filter(awaiting, item.response_due_on < today))
+                .select_from(item))
+        .join(recommendation_theme, recommendation_theme.c.recommendation_id == Recommendation.id)
+        .join(Theme, Theme.id == recommendation_theme.c.theme_id)
+        .group_by(sa.func.lower(Theme.name)).order_by(sa.func.count(sa.distinct(item.id)).desc(), theme)).all()
+    every = [days for days in days_by_body.values() for days in days]
+    return Overview(
+        totals=dict(all=sum(by_state.values()), overdue=by_state.get(OVERDUE, 0),
+                    sent=sum(n for s, n in by_state.items() if s != NOT_SENT),
+                    answered=len(answered)),
+        by_state=[(s, labels[s], by_state[s]) for s in STATES if by_state.get(s)],
+        by_body=[dict(id=r[0], name=r[1], total=r[2], sent=r[3], awaiting=r[4], overdue=r[5], answered=r[6],
+                      implemented=r[7], closed=r[8],
+                      median_days=statistics.median(days_by_body[r[0]]) if r[0] in days_by_body else None)
+                 for r in by_body],
+        by_year=[(int(r[0]), r[1], r[2], r[3]) for r in by_year],
+        by_theme=[tuple(r) for r in by_theme],
+        median_days=statistics.median(every) if every else None)
+
+
+class Row(NamedTuple):
+    item: BodyRecommendation
+    number: str
+    text: str
+    is_published: bool
+    reference: str
+    partnership: str
+    body: str
+    state: str
+
+    @property
+    def shown_text(self):
+        """What the register may show: the published text, what was shared once sent, else nothing."""
+        if self.is_published:
+            return self.text
+        return self.item.shared_text if self.item.sent_on else ""
+
+
+def _rows(today):
+    return (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text,
+                      Review.status == ReviewStatus.PUBLISHED, Review.reference, Partnership.name, ExternalBody.name,
+                      state_of(today))
+            .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+            .join(Review, Review.id == Recommendation.review_id)
+            .join(Partnership, Partnership.id == Review.partnership_id)
+            .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id))
+
+
+def rows(filters, page, per_page=25, today=None):
+    """The register's rows matching the filters, most overdue first, then the newest sent."""
+    today = today or london_today()
+    select = _rows(today).where(*filters.where(today)).order_by(
+        sa.case((state_of(today) == OVERDUE, 0), else_=1), BodyRecommendation.response_due_on,
+        BodyRecommendation.sent_on.desc(), BodyRecommendation.id)
+    found = paginate_rows(select, page, per_page)
+    found.items = [Row(*r) for r in found.items]
+    return found
+
+
+def row(item_id, today=None):
+    today = today or london_today()
+    found = db.session.execute(_rows(today).where(BodyRecommendation.id == item_id)).first()
+    return Row(*found) if found else None
+
+
+def years():
+    year = _year().label("year")
+    return [int(y) for y in db.session.scalars(sa.select(year).where(BodyRecommendation.sent_on.is_not(None))
+                                               .group_by(year).order_by(year.desc()))]
+
+
+def _readable(body_id=None):
+    """{id: text} the register may read, of one body or all, for comparing."""
+    today = london_today()
+    select = _rows(today).where(BodyRecommendation.sent_on.is_not(None))
+    if body_id is not None:
+        select = select.where(BodyRecommendation.body_id == body_id)
+    return {r.item.id: r for r in (Row(*found) for found in db.session.execute(select)) if r.shown_text}
+
+
+def duplicate_groups(body_id=None):
+    """[(body name, [rows])] of recommendations to one body that are likely duplicates of one another."""
+    readable = _readable(body_id)
+    by_body = {}
+    for key, found in readable.items():
+        by_body.setdefault(found.item.body_id, {})[key] = found.shown_text
+    found_groups = []
+    for texts in by_body.values():
+        for group in similar.groups(texts):
+            found_groups.append((readable[group[0]].body, [readable[key] for key in group]))
+    return sorted(found_groups, key=lambda g: (g[0].lower(), -len(g[1])))
+
+
+def duplicates_of(found):
+    """The rows to the same body that are likely duplicates of this one."""
+    readable = _readable(found.item.body_id)
+    for group in similar.groups({key: r.shown_text for key, r in readable.items()}):
+        if found.item.id in group:
+            return [readable[key] for key in group if key != found.item.id]
+    return []
