@@ -100,16 +100,16 @@ _REGISTER_PAGE = """
         JOIN external_body b ON b.id = i.body_id
         WHERE {where} ORDER BY i.response_due_on, i.id LIMIT 25"""
 SQL["register list"] = _REGISTER_PAGE.format(where="1 = 1")
-SQL["register list, one body"] = SQL["open data, one body"] = _REGISTER_PAGE.format(where="i.body_id = :body")
+SQL["register list (one body)"] = SQL["open data (one body)"] = _REGISTER_PAGE.format(where="i.body_id = :body")
 SQL["body's recommendations"] = _REGISTER_PAGE.format(where="i.body_id = :body AND i.sent_on IS NOT NULL")
-SQL["register, one recommendation"] = SQL["body's answer page"] = SQL["open data, one recommendation"] = """
+SQL["register recommendation"] = SQL["body's answer page"] = SQL["open data recommendation"] = """
         SELECT i.id, i.shared_text, i.sent_on, i.response_text, c.number, c.text, r.reference, p.name, b.name,
                s.text, s.due_on
         FROM body_recommendation i JOIN recommendation c ON c.id = i.recommendation_id
         JOIN review r ON r.id = c.review_id JOIN partnership p ON p.id = r.partnership_id
         JOIN external_body b ON b.id = i.body_id LEFT JOIN response_step s ON s.item_id = i.id
         WHERE i.id = :item"""
-SQL["likely duplicates, one body"] = """
+SQL["likely duplicates (one body)"] = """
         SELECT i.id, c.text, i.shared_text, r.status FROM body_recommendation i
         JOIN recommendation c ON c.id = i.recommendation_id JOIN review r ON r.id = c.review_id
         WHERE i.body_id = :body AND i.sent_on IS NOT NULL"""

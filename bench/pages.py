@@ -279,12 +279,12 @@ def national_pages(person):
         return [(name, path, None) for name, path in [
             ("national register", "/register"),
             ("register list", "/register/recommendations"),
-            ("register list, one body", f"/register/recommendations?body={body}"),
-            ("register, one recommendation", f"/register/recommendations/{item}"),
-            ("likely duplicates, one body", f"/register/duplicates?body={body}"),
+            ("register list (one body)", f"/register/recommendations?body={body}"),
+            ("register recommendation", f"/register/recommendations/{item}"),
+            ("likely duplicates (one body)", f"/register/duplicates?body={body}"),
             ("open data", "/open-data"),
-            ("open data, one body", f"/open-data/bodies/{body}"),
-            ("open data, one recommendation", f"/open-data/recommendations/{item}"),
+            ("open data (one body)", f"/open-data/bodies/{body}"),
+            ("open data recommendation", f"/open-data/recommendations/{item}"),
         ]]
     return [("body's recommendations", f"/bodies/{body}/recommendations", None),
             ("body's answer page", f"/answers/{item}", None)]

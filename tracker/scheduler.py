@@ -71,15 +71,16 @@ class DailyRun:
 def daily_run(today, dry_run=False):
     """The morning's work, one function for the 07:00 job and `flask tracker remind` so that they cannot drift apart:
     remind and escalate (nothing on a bank holiday; the next working day catches up), send the packs of meetings now
-    close enough, flag answers due from bodies beyond the partnership to coordinators and remind the bodies'
-    contacts, send the morning email of hand-offs, then deliver; forget views older than the audit log keeps them;
-    and refresh the planner's statistics. A dry run plans the reminders only: it records and sends nothing."""
+    close enough, flag answers due from bodies beyond the partnership (and assessments due to be looked at again) to
+    coordinators and remind the bodies' contacts, send the morning email of hand-offs, then deliver; forget views
+    older than the audit log keeps them; and refresh the planner's statistics. A dry run plans the reminders only:
+    it records and sends nothing."""
     from tracker.audit.services import purge_view_entries
     from tracker.benchmarks.rebenchmark import send_rebenchmark_reminders
     from tracker.bodies.services import remind_bodies
     from tracker.db import refresh_statistics
     from tracker.email import deliver_outbox
-    from tracker.notifications.services import check_responses, send_morning_emails
+    from tracker.notifications.services import check_rechecks, check_responses, send_morning_emails
     from tracker.reminders.services import run_reminders
     from tracker.reports.meetings import send_due_packs
     from tracker.reviews.requests import remind_agency_requests
@@ -89,6 +90,7 @@ def daily_run(today, dry_run=False):
         return DailyRun(plan)
     packs = send_due_packs(today)
     check_responses(today)
+    check_rechecks(today)
     remind_agency_requests(today)
     remind_bodies(today)
     send_rebenchmark_reminders(today)

@@ -327,3 +327,38 @@ def test_loop_states_in_order(app, world):
         assert services.loop_state(item, TODAY).colour == "red" and services.recheck_due(item, TODAY)
         item.assessment = ResponseAssessment.CLOSED_SUPERSEDED
         assert services.loop_state(item, TODAY).colour == "green" and not services.recheck_due(item, TODAY)
+
+
+def test_an_open_assessment_due_to_be_looked_at_again_is_news_once(app, world, as_user):
+    from tracker.notifications.models import Notification
+    from tracker.notifications.services import check_rechecks
+
+    cora = as_user(world["cora"])
+    _send(cora, world, sent_on=TODAY - timedelta(days=200))
+    cora.post(f"/external/{world['item_id']}/response", {
+        "response_received_on": _day(TODAY - timedelta(days=190)), "stance": "accepted",
+        "response_text": "We will fund it.", "version": "2"})
+    cora.post(f"/external/{world['item_id']}/assess", {
+        "assessment": "open_acceptable", "assessment_reason": "Funded", "assessed_on": _day(TODAY - timedelta(days=100)),
+        "recheck_on": _day(TODAY - timedelta(days=1)), "version": "3"})
+    with app.app_context():
+        assert check_rechecks(TODAY) == 1
+        check_rechecks(TODAY)
+        told = db.session.scalars(sa.select(Notification.text).where(Notification.kind == "recheck_due")).all()
+    # the coordinator and the panel chair, once each; the review is confidential: not named
+    assert told == ["Look again at how Home Office is delivering a recommendation of a confidential review"] * 2
+    assert "Due to be looked at again" in text(cora.get(f"/external/{world['item_id']}"))
+
+
+def test_a_body_s_contact_finds_nothing_of_the_partnership_anywhere(app, world, as_user):
+    """Every page a signed-in person without a partnership reaches (home, my actions, search, calendar, account):
+    nothing of the review, its actions or its pseudonym."""
+    _send(as_user(world["cora"]), world)
+    hana = as_user(world["hana"])
+    seen = " ".join(text(hana.get(url)) for url in (
+        "/", "/my-actions", "/search?q=GP", "/search?q=Adult", "/search?q=Brief", "/account/preferences",
+        f"/bodies/{_body_id(app, 'Home Office')}/recommendations", f"/answers/{world['item_id']}"))
+    for secret in ("Adult Z", "GP should have asked", "Brief every GP surgery", "Thames Valley Police", "Tom Lead",
+                   "Ruth Chair"):
+        assert secret not in seen, secret
+    assert "Recommendations to Home Office" in seen

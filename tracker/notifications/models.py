@@ -16,7 +16,7 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
     partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), nullable=False, index=True)
     #: closure_claimed, closure_refused, signed_off, move_requested, move_approved, move_refused,
-    #: response_due, response_overdue
+    #: response_due, response_overdue, recheck_due
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action.id", ondelete="CASCADE"))
     recommendation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recommendation.id", ondelete="CASCADE"))

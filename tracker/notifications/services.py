@@ -135,6 +135,38 @@ def check_responses(today):
     return len(items)
 
 
+def check_rechecks(today):
+    """Open assessments of a body's answer due to be looked at again: the coordinators and the review's panel chair
+    hear once for each date set (a new date is news again)."""
+    from tracker.bodies.models import BodyRecommendation
+    from tracker.enums import ResponseAssessment
+
+    items = db.session.scalars(
+        sa.select(BodyRecommendation)
+        .where(BodyRecommendation.recheck_on <= today,
+               BodyRecommendation.assessment.in_([a for a in ResponseAssessment if not a.is_closed]))
+        .options(selectinload(BodyRecommendation.body),
+                 selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review))).all()
+    for item in items:
+        review = item.recommendation.review
+        if review.is_archived:
+            continue
+        tell(coordinators_of(review.partnership_id) + panel_chairs(review.id), kind="recheck_due",
+             partnership_id=review.partnership_id, text=_recheck_news(item), path=f"/external/{item.id}",
+             key=f"recheck_due:{item.id}:{item.recheck_on.isoformat()}", recommendation=item.recommendation)
+    db.session.commit()
+    return len(items)
+
+
+def _recheck_news(item):
+    review = item.recommendation.review
+    message = (N_("Look again at how %(body)s is delivering recommendation %(number)s of %(review)s")
+               if review.is_published else
+               N_("Look again at how %(body)s is delivering a recommendation of a confidential review"))
+    return lambda: gettext(message, body=item.body.name, number=item.recommendation.number,
+                           review=review.reference)
+
+
 def _response_news(item, is_overdue):
     """What the coordinators hear of an answer due from a body beyond the partnership, in words for each person's
     language: a confidential review is not named."""
