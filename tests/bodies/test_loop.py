@@ -339,8 +339,9 @@ def test_an_open_assessment_due_to_be_looked_at_again_is_news_once(app, world, a
         "response_received_on": _day(TODAY - timedelta(days=190)), "stance": "accepted",
         "response_text": "We will fund it.", "version": "2"})
     cora.post(f"/external/{world['item_id']}/assess", {
-        "assessment": "open_acceptable", "assessment_reason": "Funded", "assessed_on": _day(TODAY - timedelta(days=100)),
-        "recheck_on": _day(TODAY - timedelta(days=1)), "version": "3"})
+        "assessment": "open_acceptable", "assessment_reason": "Funded",
+        "assessed_on": _day(TODAY - timedelta(days=100)), "recheck_on": _day(TODAY - timedelta(days=1)),
+        "version": "3"})
     with app.app_context():
         assert check_rechecks(TODAY) == 1
         check_rechecks(TODAY)
@@ -362,3 +363,28 @@ def test_a_body_s_contact_finds_nothing_of_the_partnership_anywhere(app, world, 
                    "Ruth Chair"):
         assert secret not in seen, secret
     assert "Recommendations to Home Office" in seen
+
+
+def test_one_answer_serves_likely_duplicates_the_body_chooses(app, world, make, as_user):
+    _send(as_user(world["cora"]), world, shared="The Home Office should fund routine enquiry training for GPs.")
+    other = make.partnership(name="Bedford")
+    review = make.review(other, reference="DHR B1", status="published", published_on=TODAY)
+    make.recommendation(review, number="7", scope="national", external_body="Home Office", sent_on=TODAY,
+                        response_due_on=TODAY + timedelta(days=56),
+                        text="The Home Office should fund routine enquiry training for all GPs.")
+    make.recommendation(review, number="8", scope="national", external_body="Home Office", sent_on=TODAY,
+                        response_due_on=TODAY + timedelta(days=56), text="Publish statistics on homicide.")
+    with app.app_context():
+        twin = db.session.scalar(sa.select(BodyRecommendation.id).join(BodyRecommendation.recommendation)
+                                 .where(BodyRecommendation.recommendation.has(number="7")))
+    hana = as_user(world["hana"])
+    page = text(hana.get(f"/answers/{world['item_id']}"))
+    assert "Give the same answer to these recommendations too" in page and "Recommendation 7 of DHR B1" in page
+    assert "Recommendation 8 of DHR B1" not in page  # says something else
+    assert hana.post(f"/answers/{world['item_id']}", {"stance": "accepted", "response_text": "Funded from April.",
+                                                      "version": "2", "also_ids": [str(twin)]}).status_code == 302
+    for item_id in (world["item_id"], twin):
+        answered = _item(app, item_id)
+        assert (answered.stance, answered.response_text) == (ResponseStance.ACCEPTED, "Funded from April.")
+    # answered now: no longer offered
+    assert "Give the same answer" not in text(hana.get(f"/answers/{world['item_id']}"))

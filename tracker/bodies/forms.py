@@ -50,6 +50,11 @@ class ResponseForm(Form):
         description=lazy_gettext("Why, and for a recommendation accepted in whole or in part, what will be done."))
 
 
+class BodyAnswerForm(ResponseForm):
+    also_ids = SelectMultipleField(lazy_gettext("Give the same answer to these recommendations too"), choices=[],
+                                   coerce=record_id, validate_choice=False, option_widget=CheckboxInput())
+
+
 class RecordedResponseForm(ResponseForm):
     response_received_on = UKDateField(lazy_gettext("Answer received on"), description=DATE_HINT)
 

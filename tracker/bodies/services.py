@@ -321,7 +321,17 @@ def remind_bodies(today):
 # The body's answer
 
 
-def record_response(item, values, actor, by_body, today=None, expected_version=None):
+def answer_several(item, others, values, actor, expected_version=None):
+    """One answer from the body for this recommendation and for likely duplicates of it sent to the body too:
+    saved for all of them or, if any is refused, for none."""
+    for other in [item, *others]:
+        record_response(other, values, actor, by_body=True, commit=False,
+                        expected_version=expected_version if other is item else None)
+    db.session.commit()
+    return len(others) + 1
+
+
+def record_response(item, values, actor, by_body, today=None, expected_version=None, commit=True):
     """The body's answer: accepted, accepted in part or rejected, with its reasons. Given by the body's contact in
     the tracker (dated today) or recorded by the partnership from a letter (dated as received). The clock stops."""
     today = today or london_today()
@@ -347,7 +357,8 @@ def record_response(item, values, actor, by_body, today=None, expected_version=N
         raise ValidationFailed(errors)
     item.stance, item.response_text, item.response_received_on = stance, reasons, received_on
     item.responded_by_id = actor.id if by_body else None
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def add_step(item, text, due_on, today=None):

@@ -9,11 +9,11 @@ from tracker.actions.state import london_today
 from tracker.bodies import contacts, services
 from tracker.bodies.forms import (
     AssessmentForm,
+    BodyAnswerForm,
     BodyForm,
     ContactForm,
     ProgressForm,
     RecordedResponseForm,
-    ResponseForm,
     SendForm,
     SendSeveralForm,
     StepForm,
@@ -192,25 +192,40 @@ def inbox(body_id):
 @bp.route("/answers/<int:item_id>", methods=["GET", "POST"])
 def answer(item_id):
     item = _loop(item_id, "read_as_body")
-    form = ResponseForm(obj=item)
+    duplicates = _unanswered_duplicates(item)
+    form = BodyAnswerForm(obj=item)
+    form.also_ids.choices = options([(row.item.id, row.item.id) for row in duplicates])
     if request.method == "GET":
         form.version.data = item.version
         form.stance.data = item.stance.value if item.stance else None
+        form.also_ids.data = []
     done = request.method == "POST" and require("respond", item) and submitted(
-        form, lambda: services.record_response(item, _values(form), current_user, by_body=True,
-                                               expected_version=form.version.data),
+        form, lambda: services.answer_several(
+            item, [row.item for row in duplicates if row.item.id in set(form.also_ids.data or [])], _values(form),
+            current_user, expected_version=form.version.data),
         gettext("Your answer has been recorded. The partnership can see it now."), lambda _: _to_answer(item))
-    return done or _answer_page(item, form=form)
+    return done or _answer_page(item, duplicates, form=form)
 
 
-def _answer_page(item, **forms):
-    forms = {"form": ResponseForm(formdata=None, obj=item), "step_form": StepForm(formdata=None),
+def _unanswered_duplicates(item):
+    """Recommendations sent to the same body, not yet answered, that say nearly the same as this one: one answer
+    may serve them all."""
+    from tracker.register.services import duplicates_of, row
+
+    if not can(current_user, "respond", item):
+        return []
+    return [other for other in duplicates_of(row(item.id)) if other.item.response_received_on is None]
+
+
+def _answer_page(item, duplicates=None, **forms):
+    duplicates = _unanswered_duplicates(item) if duplicates is None else duplicates
+    forms = {"form": BodyAnswerForm(formdata=None, obj=item), "step_form": StepForm(formdata=None),
              "progress_form": ProgressForm(formdata=None), **forms}
     if forms["form"].version.data is None:
         forms["form"].version.data = item.version
     return render_template("bodies/answer.html", item=item, state=services.loop_state(item),
                            shown_text=services.shown_text(item), review=item.recommendation.review,
-                           can_respond=can(current_user, "respond", item), **forms)
+                           can_respond=can(current_user, "respond", item), duplicates=duplicates, **forms)
 
 
 @bp.post("/answers/<int:item_id>/steps")
