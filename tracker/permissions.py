@@ -236,7 +236,7 @@ def _assesses(user, item):
     """The partnership's coordinators, or a national reviewer, once the recommendation has been sent."""
     from tracker.enums import NationalRole
 
-    return item.sent_on is not None and (
+    return item.sent_on is not None and not item.recommendation.review.is_archived and (
         _runs_loop(user, item) or getattr(user, "national_role", None) is NationalRole.REVIEWER)
 
 
@@ -287,8 +287,8 @@ RULES = {
     ("assess", "BodyRecommendation"): _assesses,
     ("read_as_body", "BodyRecommendation"): lambda user, item: item.sent_on is not None and (
         _answers_for(user, item.body_id) or _reads_national_register(user)),
-    ("respond", "BodyRecommendation"): lambda user, item: item.sent_on is not None and _answers_for(user,
-                                                                                                  item.body_id),
+    ("respond", "BodyRecommendation"): lambda user, item: (
+        item.sent_on is not None and not item.recommendation.review.is_archived and _answers_for(user, item.body_id)),
 }
 
 

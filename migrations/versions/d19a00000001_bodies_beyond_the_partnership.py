@@ -3,11 +3,12 @@ each recommendation as addressed to one body, with its loop (sent, answered, ass
 the bodies' planned steps and progress; national roles; open data by a partnership's choice
 
 The free-text name of a recommendation's body ("Home Office; NHS England") becomes one record per body, names that
-differ only in case, spacing, punctuation or a leading "the" being one body. The recommendation's loop moves to
-each body it names (a loop kept for a recommendation addressed only to agencies goes to a body of each agency's
-name, so that nothing recorded is lost). The old four assessments map onto the new scale: fully met is closed,
-implemented; partly met is open, acceptable response; not met is open, unacceptable response; no response is
-open, response awaited.
+differ only in case, spacing, punctuation or a leading "the" being one body. The recommendation's sending moves to
+each body it names, and the answer recorded (one, for the recommendation) to the first of them. A loop kept for a
+recommendation addressed only to agencies goes to a body named after each agency and its partnership ("Avon Police
+(Avon Partnership)"), so that nothing recorded is lost and no two partnerships' agencies become one body. The old
+four assessments map onto the new scale: fully met is closed, implemented; partly met is open, acceptable
+response; not met is open, unacceptable response; no response is open, response awaited.
 
 Revision ID: d19a00000001
 Revises: d15c00000007
@@ -157,7 +158,9 @@ def _move_loops():
                               sa.column('response_text', sa.Text), sa.column('assessment', sa.String))
     link = sa.table('recommendation_agency', sa.column('recommendation_id', sa.Integer),
                     sa.column('agency_id', sa.Integer))
-    agency = sa.table('agency', sa.column('id', sa.Integer), sa.column('name', sa.String))
+    agency = sa.table('agency', sa.column('id', sa.Integer), sa.column('name', sa.String),
+                      sa.column('partnership_id', sa.Integer))
+    partnership = sa.table('partnership', sa.column('id', sa.Integer), sa.column('name', sa.String))
     body = sa.table('external_body', sa.column('id', sa.Integer), sa.column('name', sa.String),
                     sa.column('name_key', sa.String), sa.column('kind', sa.String),
                     sa.column('created_at', sa.DateTime), sa.column('updated_at', sa.DateTime))
@@ -165,10 +168,11 @@ def _move_loops():
         'recommendation_id', 'body_id', 'sent_on', 'response_due_on', 'response_received_on', 'response_text',
         'assessment', 'created_at', 'updated_at')))
     agencies = {}
-    for recommendation_id, name in connection.execute(
-            sa.select(link.c.recommendation_id, agency.c.name).join(agency, agency.c.id == link.c.agency_id)
+    for recommendation_id, name, partnership_name in connection.execute(
+            sa.select(link.c.recommendation_id, agency.c.name, partnership.c.name)
+            .join(agency, agency.c.id == link.c.agency_id).join(partnership, partnership.c.id == agency.c.partnership_id)
             .order_by(agency.c.name)):
-        agencies.setdefault(recommendation_id, []).append(name)
+        agencies.setdefault(recommendation_id, []).append(f"{name} ({partnership_name})")
     bodies, rows = {}, []
     for row in connection.execute(sa.select(recommendation).order_by(recommendation.c.id)).mappings():
         has_loop = any(row[c] for c in ('sent_on', 'response_received_on', 'response_text', 'assessment'))
@@ -187,11 +191,13 @@ def _move_loops():
                 bodies[key] = connection.execute(sa.insert(body).values(
                     name=name[:300], name_key=key[:300], kind=kind, created_at=now, updated_at=now)
                     .returning(body.c.id)).scalar_one()
+            answer = len(kept) == 1  # the one answer recorded goes to the first body named
             rows.append(dict(recommendation_id=row['id'], body_id=bodies[key], sent_on=row['sent_on'],
                              response_due_on=row['response_due_on'],
-                             response_received_on=row['response_received_on'],
-                             response_text=row['response_text'] or '',
-                             assessment=_OLD_ASSESSMENT.get(row['assessment']), created_at=now, updated_at=now))
+                             response_received_on=row['response_received_on'] if answer else None,
+                             response_text=(row['response_text'] or '') if answer else '',
+                             assessment=_OLD_ASSESSMENT.get(row['assessment']) if answer else None,
+                             created_at=now, updated_at=now))
         if kept:  # as the application writes it: each body once, in name order
             connection.execute(sa.update(recommendation).where(recommendation.c.id == row['id'])
                                .values(external_body='; '.join(sorted(kept, key=str.lower))[:300]))

@@ -143,9 +143,10 @@ def test_the_coordinator_sends_it_and_the_body_s_contact_is_told_with_a_link_onl
     assert message["To"] == "hana@homeoffice.example.gov.uk"
     body = message.get_body(("plain",)).get_content()
     assert any(line.endswith(f"/answers/{world['item_id']}") for line in body.splitlines())
-    # an email leaves the sign-in: no text of the recommendation, no pseudonym
+    # an email leaves the sign-in: no text of the recommendation, no pseudonym, no unpublished review named
     assert "routine enquiry" not in body + message["Subject"] and "Adult Z" not in body + message["Subject"]
-    assert "Milton Keynes" in message["Subject"]
+    assert "DHR 2026-07" not in body + message["Subject"] and "Milton Keynes" in message["Subject"]
+    assert "Milton Keynes has sent Home Office a recommendation of a review it has not yet published." in body
     # it goes once: the send page now leads back to the loop, which says when it went
     assert _send(cora, world).headers["Location"] == f"/external/{world['item_id']}"
     with mail_app.app_context():
@@ -155,20 +156,29 @@ def test_the_coordinator_sends_it_and_the_body_s_contact_is_told_with_a_link_onl
         cora.get(f"/external/{world['item_id']}"))
 
 
-def test_several_recommendations_of_a_review_are_sent_at_once(app, world, make, as_user):
+def test_several_recommendations_of_a_published_review_are_sent_at_once(app, world, make, as_user):
     make.recommendation(world["review"], number="N2", scope="national", external_body="NHS England; Home Office")
     cora = as_user(world["cora"])
+    # before publication each goes on its own, with the text the partnership chooses to share
     page = text(cora.get(f"/reviews/{world['review'].id}/send-to-bodies"))
-    assert "Recommendation N1 to Home Office" in page and "Recommendation N2 to NHS England" in page
+    assert "Send each recommendation on its own" in page and "Recommendation N2 to NHS England" in page
     with app.app_context():
         ids = db.session.scalars(sa.select(BodyRecommendation.id)).all()
+    refused = cora.post(f"/reviews/{world['review'].id}/send-to-bodies",
+                        {"sent_on": _day(TODAY), "item_ids": [str(i) for i in ids]})
+    assert "Before the review is published, send each recommendation on its own" in text(refused)
+    assert "GP should have asked" not in text(cora.get(f"/external/{world['item_id']}/send")).split(
+        "What the body may read before publication")[1]  # nothing of the text is offered to share
+    with app.app_context():
+        from tracker.reviews.models import Review
+
+        db.session.get(Review, world["review"].id).status = "published"
+        db.session.commit()
     assert cora.post(f"/reviews/{world['review'].id}/send-to-bodies",
                      {"sent_on": _day(TODAY), "item_ids": [str(i) for i in ids]}).status_code == 302
     with app.app_context():
         items = db.session.scalars(sa.select(BodyRecommendation)).all()
         assert {i.sent_on for i in items} == {TODAY} and len(items) == 3
-        # before publication each body reads the text as written, and nothing else
-        assert all(i.shared_text == i.recommendation.text for i in items)
 
 
 # Reminders
@@ -388,3 +398,40 @@ def test_one_answer_serves_likely_duplicates_the_body_chooses(app, world, make, 
         assert (answered.stance, answered.response_text) == (ResponseStance.ACCEPTED, "Funded from April.")
     # answered now: no longer offered
     assert "Give the same answer" not in text(hana.get(f"/answers/{world['item_id']}"))
+
+
+def test_closed_without_an_answer_is_not_overdue_anywhere(app, world, as_user):
+    from tracker.register.services import state_of
+
+    cora = as_user(world["cora"])
+    _send(cora, world, sent_on=TODAY - timedelta(days=100))
+    assert "No response, 44 days past due" in text(cora.get(f"/external/{world['item_id']}"))
+    cora.post(f"/external/{world['item_id']}/assess", {
+        "assessment": "closed_superseded", "assessment_reason": "National guidance replaced it", "version": "2"})
+    assert "Closed: superseded" in text(cora.get(f"/external/{world['item_id']}"))
+    with app.app_context():
+        assert db.session.scalar(sa.select(state_of(TODAY)).where(BodyRecommendation.id == world["item_id"])) \
+            == "closed_superseded"
+        assert services.remind_bodies(TODAY) == 0
+    assert "0 overdue" in text(as_user(world["hana"]).get(f"/bodies/{_body_id(app, 'Home Office')}/recommendations"))
+
+
+def test_a_sent_recommendation_is_kept_and_an_archived_review_is_answered_no_more(app, world, as_user):
+    from tracker.actions.models import Action
+    from tracker.db import utcnow
+    from tracker.errors import ValidationFailed
+    from tracker.reviews.models import Recommendation, Review
+    from tracker.reviews.services import delete_recommendation
+
+    _send(as_user(world["cora"]), world)
+    with app.app_context():
+        db.session.execute(sa.delete(Action))  # without its action, only the sending keeps it
+        db.session.commit()
+        with pytest.raises(ValidationFailed, match="sent to a body beyond the partnership"):
+            delete_recommendation(db.session.get(Recommendation, world["recommendation"].id))
+        db.session.rollback()
+        db.session.get(Review, world["review"].id).archived_at = utcnow()
+        db.session.commit()
+    refused = as_user(world["hana"]).post(f"/answers/{world['item_id']}", {
+        "stance": "accepted", "response_text": "Yes", "version": "2"})
+    assert refused.status_code == 403

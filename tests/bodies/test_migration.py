@@ -47,18 +47,19 @@ def test_free_text_bodies_become_records_and_keep_their_loops(fresh):
     engine, t = _tables(app)
     with engine.connect() as connection:
         bodies = dict(connection.execute(sa.select(t["external_body"].c.id, t["external_body"].c.name)).all())
-        assert sorted(bodies.values()) == ["Avon Police", "Home Office", "NHS England"]
+        assert sorted(bodies.values()) == ["Avon Police (P)", "Home Office", "NHS England"]
         loops = connection.execute(sa.select(
             t["body_recommendation"].c.recommendation_id, t["body_recommendation"].c.body_id,
             t["body_recommendation"].c.sent_on, t["body_recommendation"].c.response_received_on,
             t["body_recommendation"].c.response_text, t["body_recommendation"].c.assessment)
             .order_by(t["body_recommendation"].c.id)).all()
-        assert [(r[0], bodies[r[1]], r[5]) for r in loops] == [
-            (1, "Home Office", "open_acceptable"), (1, "NHS England", "open_acceptable"),
-            (2, "Avon Police", "open_awaited")]
-        assert str(loops[0][2])[:10] == "2026-01-05" and loops[1][4] == "Accepted"
+        # the one answer recorded goes to the first body named; each body keeps the sending
+        assert [(r[0], bodies[r[1]], r[4], r[5]) for r in loops] == [
+            (1, "Home Office", "Accepted", "open_acceptable"), (1, "NHS England", "", None),
+            (2, "Avon Police (P)", "", "open_awaited")]
+        assert str(loops[1][2])[:10] == "2026-01-05" and loops[1][3] is None
         texts = dict(connection.execute(sa.select(t["recommendation"].c.id, t["recommendation"].c.external_body)).all())
-        assert texts == {1: "Home Office; NHS England", 2: "Avon Police", 3: ""}
+        assert texts == {1: "Home Office; NHS England", 2: "Avon Police (P)", 3: ""}
         assert "sent_on" not in t["recommendation"].c
     _db(app, "downgrade", BEFORE)
     engine, t = _tables(app)

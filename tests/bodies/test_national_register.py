@@ -106,3 +106,10 @@ def test_similarity_finds_near_copies_and_not_different_asks():
              3: TRAINING, 4: "", 5: TRAINING.replace("GPs", "practice nurses")}
     assert similar.groups(texts) == [[1, 2], [3, 5]]
     assert similar.groups({1: "Fund advocates.", 2: "Fund refuges."}) == []
+
+
+def test_the_list_s_pages_keep_its_filters(app, as_user, country):
+    from tracker.register.services import Filters, filters_from
+
+    chosen = Filters(body_id=country["bodies"]["Home Office"], state="overdue", year=2026, theme="Training")
+    assert filters_from(chosen.args()) == chosen

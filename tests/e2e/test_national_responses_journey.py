@@ -35,15 +35,19 @@ def test_a_national_recommendation_goes_round_the_loop_and_into_the_open(
     expect(page.get_by_text("The recommendation has been saved.")).to_be_visible()
     sign_out(page)
 
-    # the coordinator sends the review's two recommendations to the Home Office at once
+    # the coordinator sends it before publication, choosing what the Home Office may read until then
     sign_in(page, live_server, "coordinator@demo.example", DEMO_PASSWORD)
     page.goto(review)
     page.get_by_role("link", name="Send recommendations to bodies").click()
-    expect(page.get_by_text("Recommendation N2 to Home Office")).to_be_visible()
     check("national-send-several")
-    page.get_by_role("button", name="Send recommendations").click()
-    expect(page.get_by_text("The recommendations have been sent.")).to_be_visible()
-    page.get_by_role("link", name="Home Office").last.click()
+    page.get_by_role("link", name="Recommendation N2 to Home Office").click()
+    page.get_by_role("button", name="Send recommendation").click()
+    expect(page.get_by_role("link", name="Enter what the body may read before the review is published")) \
+        .to_be_visible()
+    check("national-send-error")
+    page.get_by_label("What the body may read before publication").fill(TEXT)
+    page.get_by_role("button", name="Send recommendation").click()
+    expect(page.get_by_text("Recommendation N2 has been sent to Home Office.")).to_be_visible()
     expect(page.get_by_text("Open: response awaited")).to_be_visible()
     expect(page.get_by_text("Jo Whitfield")).to_be_visible()
     check("national-loop-sent")

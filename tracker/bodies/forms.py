@@ -79,7 +79,9 @@ class AssessmentForm(Form):
                               description=lazy_gettext("Leave empty for today. For example, 31 3 2027."))
     assessment_reason = TextAreaField(lazy_gettext("Reason"),
                                       description=lazy_gettext("What in the answer, or in its delivery, supports "
-                                                               "this judgement."))
+                                                               "this judgement. The body reads it, and once the "
+                                                               "review is published so may the public, if the "
+                                                               "partnership takes part in open data."))
     recheck_on = UKDateField(lazy_gettext("Look again on"),
                              description=lazy_gettext("For an open recommendation. Leave empty for six months from "
                                                       "the assessment."))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody, ResponseProgress, ResponseStep
-from tracker.db import length_of
+from tracker.db import length_of, utcnow
 from tracker.email import queue_email
 from tracker.enums import BodyKind, ResponseAssessment, ResponseStance, Scope
 from tracker.errors import ValidationFailed
@@ -137,23 +137,52 @@ class LoopState(NamedTuple):
     colour: str = "grey"
 
 
-def loop_state(item, today=None):
-    """Where the loop with the body stands. Overdue (sent, nothing back, past the due date) comes before any
-    assessment of an answer awaited."""
-    today = today or london_today()
+def awaited():
+    """SQL: sent, not answered, and not settled otherwise (an assessment other than "response awaited", such as
+    closed as superseded, ends the wait): the twin of is_awaited, the one test of every list, count and reminder."""
+    return sa.and_(BodyRecommendation.sent_on.is_not(None), BodyRecommendation.response_received_on.is_(None),
+                   sa.or_(BodyRecommendation.assessment.is_(None),
+                          BodyRecommendation.assessment == ResponseAssessment.OPEN_AWAITED))
+
+
+def is_awaited(item):
+    return (item.sent_on is not None and item.response_received_on is None
+            and item.assessment in (None, ResponseAssessment.OPEN_AWAITED))
+
+
+#: where a loop stands, as lists and downloads name it; any other state is the assessment's own value
+NOT_SENT, AWAITED, OVERDUE, RECEIVED = "not_sent", "awaited", "overdue", "received"
+
+
+def state_value(item, today):
+    """Where the loop stands, in the order register.services.state_of computes it in SQL: not sent; overdue (awaited
+    past the due date); the assessment, unless it is "response awaited"; an answer received; awaited."""
     if item.sent_on is None:
+        return NOT_SENT
+    if is_awaited(item) and item.response_due_on and item.response_due_on < today:
+        return OVERDUE
+    if item.assessment not in (None, ResponseAssessment.OPEN_AWAITED):
+        return item.assessment.value
+    return RECEIVED if item.response_received_on else AWAITED
+
+
+def loop_state(item, today=None):
+    """Where the loop with the body stands, in words and a colour."""
+    today = today or london_today()
+    state = state_value(item, today)
+    if state == NOT_SENT:
         return LoopState(gettext("Not yet sent"))
-    if item.response_received_on is None and item.response_due_on and item.response_due_on < today:
+    if state == OVERDUE:
         days = (today - item.response_due_on).days
         return LoopState(ngettext("No response, %(num)d day past due", "No response, %(num)d days past due", days),
                          True, "red")
-    if item.assessment is not None:
-        colour = "green" if item.assessment.is_closed else (
-            "red" if item.assessment is ResponseAssessment.OPEN_UNACCEPTABLE else "blue")
-        return LoopState(item.assessment.label, False, colour)
-    if item.response_received_on is not None:
+    if state == RECEIVED:
         return LoopState(gettext("Response received, not yet assessed"), False, "yellow")
-    return LoopState(ResponseAssessment.OPEN_AWAITED.label, False, "blue")
+    if state == AWAITED:
+        return LoopState(ResponseAssessment.OPEN_AWAITED.label, False, "blue")
+    colour = "green" if item.assessment.is_closed else (
+        "red" if item.assessment is ResponseAssessment.OPEN_UNACCEPTABLE else "blue")
+    return LoopState(item.assessment.label, False, colour)
 
 
 def loop_items(recommendations):
@@ -231,14 +260,18 @@ def unsent_of(review):
 
 
 def send_several(review, actor, sent_on, item_ids, today=None):
-    """Send the chosen recommendations of a review at once; before publication each body reads its text as
-    written (share a different text one by one). Returns how many were sent."""
+    """Send the chosen recommendations of a published review at once, as published (before publication each is
+    sent on its own, with the text the partnership chooses to share). Returns how many were sent."""
+    if not review.is_published:
+        raise ValidationFailed({"__form__": gettext(
+            "Before the review is published, send each recommendation on its own, to choose what each body may "
+            "read")})
     chosen = [item for item in unsent_of(review) if item.id in set(item_ids)]
     if not chosen:
         raise ValidationFailed({"item_ids": gettext("Choose the recommendations to send")})
     for item in chosen:
         try:
-            send(item, actor, sent_on, item.shared_text or item.recommendation.text, today)
+            send(item, actor, sent_on, "", today)
         except ValidationFailed as failure:
             raise ValidationFailed({"sent_on" if "sent_on" in failure.errors else "item_ids":
                                     next(iter(failure.errors.values()))}) from None
@@ -254,13 +287,18 @@ def _tell_contacts(item, occasion_kind, occasion, today=None):
         with in_language_of(person):
             values = dict(partnership=review.partnership.name, reference=review.reference,
                           number=recommendation.number, body=item.body.name, date=long_date(item.response_due_on))
+            # an email leaves the tracker's sign-in: a review not yet published is not named
             subject = {
                 "sent": gettext("Action tracker: a recommendation for %(body)s from %(partnership)s, answer due "
                                 "%(date)s", **values),
                 "before": gettext("Action tracker: the answer of %(body)s to recommendation %(number)s of "
-                                  "%(reference)s is due on %(date)s", **values),
+                                  "%(reference)s is due on %(date)s", **values) if review.is_published else
+                gettext("Action tracker: the answer of %(body)s to a recommendation from %(partnership)s is due on "
+                        "%(date)s", **values),
                 "overdue": gettext("Action tracker: the answer of %(body)s to recommendation %(number)s of "
-                                   "%(reference)s was due on %(date)s", **values),
+                                   "%(reference)s was due on %(date)s", **values) if review.is_published else
+                gettext("Action tracker: the answer of %(body)s to a recommendation from %(partnership)s was due "
+                        "on %(date)s", **values),
             }[occasion_kind]
             message = queue_email("bodies/recommendation", to=person.email, subject=subject,
                                   dedupe_key=f"body_recommendation:{item.id}:{occasion}:{person.id}",
@@ -291,13 +329,10 @@ def remind_bodies(today):
     key). Returns how many emails were queued."""
     from tracker.reviews.models import Recommendation, Review
 
-    awaited = db.session.scalars(
+    waiting = db.session.scalars(
         sa.select(BodyRecommendation)
         .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id).join(Review)
-        .where(BodyRecommendation.sent_on.is_not(None), BodyRecommendation.response_received_on.is_(None),
-               BodyRecommendation.response_due_on <= today + timedelta(days=max(REMIND_DAYS_BEFORE)),
-               sa.or_(BodyRecommendation.assessment.is_(None),
-                      BodyRecommendation.assessment == ResponseAssessment.OPEN_AWAITED),
+        .where(awaited(), BodyRecommendation.response_due_on <= today + timedelta(days=max(REMIND_DAYS_BEFORE)),
                Review.archived_at.is_(None),
                sa.exists().where(BodyContact.body_id == BodyRecommendation.body_id))
         .order_by(BodyRecommendation.id)
@@ -305,7 +340,7 @@ def remind_bodies(today):
                  selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review)
                  .selectinload(Review.partnership))).all()
     queued = 0
-    for item in awaited:
+    for item in waiting:
         kind, occasion = _occasion(item, today)
         if occasion is None:
             continue
@@ -336,7 +371,8 @@ def record_response(item, values, actor, by_body, today=None, expected_version=N
     the tracker (dated today) or recorded by the partnership from a letter (dated as received). The clock stops."""
     today = today or london_today()
     _check_version(item, expected_version)
-    received_on = today if by_body else values.get("response_received_on")
+    # a body that corrects its answer answered when it first did
+    received_on = (item.response_received_on or today) if by_body else values.get("response_received_on")
     reasons = (values.get("response_text") or "").strip()
     errors = {}
     if item.sent_on is None:
@@ -373,12 +409,20 @@ def add_step(item, text, due_on, today=None):
         raise ValidationFailed(errors)
     step = ResponseStep(item_id=item.id, text=text, due_on=due_on)
     db.session.add(step)
+    _touched(item)
     db.session.commit()
     return step
 
 
+def _touched(item):
+    """Steps and progress are part of the record other systems read: a change to them is a change to it (the API's
+    updated_since)."""
+    item.updated_at = utcnow()
+
+
 def mark_step(step, done_on):
     step.done_on = done_on
+    _touched(step.item)
     db.session.commit()
 
 
@@ -389,6 +433,7 @@ def add_progress(item, note, actor, today=None):
     progress = ResponseProgress(item_id=item.id, note=note, recorded_by_id=actor.id,
                                 recorded_on=today or london_today())
     db.session.add(progress)
+    _touched(item)
     db.session.commit()
     return progress
 
@@ -450,15 +495,14 @@ def people_named(item):
     return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
 
 
-def inbox(body, state, page, per_page=25, today=None):
+def inbox(body, state, page, per_page=25):
     """The recommendations sent to the body from every partnership, those awaiting its answer first (by due date),
     then the answered, newest first; `state` "awaiting" or "answered" narrows them."""
     from tracker.db import paginate_rows
     from tracker.partnerships.models import Partnership
     from tracker.reviews.models import Recommendation, Review
 
-    today = today or london_today()
-    awaiting = BodyRecommendation.response_received_on.is_(None)
+    awaiting, answered = awaited(), BodyRecommendation.response_received_on.is_not(None)
     select = (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text, Review.reference,
                         Review.status, Partnership.name)
               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
@@ -468,7 +512,7 @@ def inbox(body, state, page, per_page=25, today=None):
     if state == "awaiting":
         select = select.where(awaiting)
     elif state == "answered":
-        select = select.where(~awaiting)
+        select = select.where(answered)
     select = select.order_by(sa.case((awaiting, 0), else_=1), sa.case((awaiting, BodyRecommendation.response_due_on)),
                              BodyRecommendation.sent_on.desc(), BodyRecommendation.id)
     return paginate_rows(select, page, per_page)
@@ -477,10 +521,9 @@ def inbox(body, state, page, per_page=25, today=None):
 def counts_of(body):
     """(awaiting, overdue, answered) of the recommendations sent to the body."""
     today = london_today()
-    sent = sa.and_(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None))
-    awaiting = BodyRecommendation.response_received_on.is_(None)
     row = db.session.execute(sa.select(
-        sa.func.count().filter(awaiting),
-        sa.func.count().filter(awaiting, BodyRecommendation.response_due_on < today),
-        sa.func.count().filter(~awaiting)).where(sent)).one()
+        sa.func.count().filter(awaited()),
+        sa.func.count().filter(awaited(), BodyRecommendation.response_due_on < today),
+        sa.func.count().filter(BodyRecommendation.response_received_on.is_not(None)))
+        .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None))).one()
     return tuple(row)

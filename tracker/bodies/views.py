@@ -117,7 +117,7 @@ def send(item_id):
     form = SendForm()
     if request.method == "GET":
         form.sent_on.data = london_today()
-        form.shared_text.data = item.shared_text or item.recommendation.text
+        form.shared_text.data = item.shared_text
     done = submitted(form, lambda: services.send(item, current_user, form.sent_on.data, form.shared_text.data),
                      gettext("Recommendation %(number)s has been sent to %(body)s.",
                              number=item.recommendation.number, body=item.body.name), lambda _: _to_loop(item))
@@ -214,7 +214,7 @@ def _unanswered_duplicates(item):
 
     if not can(current_user, "respond", item):
         return []
-    return [other for other in duplicates_of(row(item.id)) if other.item.response_received_on is None]
+    return [other for other in duplicates_of(row(item.id)) if services.is_awaited(other.item)]
 
 
 def _answer_page(item, duplicates=None, **forms):

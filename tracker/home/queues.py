@@ -13,6 +13,7 @@ from tracker.actions.models import Action, DeadlineChange, action_recommendation
 from tracker.actions.services import is_unowned
 from tracker.actions.state import LONDON, rag_reason
 from tracker.bodies.models import BodyRecommendation
+from tracker.bodies.services import awaited as answer_awaited
 from tracker.email import delivery_health
 from tracker.enums import OPEN_STATUSES, ActionStatus, MoveStatus, Role
 from tracker.extensions import db
@@ -139,8 +140,7 @@ def _panel_member(user, membership, today):
                                                      ~sa.exists().where(action_recommendation.c.recommendation_id
                                                                         == Recommendation.id))
         awaited = sa.select(BodyRecommendation.id).join(Recommendation).where(
-            Recommendation.review_id == review.id, BodyRecommendation.sent_on.is_not(None),
-            BodyRecommendation.response_received_on.is_(None))
+            Recommendation.review_id == review.id, answer_awaited())
         link = url_for("reviews.show_review", review_id=review.id)
         without, awaited = _count(without), _count(awaited)
         items += [Item(without, ngettext("recommendation of %(review)s without an action",

@@ -112,11 +112,11 @@ def check_responses(today):
     """Answers from bodies beyond the partnership due within a week, or overdue: the coordinators and the review's
     panel chair hear once of each (per due date, so a new due date is news again)."""
     from tracker.bodies.models import BodyRecommendation
+    from tracker.bodies.services import awaited
 
     items = db.session.scalars(
-        sa.select(BodyRecommendation)
-        .where(BodyRecommendation.sent_on.is_not(None), BodyRecommendation.response_received_on.is_(None),
-               BodyRecommendation.response_due_on.is_not(None),
+        sa.select(BodyRecommendation).join(Recommendation).join(Review)
+        .where(awaited(), Review.archived_at.is_(None), BodyRecommendation.response_due_on.is_not(None),
                BodyRecommendation.response_due_on <= today + timedelta(days=RESPONSE_WARNING_DAYS))
         .options(selectinload(BodyRecommendation.body),
                  selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review),

@@ -53,8 +53,8 @@ def body(body_id):
     page = paginate_rows(records.select_items(records.public_filter(), BodyRecommendation.body_id == found.id),
                          page_number(request.args), 25)
     items = [row[0] for row in page.items]
-    if not items and page.page == 1:
-        abort(404)  # a body with nothing public is not listed
+    if not items:
+        abort(404)  # a body with nothing public is not listed, nor a page past the last
     return render_template("opendata/body.html", body=found, page=page, items=items,
                            states={i.id: loop_state(i) for i in items})
 

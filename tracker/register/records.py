@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody
+from tracker.bodies.services import state_value
 from tracker.enums import ReviewStatus
 from tracker.extensions import db
 from tracker.i18n import N_
@@ -83,17 +84,6 @@ def select_items(where, *more):
                      selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review)
                      .selectinload(Review.partnership))
             .order_by(BodyRecommendation.id))
-
-
-def state_value(item, today):
-    """The record's state: the SQL state_of's values, so that filters and records agree."""
-    if item.sent_on is None:
-        return "not_sent"
-    if item.response_received_on is None and item.response_due_on and item.response_due_on < today:
-        return "overdue"
-    if item.assessment is not None and item.assessment.value != "open_awaited":
-        return item.assessment.value
-    return "received" if item.response_received_on else "awaited"
 
 
 def _day(value):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyRecommendation, ExternalBody
+from tracker.bodies.services import AWAITED, NOT_SENT, OVERDUE, RECEIVED, awaited
 from tracker.db import paginate_rows
 from tracker.enums import ResponseAssessment, ReviewStatus
 from tracker.extensions import db
@@ -19,7 +20,6 @@ from tracker.register import similar
 from tracker.reviews.models import Recommendation, Review, Theme, recommendation_theme
 
 #: where a loop stands, as the register counts it (each assessment is a state of its own)
-NOT_SENT, AWAITED, OVERDUE, RECEIVED = "not_sent", "awaited", "overdue", "received"
 STATES = (NOT_SENT, AWAITED, OVERDUE, RECEIVED, *(a.value for a in ResponseAssessment
                                                    if a is not ResponseAssessment.OPEN_AWAITED))
 
@@ -28,16 +28,16 @@ def state_labels():
     from flask_babel import gettext
 
     return {NOT_SENT: gettext("Not yet sent"), AWAITED: ResponseAssessment.OPEN_AWAITED.label,
-            OVERDUE: gettext("Answer overdue"), RECEIVED: gettext("Answer received, not yet assessed"),
+            OVERDUE: gettext("Answer overdue"), RECEIVED: gettext("Response received, not yet assessed"),
             **{a.value: a.label for a in ResponseAssessment if a is not ResponseAssessment.OPEN_AWAITED}}
 
 
 def state_of(today):
-    """SQL: the state of each loop, with loop_state's order (overdue before any assessment)."""
+    """SQL: the state of each loop, as bodies.services.state_value computes it for one."""
     item = BodyRecommendation
     return sa.case(
         (item.sent_on.is_(None), NOT_SENT),
-        (sa.and_(item.response_received_on.is_(None), item.response_due_on < today), OVERDUE),
+        (sa.and_(awaited(), item.response_due_on < today), OVERDUE),
         (sa.and_(item.assessment.is_not(None), item.assessment != ResponseAssessment.OPEN_AWAITED),
          sa.cast(item.assessment, sa.String)),
         (item.response_received_on.is_not(None), RECEIVED),
@@ -74,12 +74,14 @@ class Filters(NamedTuple):
         return clauses
 
     def args(self):
-        return {k: v for k, v in self._asdict().items() if v not in (None, "")}
+        """The filters as the list's address carries them (filters_from reads them back)."""
+        names = dict(body_id="body", state="state", year="year", theme="theme")
+        return {names[k]: v for k, v in self._asdict().items() if v not in (None, "")}
 
 
 def filters_from(args):
     def number(name):
-        value = args.get(name, "")
+        value = str(args.get(name, ""))
         return int(value) if value.isdigit() and len(value) < 10 else None
 
     state = args.get("state") if args.get("state") in STATES else None
@@ -102,7 +104,7 @@ def overview(today=None):
                                        .group_by(state)).all())
     labels = state_labels()
     item = BodyRecommendation
-    awaiting = sa.and_(item.sent_on.is_not(None), item.response_received_on.is_(None))
+    awaiting = awaited()
     closed = sa.cast(item.assessment, sa.String).like("closed%")
     by_body = db.session.execute(
         sa.select(ExternalBody.id, ExternalBody.name, sa.func.count(),

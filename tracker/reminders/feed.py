@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, subqueryload
 from tracker.accounts.models import User
 from tracker.actions.models import Action
 from tracker.bodies.models import BodyRecommendation
+from tracker.bodies.services import awaited
 from tracker.enums import OPEN_STATUSES, ReviewStatus, ReviewType, Role
 from tracker.extensions import db
 from tracker.i18n import in_language_of
@@ -154,9 +155,8 @@ def _reviews(user):
     return [review for review in reviews if can(user, "view", review)]
 
 
-#: a body's answer awaited, and not yet judged
-_AWAITED = sa.and_(BodyRecommendation.response_due_on.is_not(None), BodyRecommendation.response_received_on.is_(None),
-                   BodyRecommendation.assessment.is_(None))
+#: a body's answer awaited
+_AWAITED = sa.and_(awaited(), BodyRecommendation.response_due_on.is_not(None))
 
 
 def _awaited(review_ids):

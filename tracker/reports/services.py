@@ -18,6 +18,7 @@ from tracker.actions import state
 from tracker.actions.models import Action, DeadlineChange, ProgressUpdate, action_finding, action_recommendation
 from tracker.benchmarks.models import Benchmark, Component, ComponentScore, Finding
 from tracker.bodies.models import BodyRecommendation, ExternalBody
+from tracker.bodies.services import awaited
 from tracker.enums import OPEN_STATUSES, ActionSource, ActionStatus, GroupServed, MoveStatus, Rag, Role
 from tracker.extensions import db
 from tracker.i18n import N_, current_language
@@ -429,9 +430,7 @@ def overdue_responses(scope_or_user, partnership, today):
     first: the partnership's loops with bodies outside it that have gone quiet. Takes a report's scope, or a
     person (whose reports' scope it then is)."""
     scope = scope_or_user if isinstance(scope_or_user, ReportScope) else scope_for(scope_or_user, partnership)
-    # the SQL twin of bodies.services.loop_state's overdue test
-    late = [Review.partnership_id == partnership.id, BodyRecommendation.sent_on.is_not(None),
-            BodyRecommendation.response_received_on.is_(None), BodyRecommendation.response_due_on < today]
+    late = [Review.partnership_id == partnership.id, awaited(), BodyRecommendation.response_due_on < today]
     rows = db.session.execute(
         sa.select(BodyRecommendation, Recommendation.review_id, Recommendation.number, Review.reference,
                   ExternalBody.name)

@@ -636,6 +636,9 @@ def save_recommendation(review, recommendation, values):
 def delete_recommendation(recommendation):
     if answering(recommendation):
         raise ValidationFailed({"__form__": gettext("This recommendation has actions: it cannot be deleted")})
+    if any(item.sent_on for item in recommendation.addressed):
+        raise ValidationFailed({"__form__": gettext(
+            "This recommendation was sent to a body beyond the partnership: it cannot be deleted")})
     db.session.delete(recommendation)
     db.session.commit()
 
