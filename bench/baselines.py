@@ -84,14 +84,29 @@ SQL = {
         WHERE a.owner_id = :u AND a.status IN {OPEN} ORDER BY a.deadline, a.id""",
 }
 SQL["overdue report (CSV)"] = SQL["overdue report (XLSX)"] = SQL["meeting pack (PDF)"] = SQL["overdue report"]
-#: the national register and the bodies' pages: the hand-written aggregate or page of rows each shows
-SQL["national register"] = """
-        SELECT b.id, b.name, count(*), count(i.sent_on), sum(CASE WHEN i.sent_on IS NOT NULL
-               AND i.response_received_on IS NULL THEN 1 ELSE 0 END),
-               sum(CASE WHEN i.response_received_on IS NULL AND i.response_due_on < :today THEN 1 ELSE 0 END),
-               count(i.response_received_on)
+#: the national register and the bodies' pages: the rows each shows, in one statement
+_STATE = """CASE WHEN i.sent_on IS NULL THEN 'not_sent'
+                 WHEN i.response_received_on IS NULL AND (i.assessment IS NULL OR i.assessment = 'open_awaited')
+                      AND i.response_due_on < :today THEN 'overdue'
+                 WHEN i.assessment IS NOT NULL AND i.assessment <> 'open_awaited' THEN i.assessment
+                 WHEN i.response_received_on IS NOT NULL THEN 'received' ELSE 'awaited' END"""
+_REGISTER = """
+        SELECT 'body', b.id, b.name, {state}, count(*)
         FROM body_recommendation i JOIN external_body b ON b.id = i.body_id
-        GROUP BY b.id, b.name ORDER BY count(*) DESC, b.name"""
+        GROUP BY b.id, b.name, {state}, i.response_received_on IS NULL
+        UNION ALL SELECT 'answered', i.body_id, NULL, NULL, {days} FROM body_recommendation i
+        WHERE i.response_received_on IS NOT NULL
+        UNION ALL SELECT 'year', {year}, NULL, NULL, count(*) FROM body_recommendation i WHERE i.sent_on IS NOT NULL
+        GROUP BY {year}
+        UNION ALL SELECT 'theme', NULL, lower(t.name), NULL, count(DISTINCT i.id) FROM body_recommendation i
+        JOIN recommendation_theme rt ON rt.recommendation_id = i.recommendation_id JOIN theme t ON t.id = rt.theme_id
+        GROUP BY lower(t.name)"""
+SQL["national register"] = {
+    "sqlite": _REGISTER.format(state=_STATE, year="CAST(strftime('%Y', i.sent_on) AS INTEGER)",
+                               days="CAST(julianday(i.response_received_on) - julianday(i.sent_on) AS INTEGER)"),
+    "postgresql": _REGISTER.format(state=_STATE, year="CAST(extract(year FROM i.sent_on) AS INTEGER)",
+                                   days="i.response_received_on - i.sent_on"),
+}
 _REGISTER_PAGE = """
         SELECT i.id, i.shared_text, i.sent_on, i.response_due_on, c.number, c.text, r.reference, r.status, p.name,
                b.name
@@ -100,15 +115,25 @@ _REGISTER_PAGE = """
         JOIN external_body b ON b.id = i.body_id
         WHERE {where} ORDER BY i.response_due_on, i.id LIMIT 25"""
 SQL["register list"] = _REGISTER_PAGE.format(where="1 = 1")
-SQL["register list (one body)"] = SQL["open data (one body)"] = _REGISTER_PAGE.format(where="i.body_id = :body")
+SQL["register list (one body)"] = _REGISTER_PAGE.format(where="i.body_id = :body")
+SQL["open data (one body)"] = _REGISTER_PAGE.format(
+    where="i.body_id = :body AND r.status = 'published' AND p.open_data")
 SQL["body's recommendations"] = _REGISTER_PAGE.format(where="i.body_id = :body AND i.sent_on IS NOT NULL")
-SQL["register recommendation"] = SQL["body's answer page"] = SQL["open data recommendation"] = """
+#: the recommendation with its planned actions, and the texts of its body's others, compared for likely duplicates
+_TEXTS = """SELECT o.id, CASE WHEN r.status = 'published' THEN c.text ELSE o.shared_text END, NULL, NULL, NULL, NULL,
+               NULL, NULL, NULL, NULL
+        FROM body_recommendation o JOIN recommendation c ON c.id = o.recommendation_id
+        JOIN review r ON r.id = c.review_id
+        WHERE o.sent_on IS NOT NULL AND o.body_id = (SELECT body_id FROM body_recommendation WHERE id = :item)"""
+_ONE = """
         SELECT i.id, i.shared_text, i.sent_on, i.response_text, c.number, c.text, r.reference, p.name, b.name,
-               s.text, s.due_on
+               s.text
         FROM body_recommendation i JOIN recommendation c ON c.id = i.recommendation_id
         JOIN review r ON r.id = c.review_id JOIN partnership p ON p.id = r.partnership_id
         JOIN external_body b ON b.id = i.body_id LEFT JOIN response_step s ON s.item_id = i.id
         WHERE i.id = :item"""
+SQL["register recommendation"] = SQL["body's answer page"] = _ONE + " UNION ALL " + _TEXTS
+SQL["open data recommendation"] = _ONE
 SQL["likely duplicates (one body)"] = """
         SELECT i.id, c.text, i.shared_text, r.status FROM body_recommendation i
         JOIN recommendation c ON c.id = i.recommendation_id JOIN review r ON r.id = c.review_id

@@ -356,6 +356,12 @@ def remind_bodies(today):
 # The body's answer
 
 
+def loops_of(ids):
+    """The loops of these ids, in id order, in one statement."""
+    return db.session.scalars(sa.select(BodyRecommendation).where(BodyRecommendation.id.in_(ids))
+                              .order_by(BodyRecommendation.id)).all() if ids else []
+
+
 def answer_several(item, others, values, actor, expected_version=None):
     """One answer from the body for this recommendation and for likely duplicates of it sent to the body too:
     saved for all of them or, if any is refused, for none."""

@@ -194,27 +194,27 @@ def answer(item_id):
     item = _loop(item_id, "read_as_body")
     duplicates = _unanswered_duplicates(item)
     form = BodyAnswerForm(obj=item)
-    form.also_ids.choices = options([(row.item.id, row.item.id) for row in duplicates])
+    form.also_ids.choices = options([(other.id, other.id) for other in duplicates])
     if request.method == "GET":
         form.version.data = item.version
         form.stance.data = item.stance.value if item.stance else None
         form.also_ids.data = []
     done = request.method == "POST" and require("respond", item) and submitted(
         form, lambda: services.answer_several(
-            item, [row.item for row in duplicates if row.item.id in set(form.also_ids.data or [])], _values(form),
-            current_user, expected_version=form.version.data),
+            item, services.loops_of([other.id for other in duplicates if other.id in set(form.also_ids.data or [])]),
+            _values(form), current_user, expected_version=form.version.data),
         gettext("Your answer has been recorded. The partnership can see it now."), lambda _: _to_answer(item))
     return done or _answer_page(item, duplicates, form=form)
 
 
 def _unanswered_duplicates(item):
-    """Recommendations sent to the same body, not yet answered, that say nearly the same as this one: one answer
-    may serve them all."""
-    from tracker.register.services import duplicates_of, row
+    """Recommendations sent to the same body, still awaiting its answer, that say nearly the same as this one: one
+    answer may serve them all."""
+    from tracker.register.services import duplicates_of
 
     if not can(current_user, "respond", item):
         return []
-    return [other for other in duplicates_of(row(item.id)) if services.is_awaited(other.item)]
+    return [other for other in duplicates_of(item.id, item.body_id) if other.is_awaited]
 
 
 def _answer_page(item, duplicates=None, **forms):

@@ -50,13 +50,11 @@ def index():
 @bp.get("/open-data/bodies/<int:body_id>")
 def body(body_id):
     found = db.get_or_404(ExternalBody, body_id)
-    page = paginate_rows(records.select_items(records.public_filter(), BodyRecommendation.body_id == found.id),
-                         page_number(request.args), 25)
-    items = [row[0] for row in page.items]
-    if not items:
+    page = paginate_rows(records.public_rows(BodyRecommendation.body_id == found.id), page_number(request.args), 25)
+    if not page.items:
         abort(404)  # a body with nothing public is not listed, nor a page past the last
-    return render_template("opendata/body.html", body=found, page=page, items=items,
-                           states={i.id: loop_state(i) for i in items})
+    return render_template("opendata/body.html", body=found, page=page,
+                           states={row[0].id: loop_state(row[0]) for row in page.items})
 
 
 @bp.get("/open-data/recommendations/<int:item_id>")

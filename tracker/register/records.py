@@ -71,6 +71,16 @@ def reader_filter(user):
     return sa.and_(BodyRecommendation.body_id.in_(mine), BodyRecommendation.sent_on.is_not(None))
 
 
+def public_rows(*where):
+    """(item, number, text, reference, partnership) of what the public may read, for a list: no more than it shows."""
+    return (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text, Review.reference,
+                      Partnership.name)
+            .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+            .join(Review, Review.id == Recommendation.review_id)
+            .join(Partnership, Partnership.id == Review.partnership_id)
+            .where(public_filter(), *where).order_by(BodyRecommendation.id))
+
+
 def select_items(where, *more):
     """Items with everything a record holds, loaded in a fixed number of statements, in id order."""
     return (sa.select(BodyRecommendation)
@@ -106,7 +116,9 @@ def record(item, base_url, is_public, today=None):
         publication_url=(review.publication_url or None) if review.is_published else None,
         pseudonym=review.pseudonyms if review.is_published and review.pseudonym_in_report else None,
         recommendation_number=recommendation.number, recommendation_text=text, recommendation_text_welsh=welsh,
-        scope=recommendation.scope.value, themes=[t.name for t in recommendation.themes],
+        # the partnership's own classification: part of the record once the review is published
+        scope=recommendation.scope.value,
+        themes=[t.name for t in recommendation.themes] if review.is_published else [],
         body_id=item.body_id, body=item.body.name, body_kind=item.body.kind.value,
         sent_on=_day(item.sent_on), response_due_on=_day(item.response_due_on),
         response_received_on=_day(item.response_received_on), response=item.stance.value if item.stance else None,

@@ -98,27 +98,20 @@ class Overview(NamedTuple):
 
 
 def overview(today=None):
+    """The register's figures in four statements: loops counted by body, state and whether answered (the by-state
+    and by-body tables both come from it), the days each answer took (for the medians), and counts by year and by
+    theme."""
     today = today or london_today()
-    state = state_of(today).label("state")
-    by_state = dict(db.session.execute(_joined(sa.select(state, sa.func.count()).select_from(BodyRecommendation))
-                                       .group_by(state)).all())
-    labels = state_labels()
     item = BodyRecommendation
-    awaiting = awaited()
-    closed = sa.cast(item.assessment, sa.String).like("closed%")
-    by_body = db.session.execute(
-        sa.select(ExternalBody.id, ExternalBody.name, sa.func.count(),
-                  sa.func.count().filter(item.sent_on.is_not(None)), sa.func.count().filter(awaiting),
-                  sa.func.count().filter(awaiting, item.response_due_on < today),
-                  sa.func.count().filter(item.response_received_on.is_not(None)),
-                  sa.func.count().filter(item.assessment == ResponseAssessment.CLOSED_IMPLEMENTED),
-                  sa.func.count().filter(closed))
-        .join(item, item.body_id == ExternalBody.id).group_by(ExternalBody.id, ExternalBody.name)
-        .order_by(sa.func.count().desc(), ExternalBody.name)).all()
-    answered = db.session.execute(sa.select(item.body_id, item.sent_on, item.response_received_on)
-                                  .where(item.sent_on.is_not(None), item.response_received_on.is_not(None))).all()
+    state, answered = state_of(today).label("state"), item.response_received_on.is_not(None).label("answered")
+    groups = db.session.execute(
+        _joined(sa.select(ExternalBody.id, ExternalBody.name, state, answered, sa.func.count()).select_from(item))
+        .join(ExternalBody, ExternalBody.id == item.body_id)
+        .group_by(ExternalBody.id, ExternalBody.name, state, answered)).all()
     days_by_body = {}
-    for body_id, sent_on, received_on in answered:
+    for body_id, sent_on, received_on in db.session.execute(
+            sa.select(item.body_id, item.sent_on, item.response_received_on)
+            .where(item.sent_on.is_not(None), item.response_received_on.is_not(None))):
         days_by_body.setdefault(body_id, []).append((received_on - sent_on).days)
     year = _year().label("year")
     by_year = db.session.execute(
@@ -128,21 +121,33 @@ def overview(today=None):
     theme = sa.func.min(Theme.name).label("theme")
     by_theme = db.session.execute(
         _joined(sa.select(theme, sa.func.count(sa.distinct(item.id)),
-                          sa.func.count(sa.distinct(item.id)).filter(awaiting, item.response_due_on < today))
+                          sa.func.count(sa.distinct(item.id)).filter(awaited(), item.response_due_on < today))
                 .select_from(item))
         .join(recommendation_theme, recommendation_theme.c.recommendation_id == Recommendation.id)
         .join(Theme, Theme.id == recommendation_theme.c.theme_id)
         .group_by(sa.func.lower(Theme.name)).order_by(sa.func.count(sa.distinct(item.id)).desc(), theme)).all()
+    by_state, bodies = {}, {}
+    for body_id, name, loop, is_answered, count in groups:
+        by_state[loop] = by_state.get(loop, 0) + count
+        body = bodies.setdefault(body_id, dict(id=body_id, name=name, total=0, sent=0, awaiting=0, overdue=0,
+                                               answered=0, implemented=0, closed=0))
+        body["total"] += count
+        body["sent"] += count if loop != NOT_SENT else 0
+        body["awaiting"] += count if loop in (AWAITED, OVERDUE) else 0
+        body["overdue"] += count if loop == OVERDUE else 0
+        body["answered"] += count if is_answered else 0
+        body["implemented"] += count if loop == ResponseAssessment.CLOSED_IMPLEMENTED.value else 0
+        body["closed"] += count if loop.startswith("closed") else 0
+    for body in bodies.values():
+        days = days_by_body.get(body["id"])
+        body["median_days"] = statistics.median(days) if days else None
     every = [days for days in days_by_body.values() for days in days]
+    labels = state_labels()
     return Overview(
         totals=dict(all=sum(by_state.values()), overdue=by_state.get(OVERDUE, 0),
-                    sent=sum(n for s, n in by_state.items() if s != NOT_SENT),
-                    answered=len(answered)),
+                    sent=sum(n for s, n in by_state.items() if s != NOT_SENT), answered=len(every)),
         by_state=[(s, labels[s], by_state[s]) for s in STATES if by_state.get(s)],
-        by_body=[dict(id=r[0], name=r[1], total=r[2], sent=r[3], awaiting=r[4], overdue=r[5], answered=r[6],
-                      implemented=r[7], closed=r[8],
-                      median_days=statistics.median(days_by_body[r[0]]) if r[0] in days_by_body else None)
-                 for r in by_body],
+        by_body=sorted(bodies.values(), key=lambda b: (-b["total"], b["name"])),
         by_year=[(int(r[0]), r[1], r[2], r[3]) for r in by_year],
         by_theme=[tuple(r) for r in by_theme],
         median_days=statistics.median(every) if every else None)
@@ -199,32 +204,52 @@ def years():
                                                .group_by(year).order_by(year.desc()))]
 
 
-def _readable(body_id=None):
-    """{id: text} the register may read, of one body or all, for comparing."""
-    today = london_today()
-    select = _rows(today).where(BodyRecommendation.sent_on.is_not(None))
+class Similar(NamedTuple):
+    """A recommendation compared with its body's others: what the duplicate lists show of it."""
+
+    id: int
+    body: str
+    number: str
+    reference: str
+    partnership: str
+    text: str
+    is_awaited: bool
+
+
+def _candidates(body_id=None):
+    """{body id: {id: Similar}} of what the register may read (as Row.shown_text decides), of one body or all, in
+    one statement of the columns alone, so that a body's thousands are read quickly."""
+    shown = sa.case((Review.status == ReviewStatus.PUBLISHED, Recommendation.text),
+                    else_=BodyRecommendation.shared_text)
+    select = (sa.select(BodyRecommendation.body_id, BodyRecommendation.id, ExternalBody.name, Recommendation.number,
+                        Review.reference, Partnership.name, shown, awaited())
+              .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+              .join(Review, Review.id == Recommendation.review_id)
+              .join(Partnership, Partnership.id == Review.partnership_id)
+              .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id)
+              .where(BodyRecommendation.sent_on.is_not(None)))
     if body_id is not None:
         select = select.where(BodyRecommendation.body_id == body_id)
-    return {r.item.id: r for r in (Row(*found) for found in db.session.execute(select)) if r.shown_text}
+    found = {}
+    for body, *values in db.session.execute(select):
+        if values[5]:
+            found.setdefault(body, {})[values[0]] = Similar(values[0], *values[1:6], bool(values[6]))
+    return found
 
 
 def duplicate_groups(body_id=None):
-    """[(body name, [rows])] of recommendations to one body that are likely duplicates of one another."""
-    readable = _readable(body_id)
-    by_body = {}
-    for key, found in readable.items():
-        by_body.setdefault(found.item.body_id, {})[key] = found.shown_text
-    found_groups = []
-    for texts in by_body.values():
-        for group in similar.groups(texts):
-            found_groups.append((readable[group[0]].body, [readable[key] for key in group]))
-    return sorted(found_groups, key=lambda g: (g[0].lower(), -len(g[1])))
+    """[(body name, [Similar])] of recommendations to one body that are likely duplicates of one another."""
+    groups = []
+    for candidates in _candidates(body_id).values():
+        for group in similar.groups({key: c.text for key, c in candidates.items()}):
+            groups.append((candidates[group[0]].body, [candidates[key] for key in group]))
+    return sorted(groups, key=lambda g: (g[0].lower(), -len(g[1])))
 
 
-def duplicates_of(found):
-    """The rows to the same body that are likely duplicates of this one."""
-    readable = _readable(found.item.body_id)
-    for group in similar.groups({key: r.shown_text for key, r in readable.items()}):
-        if found.item.id in group:
-            return [readable[key] for key in group if key != found.item.id]
+def duplicates_of(item_id, body_id):
+    """[Similar] of the recommendations to the same body that are likely duplicates of this one."""
+    candidates = _candidates(body_id).get(body_id, {})
+    for group in similar.groups({key: c.text for key, c in candidates.items()}):
+        if item_id in group:
+            return [candidates[key] for key in group if key != item_id]
     return []

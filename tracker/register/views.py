@@ -34,7 +34,7 @@ def show(item_id):
     item = loops.loop_of(item_id)
     return render_template("register/show.html", found=found, item=item, review=item.recommendation.review,
                            state=loops.loop_state(item), shown_text=found.shown_text,
-                           duplicates=services.duplicates_of(found) if found.shown_text else [])
+                           duplicates=services.duplicates_of(item_id, item.body_id) if found.shown_text else [])
 
 
 @bp.get("/register/duplicates")
