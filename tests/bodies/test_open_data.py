@@ -153,3 +153,18 @@ def test_the_openapi_description_matches_the_schema(app):
     assert set(document["paths"]) == {"/api/v1/recommendations", "/api/v1/recommendations/{id}", "/api/v1/bodies",
                                       "/api/v1/openapi.json"}
     assert sorted(document["components"]["schemas"]["Recommendation"]["properties"]) == sorted(FIELD_NAMES)
+
+
+def test_a_new_password_or_a_reset_second_factor_stops_the_person_s_keys(app, make, as_user):
+    from tracker.accounts.models import User
+    from tracker.accounts.services import reset_two_factor, set_password
+
+    changes, loses = make.user(national_role="observer"), make.user(national_role="observer")
+    admin = make.user(is_administrator=True)
+    keys = {person.id: _key(as_user, person) for person in (changes, loses)}
+    with app.app_context():
+        set_password(db.session.get(User, changes.id), "a brand new long passphrase")
+        db.session.commit()
+        reset_two_factor(db.session.get(User, loses.id), db.session.get(User, admin.id))
+    for key in keys.values():
+        assert _api(app, "/api/v1/bodies", key).status_code == 401

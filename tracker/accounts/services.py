@@ -68,10 +68,11 @@ def set_active(user, is_active):
 
 
 def set_password(user, password):
-    """Set a new password, end every session signed in with the old one and cancel every outstanding reset or
-    invitation link, so that a link sent before the change cannot undo it."""
+    """Set a new password, end every session signed in with the old one, stop every API key made with it, and cancel
+    every outstanding reset or invitation link, so that a link sent before the change cannot undo it."""
     user.password_hash = hash_password(password)
     user.end_all_sessions()
+    revoke_api_keys(user)
     db.session.execute(
         sa.update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
@@ -305,13 +306,22 @@ def turn_off_two_factor(user):
 
 
 def reset_two_factor(person, administrator):
-    """An administrator's answer to a lost phone and lost recovery codes: the second factor is removed and the
-    person's sessions end; at their next sign-in they set it up again (if their role needs it, before anything
-    else). The audit log names the administrator."""
+    """An administrator's answer to a lost phone and lost recovery codes: the second factor is removed, the
+    person's sessions end and their API keys stop working (whoever has the phone may have them too); at their next
+    sign-in they set it up again (if their role needs it, before anything else). The audit log names the
+    administrator."""
     with noting(f"Second factor reset by an administrator, {administrator.name}"):
         _clear_two_factor(person)
         person.end_all_sessions()
+        revoke_api_keys(person)
         db.session.commit()
+
+
+def revoke_api_keys(user):
+    from tracker.register.models import ApiToken
+
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
 
 
 def _token_hash(raw):
