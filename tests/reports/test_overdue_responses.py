@@ -124,3 +124,19 @@ def test_the_review_page_shows_where_each_loop_stands(app, world, as_user):
     loop = text(coordinator.get(f"/external/{late}"))
     assert f"Sent {TODAY - timedelta(days=90):%-d %B %Y}" in loop
     assert f"Answer due {TODAY - timedelta(days=34):%-d %B %Y}" in loop
+
+
+def test_a_page_lists_the_most_overdue_and_says_how_many_more_the_spreadsheet_holds(app, world, make, as_user):
+    for n in range(30):
+        make.recommendation(world["published"], number=f"M{n}", scope="national", external_body="Home Office",
+                            sent_on=TODAY - timedelta(days=200), response_due_on=TODAY - timedelta(days=100 + n))
+    browser = as_user(world["people"]["chair"])
+    base = f"/partnerships/{world['p'].id}/reports/overdue"
+    page = text(browser.get(base))
+    assert "32 responses overdue" in page
+    assert "7 more overdue answers are not listed here" in page  # 25 listed, the most overdue first
+    assert "M29" in page and "R1" not in page.split(SECTION)[1]
+    rows = list(csv.reader(io.StringIO(browser.get(base + ".csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert len([row for row in rows if row[0] == "Overdue responses"]) == 33  # the header and every one
+    home = text(browser.get("/"))
+    assert "32 responses overdue from bodies outside the partnership" in home

@@ -83,7 +83,7 @@ def _coordinator(user, membership, today):
     moves = sa.select(DeadlineChange.id).join(Action).where(Action.partnership_id == pid,
                                                              DeadlineChange.status == MoveStatus.REQUESTED)
     failed = delivery_health(partnership).failed
-    responses = overdue_responses(user, partnership, today).total
+    responses = overdue_responses(user, partnership, today, listed=0).total
     unowned = _count(sa.select(Action.id).where(Action.partnership_id == pid, Action.status.in_(OPEN_STATUSES),
                                                 is_unowned(pid)))
     closures = _count(_awaiting_sign_off(pid, user))

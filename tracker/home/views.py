@@ -28,7 +28,7 @@ def index():
         if held & {Role.STRATEGIC_MEMBER, Role.COORDINATOR}:
             scope = reports.scope_for(current_user, partnership)
             watching.append(dict(partnership=partnership, glance=reports.glance(scope, today),
-                                 responses=reports.overdue_responses(scope, partnership, today)))
+                                 responses=reports.overdue_responses(scope, partnership, today, listed=0)))
     return render_template("home/index.html", partnerships=partnerships, roles=roles, bodies=_bodies(),
                            counts=my_action_counts(current_user, today), watching=watching,
                            panels=_panel_plans(), queues=queues_for(current_user, today), mail=_mail_health(roles))

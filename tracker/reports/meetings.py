@@ -121,7 +121,7 @@ def build_pack(partnership, reader, meeting, today, is_for_email=False):
     document = pdf.Document(title, partnership.name, current_app.config["TRACKER_PROTECTIVE_MARKING"], today)
     changes = services.changes_since(scope, today, previous)
     overdue = services.overdue_report(scope, today)
-    responses = services.overdue_responses(scope, partnership, today)
+    responses = services.overdue_responses(scope, partnership, today, listed=services.LISTED)
     progress = services.progress_report(scope, today)
     pdf.add_glance(document, progress, overdue, changes, responses)
     pdf.add_changes(document, changes)

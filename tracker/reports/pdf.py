@@ -225,7 +225,7 @@ def add_responses(doc, responses):
     doc.heading(responses.title)
     doc.note(responses.withheld_note)
     header, rows = responses.table()
-    listed = Listed(rows[:LISTED], len(rows))
+    listed = Listed(rows[:LISTED], responses.total)
     doc.table(header, listed.rows, widths=[30 * mm, 26 * mm, 50 * mm, 22 * mm, 22 * mm, 20 * mm],
               empty=gettext("No response is overdue."))
     _more(doc, listed, N_("%(count)s more not listed here: the overdue report's spreadsheet, %(file)s, lists them "

@@ -397,9 +397,12 @@ class ResponseRow:
 
 @dataclass
 class OverdueResponses:
+    #: the most overdue first: all of them, or as many as the caller asked to list
     rows: list
     #: overdue responses to recommendations of reviews the reader may not open
     withheld: int
+    #: how many the reader may see, listed or not
+    count: int
 
     TITLE = N_("Responses overdue from bodies outside the partnership")
     HEADER = [N_("Review"), N_("Recommendation"), N_("Body"), N_("Sent"), N_("Response due"), N_("Days overdue")]
@@ -414,7 +417,11 @@ class OverdueResponses:
 
     @property
     def total(self):
-        return len(self.rows)
+        return self.count
+
+    @property
+    def more(self):
+        return self.count - len(self.rows)
 
     @property
     def withheld_note(self):
@@ -425,24 +432,27 @@ class OverdueResponses:
                              for r in self.rows]
 
 
-def overdue_responses(scope_or_user, partnership, today):
-    """Regional and national recommendations sent out whose answer is past due and not received, most overdue
-    first: the partnership's loops with bodies outside it that have gone quiet. Takes a report's scope, or a
-    person (whose reports' scope it then is)."""
+def overdue_responses(scope_or_user, partnership, today, listed=None):
+    """Answers from bodies beyond the partnership past due and not received, most overdue first: the partnership's
+    loops that have gone quiet. Counted in one statement; `listed` of them read (None: all, for a spreadsheet; 0:
+    none, for a count). Takes a report's scope, or a person (whose reports' scope it then is)."""
     scope = scope_or_user if isinstance(scope_or_user, ReportScope) else scope_for(scope_or_user, partnership)
     late = [Review.partnership_id == partnership.id, awaited(), BodyRecommendation.response_due_on < today]
-    rows = db.session.execute(
-        sa.select(BodyRecommendation, Recommendation.review_id, Recommendation.number, Review.reference,
-                  ExternalBody.name)
-        .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id).join(Review)
-        .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id).where(*late, scope.opens_reviews())
-        .order_by(BodyRecommendation.response_due_on, Review.reference, BodyRecommendation.id)).all()
-    withheld = db.session.scalar(sa.select(_count_outside(scope.opens_reviews())).select_from(BodyRecommendation)
-                                 .join(Recommendation).join(Review).where(*late))
-    return OverdueResponses(
-        [ResponseRow(review_id, reference, number, body, item.sent_on, item.response_due_on,
-                     (today - item.response_due_on).days)
-         for item, review_id, number, reference, body in rows], withheld)
+    opened = scope.opens_reviews()
+    count, withheld = db.session.execute(
+        sa.select(sa.func.count().filter(opened), _count_outside(opened)).select_from(BodyRecommendation)
+        .join(Recommendation).join(Review).where(*late)).one()
+    rows = []
+    if listed != 0 and count:
+        rows = db.session.execute(
+            sa.select(Recommendation.review_id, Review.reference, Recommendation.number, ExternalBody.name,
+                      BodyRecommendation.sent_on, BodyRecommendation.response_due_on)
+            .select_from(BodyRecommendation)
+            .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id).join(Review)
+            .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id).where(*late, opened)
+            .order_by(BodyRecommendation.response_due_on, Review.reference, BodyRecommendation.id)
+            .limit(listed)).all()
+    return OverdueResponses([ResponseRow(*row, (today - row[5]).days) for row in rows], withheld, count)
 
 
 # Progress

@@ -92,7 +92,10 @@ def overdue(partnership_id, kind=None):
     scope = services.scope_for(_user(), partnership)
     today = london_today()
     filters = _overdue_filters(partnership)
-    responses = services.overdue_responses(scope, partnership, today)
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    # the spreadsheets hold every overdue answer; the page and the PDF the most overdue
+    responses = services.overdue_responses(scope, partnership, today,
+                                           listed=None if kind in ("csv", "xlsx") else per_page)
     if kind in ("csv", "xlsx"):
         rows = services.overdue_register(scope, today, **filters)
         return _download(kind, "overdue-actions", partnership, _spreadsheet(kind, [
@@ -103,7 +106,6 @@ def overdue(partnership_id, kind=None):
         pdf.add_overdue(document, services.overdue_report(scope, today, **filters))
         pdf.add_responses(document, responses)
         return _download(kind, "overdue-actions", partnership, document.render())
-    per_page = current_app.config["ITEMS_PER_PAGE"]
     page = page_number(request.args)
     report = services.overdue_report(scope, today, **filters, listed=per_page, offset=(page - 1) * per_page)
     return render_template("reports/overdue.html", partnership=partnership, report=report, scope=scope,
