@@ -44,6 +44,14 @@ def state_of(today):
         else_=AWAITED)
 
 
+def _days(later, earlier):
+    """SQL: the whole days from one date to a later one, as each database counts them (read as numbers, not dates:
+    the register reads thousands)."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
+    return later - earlier
+
+
 def _year():
     return sa.extract("year", BodyRecommendation.sent_on)
 
@@ -105,14 +113,14 @@ def overview(today=None):
     item = BodyRecommendation
     state, answered = state_of(today).label("state"), item.response_received_on.is_not(None).label("answered")
     groups = db.session.execute(
-        _joined(sa.select(ExternalBody.id, ExternalBody.name, state, answered, sa.func.count()).select_from(item))
+        sa.select(ExternalBody.id, ExternalBody.name, state, answered, sa.func.count()).select_from(item)
         .join(ExternalBody, ExternalBody.id == item.body_id)
         .group_by(ExternalBody.id, ExternalBody.name, state, answered)).all()
     days_by_body = {}
-    for body_id, sent_on, received_on in db.session.execute(
-            sa.select(item.body_id, item.sent_on, item.response_received_on)
+    for body_id, days in db.session.execute(
+            sa.select(item.body_id, _days(item.response_received_on, item.sent_on))
             .where(item.sent_on.is_not(None), item.response_received_on.is_not(None))):
-        days_by_body.setdefault(body_id, []).append((received_on - sent_on).days)
+        days_by_body.setdefault(body_id, []).append(int(days))
     year = _year().label("year")
     by_year = db.session.execute(
         sa.select(year, sa.func.count(), sa.func.count().filter(item.response_received_on.is_not(None)),
@@ -120,10 +128,10 @@ def overview(today=None):
         .where(item.sent_on.is_not(None)).group_by(year).order_by(year.desc())).all()
     theme = sa.func.min(Theme.name).label("theme")
     by_theme = db.session.execute(
-        _joined(sa.select(theme, sa.func.count(sa.distinct(item.id)),
-                          sa.func.count(sa.distinct(item.id)).filter(awaited(), item.response_due_on < today))
-                .select_from(item))
-        .join(recommendation_theme, recommendation_theme.c.recommendation_id == Recommendation.id)
+        sa.select(theme, sa.func.count(sa.distinct(item.id)),
+                  sa.func.count(sa.distinct(item.id)).filter(awaited(), item.response_due_on < today))
+        .select_from(item)
+        .join(recommendation_theme, recommendation_theme.c.recommendation_id == item.recommendation_id)
         .join(Theme, Theme.id == recommendation_theme.c.theme_id)
         .group_by(sa.func.lower(Theme.name)).order_by(sa.func.count(sa.distinct(item.id)).desc(), theme)).all()
     by_state, bodies = {}, {}
