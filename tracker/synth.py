@@ -223,10 +223,13 @@ def _bodies_and_answers(reviews, themes, rng, prefix, today, now, password):
         ExternalBody.id.in_(body_ids))).all())
     published = dict(db.session.execute(sa.select(Review.id, Review.status).where(
         Review.id.in_([r for r, _p in reviews]))).all())
+    # in the reviews' order, each choice by position, never by an id the database chose: the same seed gives the
+    # same data on every database
+    reviews = sorted(reviews)
     texts, addressed = [], []
-    for review_id, _p in reviews:
+    for n, (review_id, _p) in enumerate(reviews):
         ask = rng.choice(ASKS).format(topic=rng.choice(TOPICS), staff=rng.choice(STAFF))
-        chosen = rng.sample(body_ids, 2 if review_id % 5 == 0 else 1)
+        chosen = rng.sample(body_ids, 2 if n % 5 == 0 else 1)
         texts.append(dict(review_id=review_id, number="N1", scope=Scope.NATIONAL, component="", welsh_text="",
                           text=f"The {' and the '.join(names[b] for b in chosen)} should {ask}.",
                           external_body="; ".join(names[b] for b in chosen), created_at=now, updated_at=now))
@@ -235,7 +238,7 @@ def _bodies_and_answers(reviews, themes, rng, prefix, today, now, password):
     national = dict(db.session.execute(sa.select(Recommendation.review_id, Recommendation.id).where(
         Recommendation.number == "N1", Recommendation.review_id.in_([r for r, _p in reviews]))).all())
     db.session.execute(sa.insert(recommendation_theme), [
-        dict(recommendation_id=national[r], theme_id=rng.choice(themes[p])) for r, p in reviews])
+        dict(recommendation_id=national[r], theme_id=rng.choice(sorted(themes[p]))) for r, p in reviews])
     items = []
     for (review_id, _p), chosen in zip(reviews, addressed, strict=True):
         is_published = published[review_id] in ("published", "approved")
