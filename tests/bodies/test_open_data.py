@@ -168,3 +168,11 @@ def test_a_new_password_or_a_reset_second_factor_stops_the_person_s_keys(app, ma
         reset_two_factor(db.session.get(User, loses.id), db.session.get(User, admin.id))
     for key in keys.values():
         assert _api(app, "/api/v1/bodies", key).status_code == 401
+
+
+def test_open_data_pages_carry_no_protective_marking(app, country, as_user):
+    _opt_in(as_user, country)
+    public = Browser(app.test_client())
+    for url in ("/open-data", "/open-data/schema", f"/open-data/recommendations/{country['items']['1']}"):
+        assert "information-sharing agreement" not in text(public.get(url)), url
+    assert "information-sharing agreement" in text(as_user(country["coordinator"]).get("/"))
