@@ -18,7 +18,7 @@ from tracker.actions.state import london_today
 from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody, ResponseProgress, ResponseStep
 from tracker.db import length_of, utcnow
 from tracker.email import queue_email
-from tracker.enums import BodyKind, ResponseAssessment, ResponseStance, Scope
+from tracker.enums import BodyKind, ResponseAssessment, ResponseStance, ReviewStatus, Scope
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.i18n import in_language_of, long_date
@@ -199,9 +199,18 @@ def recheck_due(item, today=None):
 
 
 def shown_text(item):
-    """What the body reads of the recommendation: as published, or before that what the partnership shared."""
+    """What the body reads of the recommendation: as published, or before that what the partnership shared (nothing
+    until it is sent: the shared text is written by sending)."""
     review = item.recommendation.review
     return item.recommendation.text if review.is_published else item.shared_text
+
+
+def shown_text_column():
+    """SQL: shown_text, for a statement that joins the recommendation and its review."""
+    from tracker.reviews.models import Recommendation, Review
+
+    return sa.case((Review.status == ReviewStatus.PUBLISHED, Recommendation.text),
+                   else_=BodyRecommendation.shared_text)
 
 
 def contacts_of(body_id):
@@ -241,7 +250,7 @@ def send(item, actor, sent_on, shared_text, today=None):
         raise ValidationFailed(errors)
     item.sent_on, item.sent_by_id = sent_on, actor.id
     item.response_due_on = sent_on + timedelta(days=RESPONSE_DAYS)
-    item.shared_text = shared_text if not review.is_published else (shared_text or item.recommendation.text)
+    item.shared_text = shared_text
     db.session.flush()
     told = _tell_contacts(item, "sent", f"sent:{sent_on.isoformat()}")
     db.session.commit()
@@ -509,7 +518,7 @@ def inbox(body, state, page, per_page=25):
     from tracker.reviews.models import Recommendation, Review
 
     awaiting, answered = awaited(), BodyRecommendation.response_received_on.is_not(None)
-    select = (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text, Review.reference,
+    select = (sa.select(BodyRecommendation, Recommendation.number, shown_text_column(), Review.reference,
                         Review.status, Partnership.name)
               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
               .join(Review, Review.id == Recommendation.review_id)

@@ -1,6 +1,7 @@
 """A read-only API for other systems: a body's case system pulls the recommendations sent to that body, a national
 observer's every one, as JSON in the open data's schema, with a key made by a person who may read them. The
 OpenAPI description is public; everything else needs "Authorization: Bearer <key>"."""
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime
@@ -120,6 +121,7 @@ def _readable(user):
 
 
 def _authorised(view):
+    @functools.wraps(view)
     def checked(*args, **kwargs):
         user = _reader()
         if user is None:
@@ -128,7 +130,6 @@ def _authorised(view):
             return _error(403, "This key's holder may not read recommendations to bodies.")
         return view(user, *args, **kwargs)
 
-    checked.__name__ = view.__name__
     return checked
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody
-from tracker.bodies.services import state_value
+from tracker.bodies.services import shown_text, state_value
 from tracker.enums import ReviewStatus
 from tracker.extensions import db
 from tracker.i18n import N_
@@ -107,8 +107,8 @@ def record(item, base_url, is_public, today=None):
     review = recommendation.review
     if review.is_published:
         text, welsh = recommendation.text, recommendation.welsh_text or None
-    else:
-        text, welsh = (item.shared_text or None) if (item.sent_on and not is_public) else None, None
+    else:  # what was shared with the body, and never with the public
+        text, welsh = None if is_public else (shown_text(item) or None), None
     return dict(
         id=item.id, url=f"{base_url}/open-data/recommendations/{item.id}" if is_public else None,
         partnership=review.partnership.name, review_reference=review.reference, review_type=review.review_type.value,

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyRecommendation, ExternalBody
-from tracker.bodies.services import AWAITED, NOT_SENT, OVERDUE, RECEIVED, awaited
+from tracker.bodies.services import AWAITED, NOT_SENT, OVERDUE, RECEIVED, awaited, shown_text_column
 from tracker.db import paginate_rows
-from tracker.enums import ResponseAssessment, ReviewStatus
+from tracker.enums import ResponseAssessment
 from tracker.extensions import db
 from tracker.partnerships.models import Partnership
 from tracker.register import similar
@@ -164,25 +164,18 @@ def overview(today=None):
 class Row(NamedTuple):
     item: BodyRecommendation
     number: str
-    text: str
-    is_published: bool
+    #: what the register may show (bodies.services.shown_text): the published text, what was shared once sent,
+    #: else nothing
+    shown_text: str
     reference: str
     partnership: str
     body: str
     state: str
 
-    @property
-    def shown_text(self):
-        """What the register may show: the published text, what was shared once sent, else nothing."""
-        if self.is_published:
-            return self.text
-        return self.item.shared_text if self.item.sent_on else ""
-
 
 def _rows(today):
-    return (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text,
-                      Review.status == ReviewStatus.PUBLISHED, Review.reference, Partnership.name, ExternalBody.name,
-                      state_of(today))
+    return (sa.select(BodyRecommendation, Recommendation.number, shown_text_column(), Review.reference,
+                      Partnership.name, ExternalBody.name, state_of(today))
             .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
             .join(Review, Review.id == Recommendation.review_id)
             .join(Partnership, Partnership.id == Review.partnership_id)
@@ -225,12 +218,10 @@ class Similar(NamedTuple):
 
 
 def _candidates(body_id=None):
-    """{body id: {id: Similar}} of what the register may read (as Row.shown_text decides), of one body or all, in
+    """{body id: {id: Similar}} of what the register may read (bodies.services.shown_text), of one body or all, in
     one statement of the columns alone, so that a body's thousands are read quickly."""
-    shown = sa.case((Review.status == ReviewStatus.PUBLISHED, Recommendation.text),
-                    else_=BodyRecommendation.shared_text)
     select = (sa.select(BodyRecommendation.body_id, BodyRecommendation.id, ExternalBody.name, Recommendation.number,
-                        Review.reference, Partnership.name, shown, awaited())
+                        Review.reference, Partnership.name, shown_text_column(), awaited())
               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
               .join(Review, Review.id == Recommendation.review_id)
               .join(Partnership, Partnership.id == Review.partnership_id)
