@@ -67,11 +67,17 @@ class RowPagination(SelectPagination):
         select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
         return list(self._query_args["session"].execute(select).all())
 
+    def _query_count(self):
+        total = self._query_args["total"]
+        return super()._query_count() if total is None else total
 
-def paginate_rows(select, page, per_page):
+
+def paginate_rows(select, page, per_page, total=None):
+    """`total`, where the caller has counted the rows already (with other figures, in one statement)."""
     from tracker.extensions import db
 
-    return RowPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False)
+    return RowPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,
+                         total=total)
 
 
 def is_taken(column, value, record=None, *where):

@@ -237,7 +237,7 @@ def _assesses(user, item):
     from tracker.enums import NationalRole
 
     return item.sent_on is not None and not item.recommendation.review.is_archived and (
-        _runs_loop(user, item) or getattr(user, "national_role", None) is NationalRole.REVIEWER)
+        getattr(user, "national_role", None) is NationalRole.REVIEWER or _runs_loop(user, item))
 
 
 #: (verb, type name) -> rule. A pair not listed is refused.

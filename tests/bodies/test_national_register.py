@@ -86,8 +86,13 @@ def test_the_list_filters_and_shows_only_what_may_be_read(app, as_user, country)
     assert "Recommendation 2" in overdue and "Recommendation 1 " not in overdue and "Recommendation 4" not in overdue
     by_body = text(observer.get(f"/register/recommendations?body={country['bodies']['Department of Health']}"))
     assert "Recommendation 3" in by_body and "Recommendation 4" in by_body and "Recommendation 2" not in by_body
-    assert "Recommendation 1" in text(observer.get("/register/recommendations?theme=training"))
-    assert "No recommendation matches." in text(observer.get(f"/register/recommendations?year={TODAY.year + 5}"))
+    themed = text(observer.get("/register/recommendations?theme=training"))
+    assert "Recommendation 1" in themed and "Recommendation 2" not in themed and "Recommendation 3" not in themed
+    later = observer.get(f"/register/recommendations?year={TODAY.year + 5}")
+    assert "No recommendation matches." in text(later)
+    # the years offered are those sent in, and the one chosen stays chosen
+    html = later.get_data(as_text=True)
+    assert f'<option value="{TODAY.year + 5}" selected>' in html and f'<option value="{TODAY.year}">' in html
     shown = text(observer.get(f"/register/recommendations/{country['items']['3']}"))
     assert "Not yet shared" in shown and "GP never asked" not in shown and "Adult B" not in shown
 
@@ -106,6 +111,26 @@ def test_similarity_finds_near_copies_and_not_different_asks():
              3: TRAINING, 4: "", 5: TRAINING.replace("GPs", "practice nurses")}
     assert similar.groups(texts) == [[1, 2], [3, 5]]
     assert similar.groups({1: "Fund advocates.", 2: "Fund refuges."}) == []
+
+
+def test_one_recommendation_s_group_is_the_group_the_register_lists():
+    """The page about one recommendation walks out from it; the list groups them all: the two must agree, chains
+    included (each text like the next, the ends unlike), for every text."""
+    import random
+
+    chain = {1010: "alpha bravo charlie delta echo", 1011: "alpha bravo charlie delta foxtrot",
+             1012: "alpha bravo charlie golf foxtrot", 1013: "alpha bravo hotel golf foxtrot"}
+    assert similar.similarity(similar.words(chain[1010]), similar.words(chain[1013])) < similar.SIMILAR
+    vocabulary = ("refuge advocate police health housing court training guidance family child risk probation "
+                  "prison school college employer mental substance stalking coercion finance tenancy").split()
+    chosen = random.Random(18)
+    texts = {key: " ".join(chosen.sample(vocabulary, chosen.randint(3, 6))) for key in range(200)}
+    texts.update(chain)
+    texts.update({300: "", 301: "the and of"})
+    groups = similar.groups(texts)
+    assert [1010, 1011, 1012, 1013] in groups and len(groups) > 3
+    for key in texts:
+        assert similar.group_of(key, texts) == next((g for g in groups if key in g), [])
 
 
 def test_the_list_s_pages_keep_its_filters(app, as_user, country):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defaultload, joinedload, selectinload
 
 from tracker.accounts.models import User
 from tracker.actions.state import london_today
@@ -50,6 +50,12 @@ def name_key(name):
 
 def all_bodies():
     return db.session.scalars(sa.select(ExternalBody).order_by(sa.func.lower(ExternalBody.name))).all()
+
+
+def body_names():
+    """(id, name) of every body, in name order: what a filter offers."""
+    return db.session.execute(sa.select(ExternalBody.id, ExternalBody.name)
+                              .order_by(sa.func.lower(ExternalBody.name))).all()
 
 
 def body_errors(name, body=None):
@@ -493,15 +499,17 @@ def assess(item, values, actor, today=None, expected_version=None):
 
 
 def loop_of(item_id):
-    """One recommendation to a body with what its pages show, loaded at once."""
+    """One recommendation to a body with what its pages show: where it came from in the same statement (one row
+    each); its planned actions and its progress (with who recorded it) as they are read, one statement each (for one
+    item, a third of what a batch loader's bookkeeping costs)."""
     from tracker.reviews.models import Recommendation, Review
 
     return db.session.scalar(
         sa.select(BodyRecommendation).where(BodyRecommendation.id == item_id)
-        .options(selectinload(BodyRecommendation.body), selectinload(BodyRecommendation.steps),
-                 selectinload(BodyRecommendation.progress).selectinload(ResponseProgress.recorded_by),
-                 selectinload(BodyRecommendation.recommendation).selectinload(Recommendation.review)
-                 .selectinload(Review.partnership)))
+        .options(joinedload(BodyRecommendation.body, innerjoin=True),
+                 defaultload(BodyRecommendation.progress).joinedload(ResponseProgress.recorded_by),
+                 joinedload(BodyRecommendation.recommendation, innerjoin=True)
+                 .joinedload(Recommendation.review, innerjoin=True).joinedload(Review.partnership, innerjoin=True)))
 
 
 def people_named(item):
@@ -510,9 +518,10 @@ def people_named(item):
     return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
 
 
-def inbox(body, state, page, per_page=25):
+def inbox(body, state, page, total, per_page=25):
     """The recommendations sent to the body from every partnership, those awaiting its answer first (by due date),
-    then the answered, newest first; `state` "awaiting" or "answered" narrows them."""
+    then the answered, newest first; `state` "awaiting" or "answered" narrows them (`total` of them, as
+    counts_of(body).of_tab(state) counts)."""
     from tracker.db import paginate_rows
     from tracker.partnerships.models import Partnership
     from tracker.reviews.models import Recommendation, Review
@@ -530,15 +539,36 @@ def inbox(body, state, page, per_page=25):
         select = select.where(answered)
     select = select.order_by(sa.case((awaiting, 0), else_=1), sa.case((awaiting, BodyRecommendation.response_due_on)),
                              BodyRecommendation.sent_on.desc(), BodyRecommendation.id)
-    return paginate_rows(select, page, per_page)
+    return paginate_rows(select, page, per_page, total=total)
+
+
+class BodyCounts(NamedTuple):
+    """Of the recommendations sent to a body: its inbox's tabs count the first three, and page the last."""
+
+    awaiting: int
+    overdue: int
+    answered: int
+    sent: int
+
+    def of_tab(self, state):
+        return {"awaiting": self.awaiting, "answered": self.answered}.get(state, self.sent)
+
+
+def _counted():
+    today, sent = london_today(), BodyRecommendation.sent_on.is_not(None)
+    return (sa.func.count(BodyRecommendation.id).filter(awaited()),
+            sa.func.count(BodyRecommendation.id).filter(awaited(), BodyRecommendation.response_due_on < today),
+            sa.func.count(BodyRecommendation.id).filter(BodyRecommendation.response_received_on.is_not(None)),
+            sa.func.count(BodyRecommendation.id).filter(sent))
 
 
 def counts_of(body):
-    """(awaiting, overdue, answered) of the recommendations sent to the body."""
-    today = london_today()
-    row = db.session.execute(sa.select(
-        sa.func.count().filter(awaited()),
-        sa.func.count().filter(awaited(), BodyRecommendation.response_due_on < today),
-        sa.func.count().filter(BodyRecommendation.response_received_on.is_not(None)))
-        .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None))).one()
-    return tuple(row)
+    return BodyCounts(*db.session.execute(sa.select(*_counted()).where(BodyRecommendation.body_id == body.id)).one())
+
+
+def body_with_counts(body_id):
+    """(body, BodyCounts) in one statement, or None if there is no such body."""
+    found = db.session.execute(sa.select(ExternalBody, *_counted())
+                               .outerjoin(BodyRecommendation, BodyRecommendation.body_id == ExternalBody.id)
+                               .where(ExternalBody.id == body_id).group_by(ExternalBody.id)).first()
+    return (found[0], BodyCounts(*found[1:])) if found else None

@@ -180,12 +180,14 @@ def assess(item_id):
 
 @bp.get("/bodies/<int:body_id>/recommendations")
 def inbox(body_id):
-    body = require("answer_for", db.get_or_404(ExternalBody, body_id))
+    found = services.body_with_counts(body_id)
+    if found is None:
+        abort(404)
+    body, counts = require("answer_for", found[0]), found[1]
     state = request.args.get("state") if request.args.get("state") in ("awaiting", "answered") else ""
-    rows = services.inbox(body, state, page_number(request.args))
+    rows = services.inbox(body, state, page_number(request.args), counts.of_tab(state))
     today = london_today()
-    return render_template("bodies/inbox.html", body=body, rows=rows, state=state,
-                           counts=services.counts_of(body),
+    return render_template("bodies/inbox.html", body=body, rows=rows, state=state, counts=counts,
                            states={row[0].id: services.loop_state(row[0], today) for row in rows.items})
 
 
@@ -219,8 +221,9 @@ def _unanswered_duplicates(item):
 
 def _answer_page(item, duplicates=None, **forms):
     duplicates = _unanswered_duplicates(item) if duplicates is None else duplicates
-    forms = {"form": BodyAnswerForm(formdata=None, obj=item), "step_form": StepForm(formdata=None),
-             "progress_form": ProgressForm(formdata=None), **forms}
+    blank = {"form": lambda: BodyAnswerForm(formdata=None, obj=item), "step_form": lambda: StepForm(formdata=None),
+             "progress_form": lambda: ProgressForm(formdata=None)}
+    forms = {name: forms[name] if name in forms else make() for name, make in blank.items()}
     if forms["form"].version.data is None:
         forms["form"].version.data = item.version
     return render_template("bodies/answer.html", item=item, state=services.loop_state(item),

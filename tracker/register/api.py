@@ -160,7 +160,7 @@ def list_recommendations(user):
 @bp.get("/api/v1/recommendations/<int:item_id>")
 @_authorised
 def get_recommendation(user, item_id):
-    item = db.session.scalar(records.select_items(records.reader_filter(user), BodyRecommendation.id == item_id))
+    item = db.session.scalar(records.select_item(item_id, records.reader_filter(user)))
     if item is None:
         return _error(404, "No such recommendation that this key may read.")
     return jsonify(version=records.SCHEMA_VERSION, recommendation=records.record(item, _base(), False))

@@ -59,7 +59,7 @@ def body(body_id):
 
 @bp.get("/open-data/recommendations/<int:item_id>")
 def recommendation(item_id):
-    item = db.session.scalar(records.select_items(records.public_filter(), BodyRecommendation.id == item_id))
+    item = db.session.scalar(records.select_item(item_id, records.public_filter()))
     if item is None:
         abort(404)
     return render_template("opendata/recommendation.html", item=item, state=loop_state(item),

@@ -5,6 +5,7 @@ same however many partnerships there are; lists are paged.
 Before a review is published, the register shows what the partnership shared with the body once it was sent, and
 no text at all before that: the same rule as the body's own pages."""
 import statistics
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -56,11 +57,6 @@ def _year():
     return sa.extract("year", BodyRecommendation.sent_on)
 
 
-def _joined(select):
-    return (select.join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
-            .join(Review, Review.id == Recommendation.review_id))
-
-
 class Filters(NamedTuple):
     body_id: int | None = None
     state: str | None = None
@@ -76,7 +72,8 @@ class Filters(NamedTuple):
         if self.year is not None:
             clauses.append(_year() == self.year)
         if self.theme:
-            clauses.append(sa.exists().where(recommendation_theme.c.recommendation_id == Recommendation.id,
+            clauses.append(sa.exists().where(recommendation_theme.c.recommendation_id
+                                             == BodyRecommendation.recommendation_id,
                                              Theme.id == recommendation_theme.c.theme_id,
                                              sa.func.lower(Theme.name) == self.theme.lower()))
         return clauses
@@ -162,7 +159,8 @@ def overview(today=None):
 
 
 class Row(NamedTuple):
-    item: BodyRecommendation
+    id: int
+    response_due_on: date | None
     number: str
     #: what the register may show (bodies.services.shown_text): the published text, what was shared once sent,
     #: else nothing
@@ -174,35 +172,36 @@ class Row(NamedTuple):
 
 
 def _rows(today):
-    return (sa.select(BodyRecommendation, Recommendation.number, shown_text_column(), Review.reference,
-                      Partnership.name, ExternalBody.name, state_of(today))
+    return (sa.select(BodyRecommendation.id, BodyRecommendation.response_due_on, Recommendation.number,
+                      shown_text_column(), Review.reference, Partnership.name, ExternalBody.name, state_of(today))
             .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
             .join(Review, Review.id == Recommendation.review_id)
             .join(Partnership, Partnership.id == Review.partnership_id)
             .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id))
 
 
-def rows(filters, page, per_page=25, today=None):
-    """The register's rows matching the filters, most overdue first, then the newest sent."""
+class Listing(NamedTuple):
+    rows: object  # a page of Row
+    #: the years in which the recommendations matching the other filters were sent, newest first (and the year
+    #: chosen, even if none was)
+    years: list
+
+
+def listing(filters, page, per_page=25, today=None):
+    """The register's rows matching the filters, most overdue first, then the newest sent; the total and the years
+    to offer come from one count by year."""
     today = today or london_today()
+    year = _year().label("year")
+    by_year = dict(db.session.execute(sa.select(year, sa.func.count())
+                                      .where(*filters._replace(year=None).where(today)).group_by(year)).all())
+    total = sum(by_year.values()) if filters.year is None else by_year.get(filters.year, 0)
     select = _rows(today).where(*filters.where(today)).order_by(
         sa.case((state_of(today) == OVERDUE, 0), else_=1), BodyRecommendation.response_due_on,
         BodyRecommendation.sent_on.desc(), BodyRecommendation.id)
-    found = paginate_rows(select, page, per_page)
+    found = paginate_rows(select, page, per_page, total=total)
     found.items = [Row(*r) for r in found.items]
-    return found
-
-
-def row(item_id, today=None):
-    today = today or london_today()
-    found = db.session.execute(_rows(today).where(BodyRecommendation.id == item_id)).first()
-    return Row(*found) if found else None
-
-
-def years():
-    year = _year().label("year")
-    return [int(y) for y in db.session.scalars(sa.select(year).where(BodyRecommendation.sent_on.is_not(None))
-                                               .group_by(year).order_by(year.desc()))]
+    years = {int(y) for y in by_year if y is not None} | ({filters.year} if filters.year is not None else set())
+    return Listing(found, sorted(years, reverse=True))
 
 
 class Similar(NamedTuple):
@@ -248,7 +247,5 @@ def duplicate_groups(body_id=None):
 def duplicates_of(item_id, body_id):
     """[Similar] of the recommendations to the same body that are likely duplicates of this one."""
     candidates = _candidates(body_id).get(body_id, {})
-    for group in similar.groups({key: c.text for key, c in candidates.items()}):
-        if item_id in group:
-            return [candidates[key] for key in group if key != item_id]
-    return []
+    return [candidates[key] for key in similar.group_of(item_id, {key: c.text for key, c in candidates.items()})
+            if key != item_id]

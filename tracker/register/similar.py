@@ -59,3 +59,20 @@ def groups(texts, threshold=SIMILAR):
     for key in sets:
         grouped[root(key)].append(key)
     return sorted((sorted(members) for members in grouped.values() if len(members) > 1), key=lambda g: g[0])
+
+
+def group_of(key, texts, threshold=SIMILAR):
+    """The ids of the texts in `key`'s group (as groups() finds it: linked by likely duplicates, one to the next),
+    in id order; empty when it has none. Walks out from the one text, so that a page about one recommendation does
+    not group its body's every other."""
+    sets = {other: words(text) for other, text in texts.items()}
+    if not sets.get(key):
+        return []
+    found, frontier = {key}, [key]
+    while frontier:
+        current = sets[frontier.pop()]
+        for other, words_of_other in sets.items():
+            if other not in found and words_of_other and similarity(current, words_of_other) >= threshold:
+                found.add(other)
+                frontier.append(other)
+    return sorted(found) if len(found) > 1 else []
