@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from wtforms import RadioField
 
-from tracker.bodies.models import BodyRecommendation, ExternalBody
+from tracker.bodies.models import BodyRecommendation
 from tracker.bodies.services import loop_state
 from tracker.db import paginate_rows
 from tracker.errors import ValidationFailed
@@ -49,11 +49,10 @@ def index():
 
 @bp.get("/open-data/bodies/<int:body_id>")
 def body(body_id):
-    found = db.get_or_404(ExternalBody, body_id)
-    page = paginate_rows(records.public_rows(BodyRecommendation.body_id == found.id), page_number(request.args), 25)
+    page = paginate_rows(records.public_rows(BodyRecommendation.body_id == body_id), page_number(request.args), 25)
     if not page.items:
-        abort(404)  # a body with nothing public is not listed, nor a page past the last
-    return render_template("opendata/body.html", body=found, page=page,
+        abort(404)  # no such body; or one with nothing public, which is not listed; or a page past the last
+    return render_template("opendata/body.html", body=page.items[0][0].body, page=page,
                            states={row[0].id: loop_state(row[0]) for row in page.items})
 
 

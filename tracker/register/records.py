@@ -72,9 +72,11 @@ def reader_filter(user):
 
 
 def public_rows(*where):
-    """(item, number, text, reference, partnership) of what the public may read, for a list: no more than it shows."""
+    """(item, number, text, reference, partnership) of what the public may read, for a list: no more than it shows
+    (and each item's body with it, so that a body's page needs no statement of its own)."""
     return (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text, Review.reference,
                       Partnership.name)
+            .options(joinedload(BodyRecommendation.body, innerjoin=True))
             .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
             .join(Review, Review.id == Recommendation.review_id)
             .join(Partnership, Partnership.id == Review.partnership_id)
