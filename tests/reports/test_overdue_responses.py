@@ -140,3 +140,28 @@ def test_a_page_lists_the_most_overdue_and_says_how_many_more_the_spreadsheet_ho
     assert len([row for row in rows if row[0] == "Overdue responses"]) == 33  # the header and every one
     home = text(browser.get("/"))
     assert "32 responses overdue from bodies outside the partnership" in home
+
+
+def test_the_report_sends_the_same_statements_with_no_overdue_answer_as_with_many(app, make, as_user):
+    """What a page sends must not depend on what it holds (the page bench compares partnerships on it)."""
+    from tests.querycount import count_queries
+
+    p = make.partnership(name="Northshire")
+    browser = as_user(make.member(p, "coordinator"))
+    review = make.review(p, reference="DHR 2024-01", status="published", published_on=TODAY - timedelta(days=90))
+    pages = [f"/partnerships/{p.id}/reports/overdue", f"/partnerships/{p.id}/reports/overdue.csv", "/"]
+
+    def counts():
+        found = {}
+        for url in pages:
+            with count_queries(app) as counted:
+                assert browser.get(url).status_code == 200, url
+            found[url] = counted.count
+        return found
+
+    none = counts()
+    for n in range(3):
+        make.recommendation(review, number=f"N{n}", scope="national", external_body="Home Office",
+                            sent_on=TODAY - timedelta(days=100), response_due_on=TODAY - timedelta(days=44 + n))
+    assert "3 responses overdue" in text(browser.get(pages[0]))
+    assert counts() == none
