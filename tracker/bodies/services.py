@@ -172,6 +172,14 @@ def state_value(item, today):
     return RECEIVED if item.response_received_on else AWAITED
 
 
+def as_listed():
+    """What a list of loops reads of each: where it stands (state_value, loop_state) and its dates, not its texts."""
+    from sqlalchemy.orm import load_only
+
+    return load_only(BodyRecommendation.sent_on, BodyRecommendation.response_due_on,
+                     BodyRecommendation.response_received_on, BodyRecommendation.assessment)
+
+
 def loop_state(item, today=None):
     """Where the loop with the body stands, in words and a colour."""
     today = today or london_today()
@@ -532,7 +540,8 @@ def inbox(body, state, page, total, per_page=25):
               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
               .join(Review, Review.id == Recommendation.review_id)
               .join(Partnership, Partnership.id == Review.partnership_id)
-              .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None)))
+              .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None))
+              .options(as_listed()))
     if state == "awaiting":
         select = select.where(awaiting)
     elif state == "answered":

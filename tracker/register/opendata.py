@@ -62,7 +62,7 @@ def recommendation(item_id):
     if item is None:
         abort(404)
     return render_template("opendata/recommendation.html", item=item, state=loop_state(item),
-                           values=records.record(item, _base(), True))
+                           pseudonym=records.pseudonym(item.recommendation.review))
 
 
 @bp.get("/open-data/schema")

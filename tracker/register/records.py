@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody
-from tracker.bodies.services import shown_text, state_value
+from tracker.bodies.services import as_listed, shown_text, state_value
 from tracker.enums import ReviewStatus
 from tracker.extensions import db
 from tracker.i18n import N_
@@ -76,7 +76,7 @@ def public_rows(*where):
     (and each item's body with it, so that a body's page needs no statement of its own)."""
     return (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text, Review.reference,
                       Partnership.name)
-            .options(joinedload(BodyRecommendation.body, innerjoin=True))
+            .options(as_listed(), joinedload(BodyRecommendation.body, innerjoin=True))
             .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
             .join(Review, Review.id == Recommendation.review_id)
             .join(Partnership, Partnership.id == Review.partnership_id)
@@ -114,6 +114,11 @@ def _day(value):
     return value.isoformat() if value else None
 
 
+def pseudonym(review):
+    """The victim's pseudonym where the published report uses it; never before publication."""
+    return review.pseudonyms if review.is_published and review.pseudonym_in_report else None
+
+
 def record(item, base_url, is_public, today=None):
     """One item as the schema's dict (dates as ISO text)."""
     today = today or london_today()
@@ -128,7 +133,7 @@ def record(item, base_url, is_public, today=None):
         partnership=review.partnership.name, review_reference=review.reference, review_type=review.review_type.value,
         review_published_on=_day(review.published_on) if review.is_published else None,
         publication_url=(review.publication_url or None) if review.is_published else None,
-        pseudonym=review.pseudonyms if review.is_published and review.pseudonym_in_report else None,
+        pseudonym=pseudonym(review),
         recommendation_number=recommendation.number, recommendation_text=text, recommendation_text_welsh=welsh,
         # the partnership's own classification: part of the record once the review is published
         scope=recommendation.scope.value,
