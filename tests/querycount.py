@@ -7,15 +7,20 @@ from tracker.extensions import db
 
 
 class Counter:
-    count = 0
+    def __init__(self):
+        self.statements = []
+
+    @property
+    def count(self):
+        return len(self.statements)
 
 
 @contextlib.contextmanager
 def count_queries(app):
     counter = Counter()
 
-    def before(*args, **kwargs):
-        counter.count += 1
+    def before(connection, cursor, statement, *args, **kwargs):
+        counter.statements.append(statement)
 
     with app.app_context():
         engine = db.engine

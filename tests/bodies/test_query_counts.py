@@ -122,3 +122,20 @@ def test_lists_counted_with_their_figures_page_by_the_right_totals(app, make, as
     assert "Showing 1 to 25 of 26" in contact.get(f"{inbox}?state=answered").get_data(as_text=True)
     awaiting = contact.get(f"{inbox}?state=awaiting").get_data(as_text=True)
     assert "Showing" not in awaiting and all(f"/answers/{item}" in awaiting for item in awaited)
+
+
+def test_the_bodies_a_person_answers_for_come_with_the_person(app, make, as_user):
+    """Every request asks whether the person's role needs a second factor, and a body's pages whether they answer
+    for it: read with the person, not in a statement of their own on every page."""
+    _recommendations(make, 1, 0)
+    p = make.partnership(name="Eastshire")
+    lead = as_user(make.member(p, "agency_lead", agency=make.agency(p, name="Eastshire Police")))
+    contact = as_user(make.body_contact("Home Office"))
+    with app.app_context():
+        body = db.session.scalar(db.select(ExternalBody.id).where(ExternalBody.name == "Home Office"))
+    for browser, url in ((lead, "/"), (lead, f"/partnerships/{p.id}/actions"), (contact, "/"),
+                         (contact, f"/bodies/{body}/recommendations")):
+        with count_queries(app) as counted:
+            assert browser.get(url).status_code == 200, url
+        alone = [s for s in counted.statements if "FROM body_contact" in s and "JOIN body_contact" not in s]
+        assert alone == [], url

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import User
 from tracker.accounts.services import session_expired, two_factor_required
@@ -40,7 +41,11 @@ SET_UP_ENDPOINTS = {"accounts.set_up_two_factor", "accounts.sign_out"}
 
 @login_manager.user_loader
 def load_user(session_token):
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.is_active.is_(True)))
+    """The signed-in person, with the bodies they answer for (most have none): every request asks whether their
+    role needs a second factor, and a body's contact's every page whether they answer for it."""
+    return db.session.execute(
+        sa.select(User).where(User.session_token == session_token, User.is_active.is_(True))
+        .options(joinedload(User.body_contacts))).unique().scalar_one_or_none()
 
 
 def safe_next(target):
