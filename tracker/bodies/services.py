@@ -11,7 +11,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defaultload, joinedload, selectinload
+from sqlalchemy.orm import defaultload, joinedload, load_only, selectinload
 
 from tracker.accounts.models import User
 from tracker.actions.state import london_today
@@ -174,8 +174,6 @@ def state_value(item, today):
 
 def as_listed():
     """What a list of loops reads of each: where it stands (state_value, loop_state) and its dates, not its texts."""
-    from sqlalchemy.orm import load_only
-
     return load_only(BodyRecommendation.sent_on, BodyRecommendation.response_due_on,
                      BodyRecommendation.response_received_on, BodyRecommendation.assessment)
 
@@ -534,7 +532,7 @@ def inbox(body, state, page, total, per_page=25):
     from tracker.partnerships.models import Partnership
     from tracker.reviews.models import Recommendation, Review
 
-    awaiting, answered = awaited(), BodyRecommendation.response_received_on.is_not(None)
+    awaiting = awaited()
     select = (sa.select(BodyRecommendation, Recommendation.number, shown_text_column(), Review.reference,
                         Review.status, Partnership.name)
               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
@@ -542,10 +540,8 @@ def inbox(body, state, page, total, per_page=25):
               .join(Partnership, Partnership.id == Review.partnership_id)
               .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None))
               .options(as_listed()))
-    if state == "awaiting":
-        select = select.where(awaiting)
-    elif state == "answered":
-        select = select.where(answered)
+    if state in TABS:
+        select = select.where(TABS[state]())
     select = select.order_by(sa.case((awaiting, 0), else_=1), sa.case((awaiting, BodyRecommendation.response_due_on)),
                              BodyRecommendation.sent_on.desc(), BodyRecommendation.id)
     return paginate_rows(select, page, per_page, total=total)
@@ -560,15 +556,19 @@ class BodyCounts(NamedTuple):
     sent: int
 
     def of_tab(self, state):
-        return {"awaiting": self.awaiting, "answered": self.answered}.get(state, self.sent)
+        return getattr(self, state) if state in TABS else self.sent
+
+
+#: the inbox's tabs beyond "all sent": what each narrows the list to, and so what its count and its pages count
+TABS = {"awaiting": awaited, "answered": lambda: BodyRecommendation.response_received_on.is_not(None)}
 
 
 def _counted():
-    today, sent = london_today(), BodyRecommendation.sent_on.is_not(None)
-    return (sa.func.count(BodyRecommendation.id).filter(awaited()),
+    today = london_today()
+    return (sa.func.count(BodyRecommendation.id).filter(TABS["awaiting"]()),
             sa.func.count(BodyRecommendation.id).filter(awaited(), BodyRecommendation.response_due_on < today),
-            sa.func.count(BodyRecommendation.id).filter(BodyRecommendation.response_received_on.is_not(None)),
-            sa.func.count(BodyRecommendation.id).filter(sent))
+            sa.func.count(BodyRecommendation.id).filter(TABS["answered"]()),
+            sa.func.count(BodyRecommendation.id).filter(BodyRecommendation.sent_on.is_not(None)))
 
 
 def counts_of(body):

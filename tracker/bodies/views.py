@@ -184,7 +184,7 @@ def inbox(body_id):
     if found is None:
         abort(404)
     body, counts = require("answer_for", found[0]), found[1]
-    state = request.args.get("state") if request.args.get("state") in ("awaiting", "answered") else ""
+    state = request.args.get("state") if request.args.get("state") in services.TABS else ""
     rows = services.inbox(body, state, page_number(request.args), counts.of_tab(state))
     today = london_today()
     return render_template("bodies/inbox.html", body=body, rows=rows, state=state, counts=counts,
