@@ -69,11 +69,24 @@ class RowPagination(SelectPagination):
 
     def _query_count(self):
         total = self._query_args["total"]
+        if total is IN_ROWS:
+            return self.items[0].total if self.items else super()._query_count()
         return super()._query_count() if total is None else total
 
 
+#: paginate_rows' `total` for a select that counts its rows in each of them (with_total)
+IN_ROWS = object()
+
+
+def with_total(select):
+    """The select with a `total` column: how many rows it has in all, read with a page of them (count over the
+    whole filtered set) instead of in a statement of its own."""
+    return select.add_columns(sa.func.count().over().label("total"))
+
+
 def paginate_rows(select, page, per_page, total=None):
-    """`total`, where the caller has counted the rows already (with other figures, in one statement)."""
+    """`total`, where the caller has counted the rows already (with other figures, in one statement), or IN_ROWS
+    where the select is with_total's (counted apart only for a page past the last)."""
     from tracker.extensions import db
 
     return RowPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,

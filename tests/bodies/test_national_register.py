@@ -126,11 +126,28 @@ def test_one_recommendation_s_group_is_the_group_the_register_lists():
     chosen = random.Random(18)
     texts = {key: " ".join(chosen.sample(vocabulary, chosen.randint(3, 6))) for key in range(200)}
     texts.update(chain)
-    texts.update({300: "", 301: "the and of"})
+    texts.update({300: "", 301: "the and of", 302: "", 303: texts[7], 304: texts[7].upper(), 305: "unlike any"})
+    texts[306] = texts[305]
     groups = similar.groups(texts)
     assert [1010, 1011, 1012, 1013] in groups and len(groups) > 3
+    assert [305, 306] in groups and not any(300 in g or 302 in g for g in groups)  # alike copies; no words alike
+    assert any({7, 303, 304} <= set(g) for g in groups)
+    assert groups == _compared_pair_by_pair(texts)
     for key in texts:
         assert similar.group_of(key, texts) == next((g for g in groups if key in g), [])
+
+
+def _compared_pair_by_pair(texts):
+    """similar.groups' answer the slow way: every pair compared, groups joined by any likely duplicate."""
+    sets = {key: similar.words(text) for key, text in texts.items()}
+    group = {key: {key} for key in sets}
+    for first in sets:
+        for second in sets:
+            if first < second and sets[first] and similar.similarity(sets[first], sets[second]) >= similar.SIMILAR:
+                joined = group[first] | group[second]
+                for key in joined:
+                    group[key] = joined
+    return sorted((sorted(g) for g in {frozenset(g) for g in group.values() if len(g) > 1}), key=lambda g: g[0])
 
 
 def test_the_list_s_pages_keep_its_filters(app, as_user, country):

@@ -176,3 +176,20 @@ def test_open_data_pages_carry_no_protective_marking(app, country, as_user):
     for url in ("/open-data", "/open-data/schema", f"/open-data/recommendations/{country['items']['1']}"):
         assert "information-sharing agreement" not in text(public.get(url)), url
     assert "information-sharing agreement" in text(as_user(country["coordinator"]).get("/"))
+
+
+def test_a_body_s_open_data_page_counts_and_pages_only_what_is_public(app, make, country, as_user):
+    _opt_in(as_user, country)
+    review = make.review(country["taking_part"], reference="DHR N4", status="published", published_on=TODAY)
+    for number in range(5, 30):
+        make.recommendation(review, number=str(number), scope="national", external_body="Home Office",
+                            text=f"Public recommendation {number}")
+    with app.app_context():
+        body_id = db.session.get(BodyRecommendation, country["items"]["1"]).body_id
+    public = Browser(app.test_client())
+    first = text(public.get(f"/open-data/bodies/{body_id}"))  # 27 public; the unpublished and Southshire's are not
+    assert "Showing 1 to 25 of 27" in first and "Revise the statutory guidance." in first
+    second = text(public.get(f"/open-data/bodies/{body_id}?page=2"))
+    assert "Showing 26 to 27 of 27" in second and "Public recommendation 29" in second
+    assert "secret" not in first + second and "Southshire" not in first + second
+    assert public.get(f"/open-data/bodies/{body_id}?page=3").status_code == 404

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defaultload, joinedload, load_only, selectinload
+from sqlalchemy.orm import Bundle, defaultload, joinedload, selectinload
 
 from tracker.accounts.models import User
 from tracker.actions.state import london_today
@@ -173,9 +173,10 @@ def state_value(item, today):
 
 
 def as_listed():
-    """What a list of loops reads of each: where it stands (state_value, loop_state) and its dates, not its texts."""
-    return load_only(BodyRecommendation.sent_on, BodyRecommendation.response_due_on,
-                     BodyRecommendation.response_received_on, BodyRecommendation.assessment)
+    """What a list of loops reads of each, as `item`: where it stands (state_value, loop_state) and its dates, not
+    its texts; columns, not records, so that a page of them costs its rows and not the ORM's bookkeeping."""
+    return Bundle("item", BodyRecommendation.id, BodyRecommendation.sent_on, BodyRecommendation.response_due_on,
+                  BodyRecommendation.response_received_on, BodyRecommendation.assessment)
 
 
 def loop_state(item, today=None):
@@ -533,13 +534,12 @@ def inbox(body, state, page, total, per_page=25):
     from tracker.reviews.models import Recommendation, Review
 
     awaiting = awaited()
-    select = (sa.select(BodyRecommendation, Recommendation.number, shown_text_column(), Review.reference,
-                        Review.status, Partnership.name)
+    select = (sa.select(as_listed(), Recommendation.number, shown_text_column(), Review.reference, Review.status,
+                        Partnership.name)
               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
               .join(Review, Review.id == Recommendation.review_id)
               .join(Partnership, Partnership.id == Review.partnership_id)
-              .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None))
-              .options(as_listed()))
+              .where(BodyRecommendation.body_id == body.id, BodyRecommendation.sent_on.is_not(None)))
     if state in TABS:
         select = select.where(TABS[state]())
     select = select.order_by(sa.case((awaiting, 0), else_=1), sa.case((awaiting, BodyRecommendation.response_due_on)),

@@ -17,9 +17,10 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from wtforms import RadioField
 
+from tracker.actions.state import london_today
 from tracker.bodies.models import BodyRecommendation
 from tracker.bodies.services import loop_state
-from tracker.db import paginate_rows
+from tracker.db import IN_ROWS, paginate_rows, with_total
 from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.forms import Form, options, page_number
@@ -49,11 +50,13 @@ def index():
 
 @bp.get("/open-data/bodies/<int:body_id>")
 def body(body_id):
-    page = paginate_rows(records.public_rows(BodyRecommendation.body_id == body_id), page_number(request.args), 25)
+    page = paginate_rows(with_total(records.public_rows(BodyRecommendation.body_id == body_id)),
+                         page_number(request.args), 25, total=IN_ROWS)
     if not page.items:
         abort(404)  # no such body; or one with nothing public, which is not listed; or a page past the last
-    return render_template("opendata/body.html", body=page.items[0][0].body, page=page,
-                           states={row[0].id: loop_state(row[0]) for row in page.items})
+    today = london_today()
+    return render_template("opendata/body.html", body=page.items[0].body, page=page,
+                           states={row.item.id: loop_state(row.item, today) for row in page.items})
 
 
 @bp.get("/open-data/recommendations/<int:item_id>")

@@ -6,7 +6,7 @@ the pseudonym only where the published report uses it. Through the API, a body's
 their body and a national observer every recommendation, each as the register shows it: before publication, only
 what the partnership shared once it was sent."""
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Bundle, contains_eager, joinedload, selectinload
 
 from tracker.actions.state import london_today
 from tracker.bodies.models import BodyContact, BodyRecommendation, ExternalBody
@@ -72,11 +72,11 @@ def reader_filter(user):
 
 
 def public_rows(*where):
-    """(item, number, text, reference, partnership) of what the public may read, for a list: no more than it shows
-    (and each item's body with it, so that a body's page needs no statement of its own)."""
-    return (sa.select(BodyRecommendation, Recommendation.number, Recommendation.text, Review.reference,
-                      Partnership.name)
-            .options(as_listed(), joinedload(BodyRecommendation.body, innerjoin=True))
+    """(item, number, text, reference, partnership, body) of what the public may read, for a list: no more than it
+    shows (and each item's body's id and name with it, so that a body's page needs no statement of its own)."""
+    return (sa.select(as_listed(), Recommendation.number, Recommendation.text, Review.reference, Partnership.name,
+                      Bundle("body", ExternalBody.id, ExternalBody.name))
+            .join(ExternalBody, ExternalBody.id == BodyRecommendation.body_id)
             .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
             .join(Review, Review.id == Recommendation.review_id)
             .join(Partnership, Partnership.id == Review.partnership_id)

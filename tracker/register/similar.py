@@ -35,8 +35,11 @@ def similarity(first, second):
 def groups(texts, threshold=SIMILAR):
     """[[id, …]] of the texts ({id: text}) that are likely duplicates of one another, each group in id order, the
     groups in order of their first id."""
-    sets = {key: words(text) for key, text in texts.items()}
-    frequency = Counter(word for found in sets.values() for word in found)
+    sets = _word_sets(texts)
+    first = {}  # the first text of each set of words: texts of the same words are compared once, as one
+    for key in sorted(sets):
+        first.setdefault(sets[key], key)
+    frequency = Counter(word for found in first for word in found)
     index, parent = defaultdict(list), {}
 
     def root(key):
@@ -44,7 +47,7 @@ def groups(texts, threshold=SIMILAR):
             key = parent[key]
         return key
 
-    for key, found in sorted(sets.items(), key=lambda pair: (len(pair[1]), pair[0])):
+    for found, key in sorted(first.items(), key=lambda pair: (len(pair[0]), pair[1])):
         if not found:
             continue
         rarest = sorted(found, key=lambda word: (frequency[word], word))
@@ -56,8 +59,9 @@ def groups(texts, threshold=SIMILAR):
             if similarity(found, sets[other]) >= threshold:
                 parent[root(key)] = root(other)
     grouped = defaultdict(list)
-    for key in sets:
-        grouped[root(key)].append(key)
+    for key, found in sets.items():
+        if found:  # a text of no words is like no other
+            grouped[root(first[found])].append(key)
     return sorted((sorted(members) for members in grouped.values() if len(members) > 1), key=lambda g: g[0])
 
 
@@ -65,14 +69,22 @@ def group_of(key, texts, threshold=SIMILAR):
     """The ids of the texts in `key`'s group (as groups() finds it: linked by likely duplicates, one to the next),
     in id order; empty when it has none. Walks out from the one text, so that a page about one recommendation does
     not group its body's every other."""
-    sets = {other: words(text) for other, text in texts.items()}
+    sets = _word_sets(texts)
     if not sets.get(key):
         return []
-    found, frontier = {key}, [key]
+    others = set(sets.values()) - {sets[key], frozenset()}  # texts of the same words are compared once, as one
+    reached, frontier = {sets[key]}, [sets[key]]
     while frontier:
-        current = sets[frontier.pop()]
-        for other, words_of_other in sets.items():
-            if other not in found and words_of_other and similarity(current, words_of_other) >= threshold:
-                found.add(other)
-                frontier.append(other)
-    return sorted(found) if len(found) > 1 else []
+        current = frontier.pop()
+        for other in [other for other in others if similarity(current, other) >= threshold]:
+            others.discard(other)
+            reached.add(other)
+            frontier.append(other)
+    found = [other for other, its_words in sorted(sets.items()) if its_words in reached]
+    return found if len(found) > 1 else []
+
+
+def _word_sets(texts):
+    """{id: words} of the texts ({id: text}), each text read once however many recommendations repeat it."""
+    of_text = {text: words(text) for text in set(texts.values())}
+    return {key: of_text[text] for key, text in texts.items()}
