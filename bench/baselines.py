@@ -79,9 +79,30 @@ SQL = {
         FROM action a JOIN "user" u ON u.id = a.owner_id
         WHERE a.partnership_id = :p AND a.status IN {OPEN} AND a.next_reminder_on <= :today
         ORDER BY u.name, a.deadline""",
-    "calendar feed": f"""
-        SELECT a.id, a.title, a.deadline, p.name FROM action a JOIN partnership p ON p.id = a.partnership_id
-        WHERE a.owner_id = :u AND a.status IN {OPEN} ORDER BY a.deadline, a.id""",
+}
+#: the calendar feed's events: the open actions the person owns or their agency leads, their strategic group's
+#: meetings, and for the reviews they coordinate or chair, each unsubmitted one's target (its dates and the days it
+#: stood paused) and the answers awaited from bodies
+_IN_HAND = """(r.partnership_id IN (SELECT partnership_id FROM membership WHERE user_id = :u AND role = 'coordinator')
+               OR r.id IN (SELECT review_id FROM panel_member WHERE user_id = :u AND is_chair))
+              AND r.archived_at IS NULL"""
+_FEED = f"""
+        SELECT 'action', a.id, a.title, a.deadline, p.name FROM action a JOIN partnership p ON p.id = a.partnership_id
+        WHERE a.status IN {OPEN} AND a.deadline IS NOT NULL AND (a.owner_id = :u OR a.lead_agency_id IN
+              (SELECT agency_id FROM membership WHERE user_id = :u AND role = 'agency_lead'))
+        UNION ALL SELECT 'meeting', m.id, p.name, m.meets_on, NULL FROM meeting m JOIN partnership p
+        ON p.id = m.partnership_id WHERE m.partnership_id IN
+              (SELECT partnership_id FROM membership WHERE user_id = :u AND role IN ('coordinator', 'strategic_member'))
+        UNION ALL SELECT 'review', r.id, r.reference, COALESCE(r.agreed_target_on, r.decision_on),
+              (SELECT sum({{paused}}) FROM review_pause s WHERE s.review_id = r.id)
+        FROM review r WHERE r.submitted_on IS NULL AND {_IN_HAND}
+        UNION ALL SELECT 'answer', i.id, r.reference, i.response_due_on, c.number FROM body_recommendation i
+        JOIN recommendation c ON c.id = i.recommendation_id JOIN review r ON r.id = c.review_id
+        WHERE i.sent_on IS NOT NULL AND i.response_received_on IS NULL AND i.response_due_on IS NOT NULL
+              AND (i.assessment IS NULL OR i.assessment = 'open_awaited') AND {_IN_HAND}"""
+SQL["calendar feed"] = {
+    "sqlite": _FEED.format(paused="julianday(COALESCE(s.ended_on, :today)) - julianday(s.started_on)"),
+    "postgresql": _FEED.format(paused="COALESCE(s.ended_on, :today) - s.started_on"),
 }
 SQL["overdue report (CSV)"] = SQL["overdue report (XLSX)"] = SQL["meeting pack (PDF)"] = SQL["overdue report"]
 #: the national register and the bodies' pages: the rows each shows, in one statement
@@ -184,10 +205,10 @@ def floor_times(client, body, mimetype, requests):
 
 def _calendar(rows):
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN"]
-    for action_id, title, deadline, partnership in rows:
+    for kind, key, title, deadline, more in rows:
         day = str(deadline).replace("-", "")
-        lines += ["BEGIN:VEVENT", f"UID:action-{action_id}@bench", f"DTSTART;VALUE=DATE:{day}",
-                  f"SUMMARY:Deadline: {title} ({partnership})", "END:VEVENT"]
+        lines += ["BEGIN:VEVENT", f"UID:{kind}-{key}@bench", f"DTSTART;VALUE=DATE:{day}",
+                  f"SUMMARY:{kind}: {title} ({more})", "END:VEVENT"]
     return "\r\n".join(lines + ["END:VCALENDAR", ""]).encode()
 
 

@@ -325,6 +325,32 @@ def test_a_review_not_held_is_neither_in_progress_nor_late_in_reports_lists_and_
     assert 'id="status-error"' in refused.get_data(as_text=True)
 
 
+def test_the_calendar_s_target_dates_are_the_review_pages_(app, world, make):
+    """The feed reads reviews as columns, the review's page as a record: for a paused review, a SUSR that goes to
+    the Home Office and two that do not (one approved, which stops its clock), both give the same date."""
+    from tracker.enums import ReviewType, SafeguardingCriterion
+    from tracker.reviews.models import ReviewCriterion
+
+    susr = dict(review_type=ReviewType.SUSR, decision_on=date(2026, 2, 2))
+    paused = make.review(world["p"], reference="DHR P", decision_on=date(2026, 1, 10))
+    to_home_office = make.review(world["p"], reference="SUSR H", **susr)
+    approved = make.review(world["p"], reference="SUSR A", approved_on=date(2026, 6, 1), **susr)
+    in_hand = make.review(world["p"], reference="SUSR W", **susr)
+    with app.app_context():
+        db.session.add_all([ReviewPause(review_id=paused.id, started_on=date(2026, 2, 1), ended_on=date(2026, 3, 3),
+                                        reason="Trial"),
+                            ReviewPause(review_id=paused.id, started_on=date(2026, 4, 1), reason="Inquest"),
+                            ReviewCriterion(review_id=to_home_office.id, criterion=SafeguardingCriterion.DHR)])
+        db.session.commit()
+        feed = calendar_for(db.session.merge(world["coordinator_user"]))
+        for review in (paused, to_home_office, in_hand):
+            due_on = services.timeliness(db.session.get(Review, review.id)).due_on
+            assert f"UID:review-{review.id}-target@" in feed
+            assert f"DTSTART;VALUE=DATE:{due_on:%Y%m%d}" in feed.split(f"UID:review-{review.id}-target@")[1][:200]
+        assert services.timeliness(db.session.get(Review, approved.id)).is_submitted
+        assert f"review-{approved.id}-target" not in feed
+
+
 def test_a_commissioned_review_cannot_be_recorded_as_not_held(world):
     refused = world["chair"].post(f"{world['url']}/not-reviewed", {
         "decision_on": "5/1/2026", "not_reviewed_reason": "Changed our mind"})

@@ -2,25 +2,28 @@
 import hashlib
 import re
 import secrets
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload, subqueryload
+from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import User
 from tracker.actions.models import Action
+from tracker.actions.state import london_today
 from tracker.bodies.models import BodyRecommendation
 from tracker.bodies.services import awaited
 from tracker.enums import OPEN_STATUSES, ReviewStatus, ReviewType, Role
 from tracker.extensions import db
 from tracker.i18n import in_language_of
-from tracker.permissions import can, led_agency_ids, partnership_ids
+from tracker.permissions import led_agency_ids, partnership_ids, visible_reviews
 from tracker.reminders.services import confidential_title
 from tracker.reports.models import Meeting
-from tracker.reviews.models import PanelMember, Recommendation, Review
-from tracker.reviews.services import timeliness
+from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause
+from tracker.reviews.services import timetable
 
 
 def _hash(token):
@@ -48,13 +51,15 @@ def owner_of(token):
 #: every line break a calendar program might honour, and every other control character (a tab is allowed)
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: either of them (most titles have neither, and are looked at once)
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _escape(text):
     """RFC 5545 TEXT: backslash, semicolon and comma escaped, a line break as \\n, other control characters as a
     space, so that nothing in a title can end the property's line and start another."""
     text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return _CONTROL.sub(" ", _LINE_BREAK.sub(lambda _: "\\n", text))
+    return _CONTROL.sub(" ", _LINE_BREAK.sub(lambda _: "\\n", text)) if _UNSAFE.search(text) else text
 
 
 def _fold(line):
@@ -94,29 +99,33 @@ def _calendar(user):
                 gettext("Strategic group meeting: %(partnership)s", partnership=meeting.partnership.name),
                 f"/partnerships/{meeting.partnership_id}") for meeting in _meetings(user)]
     secret_target = gettext("A confidential review's target date for submission")
-    secret_response = gettext("A confidential review's recommendation: response due")
-    reviews = _reviews(user)
-    awaited = _awaited([review.id for review in reviews])
-    for review in reviews:  # an unpublished review is never named: calendars are often synced elsewhere
-        target = timeliness(review)
+    today = london_today()
+    # an unpublished review is never named: calendars are often synced elsewhere
+    for review, target in _targets(user, today):
         if target.due_on is not None and not target.is_submitted:
             events.append((f"review-{review.id}-target", target.due_on,
                            gettext("Target date for submission: %(review)s", review=review.reference)
-                           if review.is_published else secret_target, f"/reviews/{review.id}"))
-        events += [(f"body-recommendation-{item_id}-response", due_on, secret_response if not review.is_published
-                    else gettext("Response due: %(review)s recommendation %(number)s", review=review.reference,
-                                 number=number), f"/external/{item_id}")
-                   for item_id, number, due_on in awaited.get(review.id, ())]
+                           if review.status is ReviewStatus.PUBLISHED else secret_target, f"/reviews/{review.id}"))
+    secret_response = gettext("A confidential review's recommendation: response due")
+    response_due = gettext("Response due: %(review)s recommendation %(number)s")
+    events += [(f"body-recommendation-{item_id}-response", due_on, response_due % {"review": reference,
+                "number": number} if status is ReviewStatus.PUBLISHED else secret_response, f"/external/{item_id}")
+               for item_id, number, due_on, reference, status in _awaited(user)]
     host = base.split("://")[-1].split("/")[0]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Action tracker//Deadlines//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "X-WR-CALNAME:" + _escape(gettext("Action tracker deadlines"))]
+             "METHOD:PUBLISH", _fold("X-WR-CALNAME:" + _escape(gettext("Action tracker deadlines")))]
+
+    @cache
+    def dates(day):  # written once a day: many deadlines fall on the same one
+        return f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}"
+
+    # only the lines that carry words or addresses can be longer than a line may be
     for uid, day, summary, path in sorted(events, key=lambda event: (event[1], event[0])):
-        lines += ["BEGIN:VEVENT", f"UID:{uid}@{host}", f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}", f"SUMMARY:{_escape(summary)}",
-                  f"URL:{base}{path}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+        lines += ["BEGIN:VEVENT", _fold(f"UID:{uid}@{host}"), f"DTSTAMP:{stamp}", *dates(day),
+                  _fold(f"SUMMARY:{_escape(summary)}"), _fold(f"URL:{base}{path}"), "TRANSP:TRANSPARENT", "END:VEVENT"]
     lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    return "\r\n".join(lines) + "\r\n"
 
 
 def _actions(user):
@@ -139,33 +148,42 @@ def _meetings(user):
                               .options(joinedload(Meeting.partnership))).all()
 
 
-def _reviews(user):
-    """The reviews the person coordinates or chairs the panel of, and may open, that still have a date to meet:
-    not yet submitted, or with responses awaited from bodies outside the partnership (only those recommendations
-    are loaded). An archived review has none."""
+def _in_hand(user):
+    """SQL: the reviews the person coordinates or chairs the panel of, and may open (visible_reviews, so that no
+    review is read to be turned away); an archived review has no date to meet."""
     coordinating = sa.select(Review.id).where(Review.partnership_id.in_(partnership_ids(user, Role.COORDINATOR)))
     chairing = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id, PanelMember.is_chair.is_(True))
-    reviews = db.session.scalars(
-        sa.select(Review).where(Review.id.in_(sa.union(coordinating, chairing)), Review.archived_at.is_(None),
-                                sa.or_(Review.submitted_on.is_(None), sa.exists().where(
-                                    Recommendation.review_id == Review.id,
-                                    BodyRecommendation.recommendation_id == Recommendation.id, _AWAITED)))
-        # a subquery load is one statement however many reviews: a coordinator may have hundreds in hand
-        .options(subqueryload(Review.panel), subqueryload(Review.pauses))).all()
-    return [review for review in reviews if can(user, "view", review)]
+    return sa.and_(Review.id.in_(sa.union(coordinating, chairing)), Review.archived_at.is_(None),
+                   visible_reviews(user))
+
+
+def _targets(user, today):
+    """[(review, Timeliness)] of those not yet submitted, read as the columns their target date is worked out from
+    and their pauses (two statements, not a record each: a coordinator may have hundreds in hand)."""
+    unsubmitted = sa.and_(_in_hand(user), Review.submitted_on.is_(None))
+    pauses = defaultdict(list)
+    for pause in db.session.execute(
+            sa.select(ReviewPause.review_id, ReviewPause.started_on, ReviewPause.ended_on)
+            .join(Review, Review.id == ReviewPause.review_id).where(unsubmitted).order_by(ReviewPause.started_on)):
+        pauses[pause.review_id].append(pause)
+    reviews = db.session.execute(
+        sa.select(Review.id, Review.reference, Review.status, Review.decision_on, Review.agreed_target_on,
+                  Review.extension_reason, sa.case((sa.not_(Review.goes_to_home_office), Review.approved_on)))
+        .where(unsubmitted, Review.status != ReviewStatus.NOT_REVIEWED))
+    return [(review, timetable(*review[3:], pauses[review.id], today)) for review in reviews]
 
 
 #: a body's answer awaited
 _AWAITED = sa.and_(awaited(), BodyRecommendation.response_due_on.is_not(None))
 
 
-def _awaited(review_ids):
-    """{review id: [(id, recommendation number, due date)]} of the answers awaited from bodies, in one statement."""
-    awaited = {}
-    for review_id, item_id, number, due_on in db.session.execute(
-            sa.select(Recommendation.review_id, BodyRecommendation.id, Recommendation.number,
-                      BodyRecommendation.response_due_on)
-            .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
-            .where(Recommendation.review_id.in_(review_ids), _AWAITED)):
-        awaited.setdefault(review_id, []).append((item_id, number, due_on))
-    return awaited
+def _awaited(user):
+    """(id, recommendation number, due date, review reference and status) of the answers awaited from bodies on the
+    reviews in hand: the columns an event needs, in one statement, not a record per review (a large partnership's
+    coordinator awaits thousands)."""
+    return db.session.execute(
+        sa.select(BodyRecommendation.id, Recommendation.number, BodyRecommendation.response_due_on, Review.reference,
+                  Review.status)
+        .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+        .join(Review, Review.id == Recommendation.review_id)
+        .where(_in_hand(user), _AWAITED)).all()

@@ -2,6 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker.audit.models import Audited, AuditedChild
@@ -133,10 +134,16 @@ class Review(Audited, TimestampMixin, db.Model):
         met = {row.criterion for row in self.criteria_met}
         return [criterion for criterion in SafeguardingCriterion if criterion in met]
 
-    @property
+    @hybrid_property
     def goes_to_home_office(self):
         """A DHR goes to the Home Office for quality assurance; a SUSR only when it meets the DHR criteria."""
         return self.review_type is not ReviewType.SUSR or SafeguardingCriterion.DHR in self.criteria
+
+    @goes_to_home_office.inplace.expression
+    @classmethod
+    def _goes_to_home_office_in_sql(cls):
+        return sa.or_(cls.review_type != ReviewType.SUSR, sa.exists().where(
+            ReviewCriterion.review_id == cls.id, ReviewCriterion.criterion == SafeguardingCriterion.DHR))
 
     def neutral_value(self, field):
         """What a personal field holds once the review is archived: nothing, or for the pseudonym (which a review

@@ -336,17 +336,22 @@ def timeliness(review, today=None):
     """The review's target (six months from the decision), any agreed date and its reason, and the time it stood
     paused, which moves the date that counts. The clock stops when the report goes to the Home Office, or for a SUSR
     that does not go there, when the report is approved. A review the partnership decided not to hold has none."""
-    today = today or london_today()
     if review.is_not_reviewed:
         return Timeliness(None, None, "", 0, None, False, None, None, is_not_reviewed=True)
-    target = add_months(review.decision_on, STANDARD_MONTHS) if review.decision_on else None
-    finished_on = review.submitted_on if review.goes_to_home_office else review.approved_on
+    return timetable(review.decision_on, review.agreed_target_on, review.extension_reason,
+                     review.submitted_on if review.goes_to_home_office else review.approved_on, review.pauses, today)
+
+
+def timetable(decision_on, agreed_target_on, extension_reason, finished_on, pauses, today=None):
+    """timeliness from the review's dates alone (`pauses` anything with a started_on and an ended_on), for a list of
+    reviews read as columns rather than records."""
+    today = today or london_today()
+    target = add_months(decision_on, STANDARD_MONTHS) if decision_on else None
     end = finished_on or today
-    paused = sum(((min(p.ended_on or end, end) - p.started_on).days for p in review.pauses
-                  if p.started_on <= end), 0)
-    open_pause = next((p for p in review.pauses if p.ended_on is None), None)
-    counts = review.agreed_target_on or target
-    return Timeliness(target, review.agreed_target_on, review.extension_reason, paused,
+    paused = sum(((min(p.ended_on or end, end) - p.started_on).days for p in pauses if p.started_on <= end), 0)
+    open_pause = next((p for p in pauses if p.ended_on is None), None)
+    counts = agreed_target_on or target
+    return Timeliness(target, agreed_target_on, extension_reason, paused,
                       counts + timedelta(days=paused) if counts else None, open_pause is not None,
                       open_pause.started_on if open_pause else None, finished_on)
 
