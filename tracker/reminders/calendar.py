@@ -27,8 +27,10 @@ def next_working_day(day):
     return day
 
 
+@lru_cache(maxsize=4096)
 def working_day_on_or_before(day):
-    """Where a reminder that must arrive before a deadline goes when its day is a weekend or a bank holiday."""
+    """Where a reminder that must arrive before a deadline goes when its day is a weekend or a bank holiday (asked
+    for each offset of each action a run plans: remembered)."""
     while not is_working_day(day):
         day -= timedelta(days=1)
     return day

@@ -9,6 +9,7 @@ superseded, never silently dropped.
 """
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from flask_babel import gettext, ngettext
 
@@ -36,25 +37,29 @@ class Policy:
 ESCALATIONS = ("escalate:lead", "escalate:strategic")
 
 
+@lru_cache(maxsize=4096)
 def _approach(deadline, policy):
-    """The before and on-the-day reminders, earliest first."""
-    triggers = [(f"before:{n}", working_day_on_or_before(deadline - timedelta(days=n)))
-                for n in sorted(policy.offsets, reverse=True)]
-    if policy.on_the_day:
-        triggers.append(("due", deadline))
-    return triggers
+    """The before and on-the-day reminders, earliest first (a run asks once per action: remembered, as a
+    partnership's deadlines gather on a few days)."""
+    triggers = tuple((f"before:{n}", working_day_on_or_before(deadline - timedelta(days=n)))
+                     for n in sorted(policy.offsets, reverse=True))
+    return (*triggers, ("due", deadline)) if policy.on_the_day else triggers
 
 
-def _overdue(deadline, policy, today):
-    """The weekly (or so) overdue reminders that have fallen due by today."""
+@lru_cache(maxsize=512)
+def _overdue_kinds(count):
+    return tuple(f"overdue:{k}" for k in range(1, count + 1))
+
+
+def _overdue_count(deadline, policy, today):
+    """How many of the weekly (or so) overdue reminders have fallen due by today."""
     every = policy.overdue_every_days
-    count = max(0, (today - deadline).days // every) if every > 0 else 0
-    return [(f"overdue:{k}", deadline + timedelta(days=k * every)) for k in range(1, count + 1)]
+    return max(0, (today - deadline).days // every) if every > 0 else 0
 
 
 def _escalations(deadline, policy):
-    return [("escalate:lead", deadline + timedelta(days=policy.escalate_to_lead_after)),
-            ("escalate:strategic", deadline + timedelta(days=policy.escalate_to_strategic_after))]
+    return (("escalate:lead", deadline + timedelta(days=policy.escalate_to_lead_after)),
+            ("escalate:strategic", deadline + timedelta(days=policy.escalate_to_strategic_after)))
 
 
 @dataclass
@@ -70,16 +75,16 @@ def decide(deadline, policy, today, logged, upcoming_deferred=False):
     upcoming_deferred: the owner wants upcoming reminders weekly and today is not their day, so "before"
     reminders wait (unlogged) rather than being sent.
     """
-    chain = [(kind, day) for kind, day in _approach(deadline, policy) + _overdue(deadline, policy, today)
-             if day <= today and kind not in logged]
+    chain = [kind for kind, day in _approach(deadline, policy) if day <= today and kind not in logged]
+    chain += [kind for kind in _overdue_kinds(_overdue_count(deadline, policy, today)) if kind not in logged]
     decision = Decision([], [], [])
     if chain:
-        latest_kind, _ = chain[-1]
+        latest_kind = chain[-1]
         if upcoming_deferred and latest_kind.startswith("before:"):
             decision.deferred.append(latest_kind)
         else:
             decision.send.append(latest_kind)
-        decision.superseded += [kind for kind, _ in chain[:-1]]
+        decision.superseded += chain[:-1]
     decision.send += [kind for kind, day in _escalations(deadline, policy) if day <= today and kind not in logged]
     return decision
 
@@ -99,7 +104,7 @@ def next_reminder_on(deadline, policy, after, deferred_until=None):
 def first_reminder_on(deadline, policy):
     """For a new or moved deadline: the earliest day of its series (a day already past means 'at the next run')."""
     return min(day for _, day in _approach(deadline, policy) + _escalations(deadline, policy)
-               + [(None, deadline + timedelta(days=max(policy.overdue_every_days, 1)))])
+               + ((None, deadline + timedelta(days=max(policy.overdue_every_days, 1))),))
 
 
 def next_monday(day):

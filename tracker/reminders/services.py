@@ -236,13 +236,14 @@ class _Audience:
 
     def __init__(self, partnership_ids, session):
         self.session = session
-        self.coordinators, self.leads, self.strategic, self.members = {}, {}, {}, set()
+        self.coordinators, self.leads, self.strategic, self.members, self.users = {}, {}, {}, set(), {}
         self.administrators = None
         for partnership_id, agency_id, role, user in session.execute(
                 sa.select(Membership.partnership_id, Membership.agency_id, Membership.role, User)
                 .join(User, User.id == Membership.user_id)
                 .where(Membership.partnership_id.in_(partnership_ids), User.is_active.is_(True))):
             self.members.add((partnership_id, user.id))
+            self.users[user.id] = user
             if role is Role.COORDINATOR:
                 self.coordinators.setdefault(partnership_id, []).append(user)
             elif role is Role.AGENCY_LEAD and agency_id:
@@ -252,7 +253,7 @@ class _Audience:
 
     def owner(self, action):
         """The owner who counts: active and holding a role in the action's partnership (None: nobody owns it)."""
-        return action.owner if (action.partnership_id, action.owner_id) in self.members else None
+        return self.users[action.owner_id] if (action.partnership_id, action.owner_id) in self.members else None
 
     def stand_in(self, partnership_id):
         """Who hears when nobody holds the role a reminder is for: never a reminder that nobody receives."""
@@ -329,26 +330,41 @@ class _Escalations(list):
         self[n] = replace(higher, gaps=gaps, kinds=lower.kinds + higher.kinds)
 
 
-def plan_run(today, partnership_id=None):
-    """Decide, without writing anything, what today's run would send (in one partnership, for its preview)."""
+#: what decides an action's reminders and who hears of them: the reminders page plans with these alone
+_DECIDING = (Action.id, Action.partnership_id, Action.deadline, Action.owner_id, Action.lead_agency_id,
+             Action.assurance_check_on)
+
+
+def _read(where, preview):
+    """The actions matching `where`: as records for a run, which writes emails about them, as the columns that
+    decide for a preview, which shows a few of each person's (the page puts records in place of those it shows).
+    An email names the action's owner, lead agency and partnership, and hides a confidential review's title."""
+    if preview:
+        return db.session.execute(sa.select(*_DECIDING).where(*where)).all()
+    return db.session.scalars(
+        sa.select(Action).where(*where)
+        .options(joinedload(Action.owner), joinedload(Action.lead_agency), joinedload(Action.partnership),
+                 joinedload(Action.recommendation).joinedload(Recommendation.review))).unique().all()
+
+
+def plan_run(today, partnership_id=None, preview=False):
+    """Decide, without writing anything, what today's run would send (in one partnership, for its preview).
+
+    preview: only who would hear of what, for the reminders page: each item's action is the columns that decide
+    (see with_actions), and no decision a run records is kept."""
     ours = Action.partnership_id == partnership_id if partnership_id else sa.true()
-    candidates = db.session.scalars(
-        sa.select(Action)
-        .where(Action.next_reminder_on <= today, Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None),
-               ours)
-        .options(joinedload(Action.owner), joinedload(Action.lead_agency),
-                 joinedload(Action.recommendation).joinedload(Recommendation.review),
-                 joinedload(Action.partnership))
-        .order_by(Action.deadline, Action.id)).unique().all()
+    due = (Action.next_reminder_on <= today, Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None), ours)
+    # sorted here: asked to sort, SQLite walks the partnership's every action in deadline order to skip the sort
+    candidates = sorted(_read(due, preview), key=lambda action: (action.deadline, action.id))
     plan = Plan(today)
-    checks = _assurance_due(today, ours)
+    checks = sorted(_read(_assurance_due(today, ours), preview),
+                    key=lambda action: (action.assurance_check_on, action.id))
     if not candidates and not checks:
         return plan
-    ids = [a.id for a in candidates]
     logged = {}
-    for action_id, kind, deadline in db.session.execute(
+    for action_id, kind, deadline in db.session.execute(  # the due actions' logs, read as the actions were
             sa.select(ReminderLog.action_id, ReminderLog.kind, ReminderLog.deadline)
-            .where(ReminderLog.action_id.in_(ids))):
+            .join(Action, Action.id == ReminderLog.action_id).where(*due)):
         logged.setdefault((action_id, deadline), set()).add(kind)
     partnership_ids = {a.partnership_id for a in candidates + checks}
     policies = {p.partnership_id: schedule.Policy.of(p) for p in db.session.scalars(
@@ -359,22 +375,24 @@ def plan_run(today, partnership_id=None):
         owner = audience.owner(action)
         weekly = owner is not None and owner.upcoming_frequency is DigestFrequency.WEEKLY
         deferred = weekly and not schedule.is_digest_day(today)
-        decision = schedule.decide(action.deadline, policy, today, logged.get((action.id, action.deadline), set()),
+        deadline = action.deadline
+        decision = schedule.decide(deadline, policy, today, logged.get((action.id, deadline), set()),
                                    upcoming_deferred=deferred)
-        days_overdue = max(0, (today - action.deadline).days)
+        days_overdue = max(0, (today - deadline).days)
         for kind in decision.send:
             told, fell_back_to, gaps = audience.told(kind, action, owner)
-            item = Item(action, kind, days_overdue, owner=owner, fell_back_to=fell_back_to, gaps=gaps)
+            item = Item(action, kind, days_overdue, deadline, owner=owner, fell_back_to=fell_back_to, gaps=gaps)
             for person in told:
                 if kind in schedule.ESCALATIONS:
                     plan.escalations.setdefault(person, _Escalations()).add(item)
                 else:
                     plan.digests.setdefault(person, []).append(item)
-            plan.logs.append((action, kind, ReminderOutcome.SENT, told, action.deadline, fell_back_to))
-        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, [], action.deadline, None)
-                      for kind in decision.superseded]
+            plan.logs.append((action, kind, ReminderOutcome.SENT, told, deadline, fell_back_to))
+        if preview:
+            continue
+        plan.logs += [(action, kind, ReminderOutcome.SUPERSEDED, [], deadline, None) for kind in decision.superseded]
         plan.next_dates.append({"action": action.id, "next": schedule.next_reminder_on(
-            action.deadline, policy, today, schedule.next_monday(today) if decision.deferred else None)})
+            deadline, policy, today, schedule.next_monday(today) if decision.deferred else None)})
     for action in checks:  # a closed action's assurance check: the coordinator confirms the change has stuck
         told, fell_back_to, _ = audience.told("assurance", action, None)
         for person in told:
@@ -385,15 +403,11 @@ def plan_run(today, partnership_id=None):
 
 
 def _assurance_due(today, ours):
-    """Closed actions whose assurance check has come, not yet confirmed and not yet reminded, the longest due
-    first."""
+    """Closed actions whose assurance check has come, not yet confirmed and not yet reminded."""
     reminded = sa.select(ReminderLog.id).where(ReminderLog.action_id == Action.id, ReminderLog.kind == "assurance",
                                                ReminderLog.deadline == Action.assurance_check_on)
-    return db.session.scalars(
-        sa.select(Action).where(Action.status == ActionStatus.CLOSED, Action.assurance_check_on <= today,
-                                Action.assurance_confirmed_on.is_(None), ~reminded.exists(), ours)
-        .options(joinedload(Action.partnership), joinedload(Action.recommendation).joinedload(Recommendation.review))
-        .order_by(Action.assurance_check_on, Action.id)).unique().all()
+    return (Action.status == ActionStatus.CLOSED, Action.assurance_check_on <= today,
+            Action.assurance_confirmed_on.is_(None), ~reminded.exists(), ours)
 
 
 def run_reminders(today, dry_run=False):
@@ -584,11 +598,19 @@ def retry_message(partnership, message_id):
     return message, moved
 
 
-def preview(partnership, today):
+def preview(partnership, today, listed):
     """Who the next run will remind of what, for this partnership only: planned for it alone, so the page's work
-    follows its own reminders, not the country's."""
+    follows its own reminders, not the country's, and read in full only for the first `listed` of each person's."""
     from tracker.reminders.calendar import next_working_day
 
     day = today if is_working_day(today) else next_working_day(today)
-    plan = plan_run(day, partnership.id)
+    plan = plan_run(day, partnership.id, preview=True)
+    shown = [*plan.digests.values(), *plan.escalations.values()]
+    ids = {item.action.id for items in shown for item in items[:listed]}
+    if ids:
+        actions = {action.id: action for action in db.session.scalars(
+            sa.select(Action).where(Action.id.in_(ids))
+            .options(joinedload(Action.owner), joinedload(Action.lead_agency)))}
+        for items in shown:
+            items[:listed] = [replace(item, action=actions[item.action.id]) for item in items[:listed]]
     return day, plan.digests, plan.escalations

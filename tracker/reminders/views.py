@@ -33,7 +33,7 @@ def _partnership(partnership_id):
 @bp.get("/partnerships/<int:partnership_id>/reminders")
 def overview(partnership_id):
     partnership = _partnership(partnership_id)
-    run_on, digests, escalations = services.preview(partnership, london_today())
+    run_on, digests, escalations = services.preview(partnership, london_today(), LISTED)
     page = services.send_log(partnership, page_number(request.args),
                              current_app.config["ITEMS_PER_PAGE"])
     return render_template("reminders/overview.html", partnership=partnership, run_on=run_on, digests=digests,
