@@ -1,7 +1,8 @@
 """Bounded queries: a partnership's reminders due and assurance checks come from indexes that lead with the
 partnership, so that the reminders page plans its own run without reading the country's due actions (by status,
 116,000 at national scale) or every action the partnership has closed (40,000 for the largest); the checks' index
-holds only those awaiting confirmation
+holds only those awaiting confirmation. An agency's actions by deadline, so that an agency lead's overdue list in
+the largest partnership reads its 25 rows without passing 29,000 of other agencies
 
 Revision ID: d15d00000008
 Revises: d19b00000002
@@ -21,6 +22,8 @@ depends_on = None
 
 
 def upgrade():
+    op.create_index('ix_action_partnership_id_lead_agency_id_deadline', 'action',
+                    ['partnership_id', 'lead_agency_id', 'deadline', 'id'], unique=False)
     op.create_index('ix_action_partnership_id_next_reminder_on', 'action', ['partnership_id', 'next_reminder_on'],
                     unique=False)
     op.create_index('ix_action_partnership_id_assurance_check_on', 'action',
@@ -31,3 +34,4 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_action_partnership_id_assurance_check_on', table_name='action')
     op.drop_index('ix_action_partnership_id_next_reminder_on', table_name='action')
+    op.drop_index('ix_action_partnership_id_lead_agency_id_deadline', table_name='action')
