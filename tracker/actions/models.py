@@ -126,8 +126,8 @@ class Action(Audited, TimestampMixin, db.Model):
     #: each page reads one partnership's actions: by deadline (overdue, lists), by status (queues, counts; and
     #: with what decides who may open each action, so that a reader's counts come from an index alone), and a
     #: benchmark finding's within it, the reminders due in it (the reminders page plans one partnership's run), and
-    #: an agency's by deadline (an agency lead's lists); the partnership leads or follows so that no query walks the
-    #: country's
+    #: an agency's by deadline (an agency lead's lists), and those tagged with a benchmark component (the benchmark
+    #: page); the partnership leads or follows so that no query walks the country's
     __table_args__ = (
         sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
         sa.Index("ix_action_partnership_id_status_deadline", "partnership_id", "status", "deadline"),
@@ -136,6 +136,7 @@ class Action(Audited, TimestampMixin, db.Model):
         sa.Index("ix_action_finding_id_partnership_id", "finding_id", "partnership_id"),
         sa.Index("ix_action_partnership_id_lead_agency_id_deadline", "partnership_id", "lead_agency_id", "deadline",
                  "id"),
+        sa.Index("ix_action_partnership_id_component", "partnership_id", "component"),
         sa.Index("ix_action_partnership_id_next_reminder_on", "partnership_id", "next_reminder_on"),
         sa.Index("ix_action_partnership_id_assurance_check_on", "partnership_id", "assurance_check_on",
                  sqlite_where=_CHECK_AWAITED, postgresql_where=_CHECK_AWAITED),
