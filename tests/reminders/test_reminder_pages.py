@@ -88,6 +88,22 @@ def test_a_long_email_is_counted_and_its_soonest_listed(app, setting, make):
     assert "and 3 more in the same email." in page
 
 
+def test_the_page_says_why_the_coordinator_hears_in_an_owner_s_place(app, setting, make):
+    """The page plans from the columns that decide and reads in full only the actions it lists: what it says of
+    each, and why the coordinator hears in the owner's place, is what the email will say."""
+    elsewhere = make.partnership(name="Elsewhere")
+    gone = make.member(elsewhere, "agency_lead", agency=make.agency(elsewhere), name="Gail Gone")
+    late = london_today() - timedelta(days=3)
+    make.action(setting["p"], title="Publish the protocol", lead_agency=setting["agency"], deadline=late)
+    make.action(setting["p"], title="Train the call handlers", lead_agency=setting["agency"], owner=gone,
+                deadline=late)
+    page = text(setting["coordinator"].get(f"/partnerships/{setting['p'].id}/reminders"))
+    assert re.search(r"Publish the protocol : overdue by \d+ days \(the action has no owner\)", page)
+    assert re.search(r"Train the call handlers : overdue by \d+ days \(its owner, Gail Gone, no longer holds a role in "
+                     + re.escape(setting["p"].name) + r"\)", page)
+    assert "Olu Owner" not in page.split("Sent and queued emails")[0]  # he owns neither
+
+
 def test_the_page_plans_its_own_partnership_only(app, setting, make):
     """Reminders due elsewhere in the country add no work to this partnership's page, and none of them shows."""
     make.action(setting["p"], title="Publish the protocol", lead_agency=setting["agency"], owner=setting["owner"],
