@@ -94,9 +94,10 @@ _FEED = f"""
         ON p.id = m.partnership_id WHERE m.partnership_id IN
               (SELECT partnership_id FROM membership WHERE user_id = :u AND role IN ('coordinator', 'strategic_member'))
         UNION ALL SELECT 'review', r.id, r.reference, COALESCE(r.agreed_target_on, r.decision_on),
-              (SELECT sum({{paused}}) FROM review_pause s WHERE s.review_id = r.id)
+              CAST((SELECT sum({{paused}}) FROM review_pause s WHERE s.review_id = r.id) AS VARCHAR)
         FROM review r WHERE r.submitted_on IS NULL AND {_IN_HAND}
-        UNION ALL SELECT 'answer', i.id, r.reference, i.response_due_on, c.number FROM body_recommendation i
+        UNION ALL SELECT 'answer', i.id, r.reference, i.response_due_on, CAST(c.number AS VARCHAR)
+        FROM body_recommendation i
         JOIN recommendation c ON c.id = i.recommendation_id JOIN review r ON r.id = c.review_id
         WHERE i.sent_on IS NOT NULL AND i.response_received_on IS NULL AND i.response_due_on IS NOT NULL
               AND (i.assessment IS NULL OR i.assessment = 'open_awaited') AND {_IN_HAND}"""
