@@ -351,7 +351,7 @@ def plan_run(today, partnership_id=None, preview=False):
     """Decide, without writing anything, what today's run would send (in one partnership, for its preview).
 
     preview: only who would hear of what, for the reminders page: each item's action is the columns that decide
-    (see with_actions), and no decision a run records is kept."""
+    (preview() reads in full the ones it lists), and no decision a run records is kept."""
     ours = Action.partnership_id == partnership_id if partnership_id else sa.true()
     due = (Action.next_reminder_on <= today, Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None), ours)
     # sorted here: asked to sort, SQLite walks the partnership's every action in deadline order to skip the sort
@@ -403,7 +403,7 @@ def plan_run(today, partnership_id=None, preview=False):
 
 
 def _assurance_due(today, ours):
-    """Closed actions whose assurance check has come, not yet confirmed and not yet reminded."""
+    """SQL: the closed actions whose assurance check has come, not yet confirmed and not yet reminded."""
     reminded = sa.select(ReminderLog.id).where(ReminderLog.action_id == Action.id, ReminderLog.kind == "assurance",
                                                ReminderLog.deadline == Action.assurance_check_on)
     return (Action.status == ActionStatus.CLOSED, Action.assurance_check_on <= today,
