@@ -36,6 +36,11 @@ action_finding = sa.Table(
 
 #: the assurance checks not yet confirmed: few beside the actions closed, so their index holds only them
 _CHECK_AWAITED = sa.text("assurance_check_on IS NOT NULL AND assurance_confirmed_on IS NULL")
+#: open actions have a next reminder day. The two indexes for the reminders page are partial, and the agency's and
+#: the component's lead with them (an agency is in one partnership): narrow indexes leading with the partnership were
+#: what PostgreSQL chose for any scan of a partnership's actions, in place of the one that answers a reader's counts
+#: from the index alone
+_REMINDER_DUE = sa.text("next_reminder_on IS NOT NULL")
 
 
 class Action(Audited, TimestampMixin, db.Model):
@@ -127,17 +132,18 @@ class Action(Audited, TimestampMixin, db.Model):
     #: with what decides who may open each action, so that a reader's counts come from an index alone), and a
     #: benchmark finding's within it, the reminders due in it (the reminders page plans one partnership's run), and
     #: an agency's by deadline (an agency lead's lists), and those tagged with a benchmark component (the benchmark
-    #: page); the partnership leads or follows so that no query walks the country's
+    #: page); the partnership, or an agency or component with it, leads or follows so that no query walks the
+    #: country's
     __table_args__ = (
         sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
         sa.Index("ix_action_partnership_id_status_deadline", "partnership_id", "status", "deadline"),
         sa.Index("ix_action_partnership_id_status_deadline_visibility", "partnership_id", "status", "deadline",
                  "recommendation_id", "lead_agency_id", "owner_id"),
         sa.Index("ix_action_finding_id_partnership_id", "finding_id", "partnership_id"),
-        sa.Index("ix_action_partnership_id_lead_agency_id_deadline", "partnership_id", "lead_agency_id", "deadline",
-                 "id"),
-        sa.Index("ix_action_partnership_id_component", "partnership_id", "component"),
-        sa.Index("ix_action_partnership_id_next_reminder_on", "partnership_id", "next_reminder_on"),
+        sa.Index("ix_action_lead_agency_id_deadline", "lead_agency_id", "deadline", "id"),
+        sa.Index("ix_action_component_partnership_id", "component", "partnership_id"),
+        sa.Index("ix_action_partnership_id_next_reminder_on", "partnership_id", "next_reminder_on",
+                 sqlite_where=_REMINDER_DUE, postgresql_where=_REMINDER_DUE),
         sa.Index("ix_action_partnership_id_assurance_check_on", "partnership_id", "assurance_check_on",
                  sqlite_where=_CHECK_AWAITED, postgresql_where=_CHECK_AWAITED),
     )
