@@ -27,10 +27,8 @@ def next_working_day(day):
     return day
 
 
-@lru_cache(maxsize=4096)
 def working_day_on_or_before(day):
-    """Where a reminder that must arrive before a deadline goes when its day is a weekend or a bank holiday (asked
-    for each offset of each action a run plans: remembered)."""
+    """Where a reminder that must arrive before a deadline goes when its day is a weekend or a bank holiday."""
     while not is_working_day(day):
         day -= timedelta(days=1)
     return day

@@ -52,7 +52,7 @@ def owner_of(token):
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: either of them (most titles have neither, and are looked at once)
-_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_UNSAFE = re.compile(f"{_LINE_BREAK.pattern}|{_CONTROL.pattern}")
 
 
 def _escape(text):
