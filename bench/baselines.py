@@ -33,11 +33,14 @@ SQL = {
                (SELECT count(*) FROM action WHERE partnership_id = :p)
         FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
         WHERE a.partnership_id = :p ORDER BY a.deadline, a.id LIMIT 25""",
+    # reached by "Next": the 25 rows after the action the page follows, in the list's order
     "action list, deep page": """
         SELECT a.id, a.title, a.deadline, a.status, a.source, g.name, u.name,
                (SELECT count(*) FROM action WHERE partnership_id = :p)
         FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
-        WHERE a.partnership_id = :p ORDER BY a.deadline, a.id LIMIT 25 OFFSET :offset""",
+        CROSS JOIN (SELECT deadline FROM action WHERE id = :after) m
+        WHERE a.partnership_id = :p AND a.deadline >= m.deadline AND (a.deadline > m.deadline OR a.id > :after)
+        ORDER BY a.deadline, a.id LIMIT 25""",
     "one action": """
         SELECT a.title, a.outcome, a.measure, a.deadline, a.status, g.name, o.name, pu.at, pu.note, pu.status,
                w.name
@@ -88,8 +91,12 @@ _IN_HAND = """(r.partnership_id IN (SELECT partnership_id FROM membership WHERE 
               AND r.archived_at IS NULL"""
 _FEED = f"""
         SELECT 'action', a.id, a.title, a.deadline, p.name FROM action a JOIN partnership p ON p.id = a.partnership_id
-        WHERE a.status IN {OPEN} AND a.deadline IS NOT NULL AND (a.owner_id = :u OR a.lead_agency_id IN
-              (SELECT agency_id FROM membership WHERE user_id = :u AND role = 'agency_lead'))
+        WHERE a.status IN {OPEN} AND a.deadline IS NOT NULL AND a.owner_id = :u
+        UNION ALL SELECT 'action', a.id, a.title, a.deadline, p.name FROM action a
+        JOIN partnership p ON p.id = a.partnership_id
+        WHERE a.status IN {OPEN} AND a.deadline IS NOT NULL AND (a.owner_id <> :u OR a.owner_id IS NULL)
+              AND a.lead_agency_id IN
+              (SELECT agency_id FROM membership WHERE user_id = :u AND role = 'agency_lead')
         UNION ALL SELECT 'meeting', m.id, p.name, m.meets_on, NULL FROM meeting m JOIN partnership p
         ON p.id = m.partnership_id WHERE m.partnership_id IN
               (SELECT partnership_id FROM membership WHERE user_id = :u AND role IN ('coordinator', 'strategic_member'))
@@ -224,7 +231,7 @@ def measure(name, engine, person, marks, requests):
                           word=word, match=f"{word} AND partnership:p{person['partnership_id']}",
                           scope=f"'#p{person['partnership_id']}'",
                           b=marks["benchmark"], today=today, soon=today + timedelta(days=28),
-                          offset=(marks["deep"] - 1) * 25,
+                          after=marks["deep_after"],
                           g=person["agency_id"] if person["who"] == "agency lead" else None,
                           watch=0 if person["who"] == "agency lead" else 1)
     sql = SQL[name][engine.dialect.name] if isinstance(SQL[name], dict) else SQL[name]

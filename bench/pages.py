@@ -24,6 +24,7 @@ for a person differs between scales or between the typical and the largest partn
 """
 import argparse
 import gc
+import html
 import json
 import os
 import re
@@ -207,7 +208,15 @@ def landmarks(app, partnership_id, user_id):
                                         .order_by(Action.deadline, Action.id).limit(per_page)).all()
         db.session.remove()
     return dict(action=action, review=review, benchmark=benchmark, feed=feed, first_page=first_page,
-                deep=max(1, (actions + per_page - 1) // per_page // 2), searched=SEARCHED)
+                deep=max(2, (actions + per_page - 1) // per_page // 2), searched=SEARCHED)
+
+
+def following(client, partnership_id, number):
+    """The deep page as a reader reaches it: the "Next" link of the page before it, which names the action the
+    page follows (`deep_after`, for the baseline)."""
+    body = client.get(f"/partnerships/{partnership_id}/actions?page={number - 1}").get_data(as_text=True)
+    link = html.unescape(re.search(r'govuk-pagination__next">\s*<a[^>]*href="([^"]+)"', body).group(1))
+    return dict(deep_link=link, deep_after=int(re.search(r"after=(\d+)", link).group(1)))
 
 
 #: the word searched for: about one synthetic action in six holds it
@@ -224,7 +233,7 @@ def pages(p, marks):
         ("home", "/"),
         ("my actions", "/my-actions"),
         ("action list", f"/partnerships/{p}/actions"),
-        ("action list, deep page", f"/partnerships/{p}/actions?page={marks['deep']}"),
+        ("action list, deep page", marks["deep_link"]),
         ("one action", f"/actions/{marks['action']}"),
         ("review list", f"/partnerships/{p}/reviews"),
         ("review with plan", f"/reviews/{marks['review']}"),
@@ -327,6 +336,7 @@ def measure(url, requests, only=None):
         else:
             marks = landmarks(app, person["partnership_id"], person["user_id"])
             token = _csrf(client.get(f"/partnerships/{person['partnership_id']}/actions").get_data(as_text=True))
+            marks.update(following(client, person["partnership_id"], marks["deep"]))
             asked = pages(person["partnership_id"], marks)
         for name, path, form in asked:
             if only and name not in only:
@@ -430,12 +440,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="small,national,10x")
     parser.add_argument("--requests", type=int, default=REQUESTS)
-    parser.add_argument("--pages", default="", help="only these pages, comma-separated names")
+    parser.add_argument("--pages", default="", help="only these pages: names separated by a comma and no space "
+                                                    "(\"action list,action list, deep page\")")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--pack", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        return measure(args.measure, args.requests, [p for p in args.pages.split(",") if p])
+        return measure(args.measure, args.requests, [p for p in re.split(r",(?! )", args.pages) if p])
     if args.pack:
         return measure_pack(args.pack)
 

@@ -1,4 +1,5 @@
 """Declarative base and column helpers shared by every feature's models."""
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -61,11 +62,28 @@ class TimestampMixin:
 
 
 class RowPagination(SelectPagination):
-    """Pagination of a select whose rows carry more than one column (e.g. an action and its derived state)."""
+    """Pagination of a select whose rows carry more than one column (e.g. an action and its derived state). Given
+    a Keyset, a page reached by "Next" or "Previous" is read from the row it follows or precedes, so that the
+    thousandth page costs what the first does; a page asked for by its number alone is counted to by offset."""
 
     def _query_items(self):
-        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(select).all())
+        select, session, keyset = (self._query_args[name] for name in ("select", "session", "keyset"))
+        if keyset is not None:
+            rows = keyset.rows(session, select, self.per_page)
+            if rows is not None:
+                return rows
+        return list(session.execute(select.limit(self.per_page).offset(self._query_offset)).all())
+
+    def link_args(self, number):
+        """The arguments of a link to page `number`: the row the neighbouring pages start from."""
+        keyset = self._query_args["keyset"]
+        if keyset is None or not self.items:
+            return {}
+        if number == self.page + 1:
+            return {"after": keyset.key_of(self.items[-1])}
+        if number == self.page - 1:
+            return {"before": keyset.key_of(self.items[0])}
+        return {}
 
     def _query_count(self):
         total = self._query_args["total"]
@@ -84,13 +102,81 @@ def with_total(select):
     return select.add_columns(sa.func.count().over().label("total"))
 
 
-def paginate_rows(select, page, per_page, total=None):
+def paginate_rows(select, page, per_page, total=None, keyset=None):
     """`total`, where the caller has counted the rows already (with other figures, in one statement), or IN_ROWS
-    where the select is with_total's (counted apart only for a page past the last)."""
+    where the select is with_total's (counted apart only for a page past the last). `keyset`, where the select's
+    order is a Keyset's."""
     from tracker.extensions import db
 
     return RowPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,
-                         total=total)
+                         total=total, keyset=keyset)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A list's order as (expression, descending) keys, NULLs last, the last key unique (an id); and the row the
+    page follows (`after`) or precedes (`before`), by its id, which is the last key. The row is looked up in the
+    list as filtered: a row that has left it (closed, deleted, hidden) leaves the page to its number."""
+
+    keys: tuple
+    after: int | None = None
+    before: int | None = None
+
+    @property
+    def order(self):
+        return _order(self.keys, nulls_last=True)
+
+    def key_of(self, row):
+        return row[0].id
+
+    def rows(self, session, select, per_page):
+        """The page after or before the row, or None where there is no such row in the list."""
+        mark = self.after if self.after is not None else self.before
+        if mark is None:
+            return None
+        *_, (id_column, _descending) = self.keys
+        values = session.execute(select.with_only_columns(*(expression for expression, _ in self.keys),
+                                                          maintain_column_froms=True)
+                                 .where(id_column == mark).order_by(None)).first()
+        if values is None:
+            return None
+        forward = self.after is not None
+        keys = self.keys if forward else tuple((expression, not descending) for expression, descending in self.keys)
+        order, rows = _order(keys, nulls_last=forward), []
+        for part in _parts_beyond(keys, values, nulls_last=forward):
+            if len(rows) == per_page:
+                break
+            rows += session.execute(select.where(part).order_by(None).order_by(*order)
+                                    .limit(per_page - len(rows))).all()
+        return rows if forward else rows[::-1]
+
+
+def _order(keys, nulls_last):
+    order = [expression.desc() if descending else expression.asc() for expression, descending in keys]
+    return [by.nulls_last() if nulls_last else by.nulls_first() for by in order]
+
+
+def _parts_beyond(keys, values, nulls_last):
+    """SQL: the rows that come after `values` in the order of `keys` ((expression, descending) pairs), NULLs of the
+    first key last or first, as the parts of the order to read one after the other: the rows with a value, bounded
+    by the mark's so that an index on the first key is entered there rather than walked from its start, and the
+    NULLs. A NULL equals a NULL here, as the order puts them together."""
+    (first, descending), value = keys[0], values[0]
+    level = _beyond(keys[1:], values[1:])
+    if value is None:
+        return [sa.and_(first.is_(None), level)] + ([] if nulls_last else [first.is_not(None)])
+    bound, further = (first <= value, first < value) if descending else (first >= value, first > value)
+    valued = sa.and_(bound, sa.or_(further, sa.and_(first == value, level)))
+    return [valued, first.is_(None)] if nulls_last else [valued]
+
+
+def _beyond(keys, values):
+    """SQL: after `values` in the order of keys that are never NULL (the id that breaks a tie, last)."""
+    if not keys:
+        return sa.false()
+    (expression, descending), value = keys[0], values[0]
+    further = expression < value if descending else expression > value
+    return sa.or_(further, sa.and_(expression == value, _beyond(keys[1:], values[1:])))
 
 
 def is_taken(column, value, record=None, *where):

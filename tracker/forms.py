@@ -84,6 +84,18 @@ def record_ids(values):
     return ids
 
 
+def page_marks(args):
+    """The `after` and `before` query parameters of a page reached from its neighbour: the id of the row it
+    follows or precedes, or None (anything else is ignored, and the page found by its number)."""
+    marks = []
+    for name in ("after", "before"):
+        try:
+            marks.append(record_id(args.get(name, "")))
+        except ValueError:
+            marks.append(None)
+    return marks
+
+
 def page_number(args):
     """The `page` query parameter, clamped to 1..MAX_PAGE; anything that is not a whole number means page 1."""
     try:

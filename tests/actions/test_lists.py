@@ -141,3 +141,75 @@ def test_the_action_list_title_says_error_only_when_something_is_wrong(app, make
     for query in ("", "?status=bogus&agency=abc&sort=sideways"):
         body = coordinator.get(f"/partnerships/{partnership.id}/actions{query}").get_data(as_text=True)
         assert "<title>Actions – " in body, query
+
+
+def _pagination_link(response, side):
+    """The href of the "Next" (side "next") or "Previous" ("prev") link, or None."""
+    found = re.search(rf'govuk-pagination__{side}">\s*<a[^>]*href="([^"]+)"', response.get_data(as_text=True))
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def _titles_in_order(response):
+    return re.findall(r'<a href="/actions/\d+">([^<]+)</a>', response.get_data(as_text=True))
+
+
+def _walk(client, response, side, mark):
+    """The titles of each page from this one, following one link to the end; and the last page."""
+    pages = []
+    while True:
+        pages.append(_titles_in_order(response))
+        link = _pagination_link(response, side)
+        if link is None:
+            return pages, response
+        assert f"{mark}=" in link
+        response = client.get(link)
+
+
+@pytest.mark.parametrize("sort", ["deadline", "-deadline", "title"])
+def test_next_and_previous_walk_the_list_as_its_numbered_pages_do(app, as_user, make, sort):
+    """A page reached by "Next" or "Previous" starts from the row it follows or precedes (quick however deep the
+    list): walking the list either way shows every action once, in the order the numbered pages show them,
+    through ties of deadline and title and past the actions with no deadline."""
+    app.config["ITEMS_PER_PAGE"] = 4
+    p = make.partnership()
+    agency = make.agency(p, name="Police")
+    days = [3, None, 3, -2, 3, 40, None, 3, 10, -2, None, 7, 3, 40]
+    for n, day in enumerate(days):
+        make.action(p, title=f"Action {n % 5:02d}-{n:02d}" if sort != "title" else f"Same {n % 3}",
+                    lead_agency=agency, deadline=None if day is None else TODAY + timedelta(days=day))
+    coordinator = as_user(make.member(p, "coordinator"))
+    url = f"/partnerships/{p.id}/actions?sort={sort}"
+    numbered = [_titles_in_order(coordinator.get(f"{url}&page={n}")) for n in range(1, 5)]
+    assert sum(map(len, numbered)) == len(days)
+
+    walked, last = _walk(coordinator, coordinator.get(url), "next", "after")
+    assert walked == numbered
+    assert "Showing 13 to 14 of 14" in text(last)
+    back, _first = _walk(coordinator, last, "prev", "before")
+    assert back[::-1] == numbered
+
+
+def test_a_page_from_a_row_outside_the_list_is_the_page_of_its_number(app, world, as_user, make):
+    """The row a link names is looked up in the list as this reader filters it: another partnership's action, or
+    one the filters leave out, neither places the page nor shows."""
+    app.config["ITEMS_PER_PAGE"] = 2
+    elsewhere = make.action(make.partnership(), title="elsewhere too", deadline=TODAY)
+    viewer = as_user(make.member(world["p"], "viewer"))
+    url = f"/partnerships/{world['p'].id}/actions?overdue=y&page=1"
+    by_number = _titles_in_order(viewer.get(url))
+    for mark in (elsewhere.id, world["rows"]["green"].id, "junk", "-3"):
+        for side in ("after", "before"):
+            assert _titles_in_order(viewer.get(f"{url}&{side}={mark}")) == by_number
+
+
+def test_a_deep_page_reached_by_next_costs_what_the_first_does(app, world, as_user, make):
+    app.config["ITEMS_PER_PAGE"] = 2
+    viewer = as_user(make.member(world["p"], "viewer"))
+    url = f"/partnerships/{world['p'].id}/actions"
+    with count_queries(app) as first:
+        response = viewer.get(url)
+    forward = _pagination_link(viewer.get(_pagination_link(response, "next")), "next")
+    with count_queries(app) as deep:
+        response = viewer.get(forward)
+    assert "Showing 5 to 6 of 7" in text(response)
+    assert deep.count == first.count + 1  # the row the page follows

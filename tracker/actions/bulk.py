@@ -182,7 +182,7 @@ def matching(user, partnership, filters, today, limit=None):
         .where(Action.partnership_id == partnership.id, visible_actions(user, within=partnership.id)),
         filters, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(*services.SORTS.get(filters.sort, services.SORTS["deadline"]))
+    rows = db.session.execute(query.order_by(*services.SORTS.get(filters.sort, services.SORTS["deadline"]).order)
                               .limit(limit + 1)).all()
     return Picks(dict(rows)), total
 

@@ -1,5 +1,5 @@
 """Actions: creating and editing them, progress updates, deadline moves, sign-off, lists and the timeline."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from tracker.actions.evidence import evidence_problem, make_evidence
 from tracker.actions.models import Action, DeadlineChange, ProgressUpdate
 from tracker.audit.models import AuditEntry
 from tracker.audit.services import noting
-from tracker.db import paginate_rows, utcnow
+from tracker.db import Keyset, paginate_rows, utcnow
 from tracker.enums import (
     OPEN_STATUSES,
     ActionSource,
@@ -588,9 +588,9 @@ class ActionFilters:
 #: sorting on "deadline IS NULL" first, so that PostgreSQL reads a page in the order of the index on (partnership,
 #: deadline, id) and stops at the page, instead of sorting every action of the partnership to show 25
 SORTS = {
-    "deadline": (Action.deadline.asc().nulls_last(), Action.id),
-    "-deadline": (Action.deadline.desc().nulls_last(), Action.id),
-    "title": (sa.func.lower(Action.title), Action.id),
+    "deadline": Keyset(((Action.deadline, False), (Action.id, False))),
+    "-deadline": Keyset(((Action.deadline, True), (Action.id, False))),
+    "title": Keyset(((sa.func.lower(Action.title), False), (Action.id, False))),
 }
 
 
@@ -644,14 +644,15 @@ def _as_listed():
             joinedload(Action.owner).load_only(User.name), joinedload(Action.lead_agency).load_only(Agency.name))
 
 
-def action_page(user, partnership, filters, today, page, per_page):
+def action_page(user, partnership, filters, today, page, per_page, after=None, before=None):
     """One page of the partnership's actions this person may see, with their derived state: a fixed number of
-    queries however long the page."""
+    queries however long the page, and however deep when reached from the page before or after it (the action it
+    follows or precedes, `after` or `before`)."""
     query = state.with_state(sa.select(Action), today).where(Action.partnership_id == partnership.id,
                                                               visible_actions(user, within=partnership.id))
-    query = _filtered(query, filters, today).options(*_as_listed()).order_by(*SORTS.get(filters.sort,
-                                                                                         SORTS["deadline"]))
-    return _rows(paginate_rows(query, page, per_page))
+    keyset = replace(SORTS.get(filters.sort, SORTS["deadline"]), after=after, before=before)
+    query = _filtered(query, filters, today).options(*_as_listed()).order_by(*keyset.order)
+    return _rows(paginate_rows(query, page, per_page, keyset=keyset))
 
 
 def export_header():
@@ -675,7 +676,7 @@ def export_rows(user, partnership, filters, today, batch=1000):
                                    Action.smart_gaps, Action.completed_on), today)
         .outerjoin(agency, agency.id == Action.lead_agency_id).outerjoin(owner, owner.id == Action.owner_id)
         .where(Action.partnership_id == partnership.id, visible_actions(user, within=partnership.id)), filters, today
-    ).order_by(*SORTS["deadline"]).execution_options(yield_per=batch)
+    ).order_by(*SORTS["deadline"].order).execution_options(yield_per=batch)
     for (title, source, agency_name, owner_name, deadline, original, status, outcome, measure, cost, funding,
          staff, within, component, theme, gaps, completed_on, reason, overdue) in db.session.execute(query):
         derived = state.DerivedState(reason, overdue)
@@ -749,7 +750,7 @@ def open_actions_of(partnership, owner_id):
     return db.session.scalars(
         sa.select(Action).where(Action.partnership_id == partnership.id, Action.owner_id == owner_id,
                                 Action.status != ActionStatus.CLOSED)
-        .options(joinedload(Action.lead_agency)).order_by(*SORTS["deadline"])).all()
+        .options(joinedload(Action.lead_agency)).order_by(*SORTS["deadline"].order)).all()
 
 
 @dataclass

@@ -48,7 +48,7 @@ from tracker.benchmarks.services import finding_action_values
 from tracker.enums import ActionSource, ActionStatus, MoveStatus, Rag
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
-from tracker.forms import ConfirmForm, page_number, record_ids
+from tracker.forms import ConfirmForm, page_marks, page_number, record_ids
 from tracker.i18n import long_date
 from tracker.partnerships.models import Partnership
 from tracker.permissions import can, require
@@ -116,7 +116,7 @@ def list_actions(partnership_id):
     form, filters = _filters_from(partnership, request.args)
     today = state.london_today()
     page = services.action_page(current_user, partnership, filters, today, page_number(request.args),
-                                _per_page())
+                                _per_page(), *page_marks(request.args))
     # the filters only: another parameter (`partnership_id`, say) would clash with the links' own arguments
     args = {field.name: value for field in form if (value := request.args.get(field.name))}
     # the boxes to tick for a bulk change carry the version each row shows, so a later edit is not overwritten
