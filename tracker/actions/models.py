@@ -41,6 +41,10 @@ _CHECK_AWAITED = sa.text("assurance_check_on IS NOT NULL AND assurance_confirmed
 #: what PostgreSQL chose for any scan of a partnership's actions, in place of the one that answers a reader's counts
 #: from the index alone
 _REMINDER_DUE = sa.text("next_reminder_on IS NOT NULL")
+#: neither completed nor closed (tracker.actions.state.is_open, in the same words): the overdue lists walk a
+#: partnership's open actions by deadline, and in the largest the closed and completed with past deadlines (40,000)
+#: came first
+_OPEN = sa.text("status NOT IN ('completed', 'closed')")
 
 
 class Action(Audited, TimestampMixin, db.Model):
@@ -131,9 +135,9 @@ class Action(Audited, TimestampMixin, db.Model):
     #: each page reads one partnership's actions: by deadline (overdue, lists), by status (queues, counts; and
     #: with what decides who may open each action, so that a reader's counts come from an index alone), and a
     #: benchmark finding's within it, the reminders due in it (the reminders page plans one partnership's run), and
-    #: an agency's by deadline (an agency lead's lists), and those tagged with a benchmark component (the benchmark
-    #: page); the partnership, or an agency or component with it, leads or follows so that no query walks the
-    #: country's
+    #: an agency's by deadline (an agency lead's lists), those tagged with a benchmark component (the benchmark
+    #: page), and its open ones by deadline (the overdue lists); the partnership, or an agency or component with it,
+    #: leads or follows so that no query walks the country's
     __table_args__ = (
         sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
         sa.Index("ix_action_partnership_id_status_deadline", "partnership_id", "status", "deadline"),
@@ -146,6 +150,8 @@ class Action(Audited, TimestampMixin, db.Model):
                  sqlite_where=_REMINDER_DUE, postgresql_where=_REMINDER_DUE),
         sa.Index("ix_action_partnership_id_assurance_check_on", "partnership_id", "assurance_check_on",
                  sqlite_where=_CHECK_AWAITED, postgresql_where=_CHECK_AWAITED),
+        sa.Index("ix_action_partnership_id_deadline_open", "partnership_id", "deadline", "id",
+                 sqlite_where=_OPEN, postgresql_where=_OPEN),
     )
 
     def __str__(self):
