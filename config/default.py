@@ -10,6 +10,11 @@ DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # nosec B105
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")  # empty: instance/tracker.sqlite3
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# PostgreSQL's memory for each sort and grouping of a statement (its work_mem), set on the app's connections; None
+# leaves the server's. At the server's usual 4 MB the progress report grouped the largest partnership's 100,000
+# actions by sorting them on disk (434 ms for that statement, 156 ms in memory). Options the deployment passes in
+# SQLALCHEMY_ENGINE_OPTIONS' connect_args come after it, and win.
+POSTGRESQL_WORK_MEM = "16MB"
 
 TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
 TRACKER_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"

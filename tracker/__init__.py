@@ -49,7 +49,9 @@ def load_config(app, overrides):
         # that read one partnership's rows through its indexes
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
-        connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+        work_mem = app.config.get("POSTGRESQL_WORK_MEM")
+        connect_args["options"] = " ".join(filter(None, [work_mem and f"-c work_mem={work_mem}",
+                                                         connect_args.get("options"), "-c jit=off"]))
     if uri.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
 
