@@ -23,6 +23,20 @@ def led_agency_ids(user):
     return sorted(m.agency_id for m in user.memberships if m.role is Role.AGENCY_LEAD)
 
 
+def owned_or_led(user):
+    """SQL: the person's own work, which they may always open: the actions they own where they still hold a role (a
+    leaver's are nobody's), and those an agency they lead delivers. As values from the memberships loaded, so that
+    the database reads them through the owner and lead-agency indexes, and never asks of each whether the person
+    may open its review (for an agency lead of the largest partnership, two thirds of "My actions")."""
+    import sqlalchemy as sa
+
+    from tracker.actions.models import Action
+
+    led = led_agency_ids(user)
+    owned = sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(partnership_ids(user)))
+    return sa.or_(owned, *([Action.lead_agency_id.in_(led)] if led else []))
+
+
 def _is_admin(user):
     return bool(getattr(user, "is_administrator", False))
 

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import text
 from tests.querycount import count_queries
@@ -120,6 +121,32 @@ def test_my_actions_lists_what_i_own_and_my_agencys_open_actions(world, as_user,
     tom = as_user(world["tom"])
     # Ann's actions (another agency) and closed ones are not Tom's to do
     assert _linked_actions(tom.get("/my-actions")) == {"overdue", "blocked", "done", "risky", unowned.title}
+
+
+def test_my_actions_are_my_work_whatever_the_review_and_not_where_i_have_left(app, world, as_user, make):
+    """An action of a review Tom may not open is still his to do where his agency delivers it or he owns it (the
+    list and the home page's counts read the person's own work without asking of each action whether its review is
+    open to them); an action he owns in a partnership he has left is nobody's."""
+    from tracker.extensions import db
+    from tracker.partnerships.models import Membership
+
+    review = make.review(world["p"], status="in_progress")
+    hidden = make.action(world["p"], title="from a review in progress", lead_agency=world["housing"],
+                         owner=world["tom"], recommendation_id=make.recommendation(review).id)
+    delivered = make.action(world["p"], title="police, review in progress", lead_agency=world["police"],
+                            recommendation_id=make.recommendation(review).id)
+    left = make.partnership()
+    make.member(left, "agency_lead", agency=make.agency(left))
+    make.action(left, title="left behind", owner=world["tom"], deadline=TODAY)
+    tom = as_user(world["tom"])
+    listed = _linked_actions(tom.get("/my-actions"))
+    assert {hidden.title, delivered.title} <= listed and "left behind" not in listed
+    with app.app_context():
+        membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == world["tom"].id))
+        assert membership.partnership_id == world["p"].id  # Tom's one role: he holds none where he left
+        counted = sum(services.my_action_counts(db.session.get(type(world["tom"]), world["tom"].id),
+                                                TODAY).values())
+    assert counted == len(listed)
 
 
 def test_my_actions_costs_a_fixed_number_of_queries(app, world, as_user, make):

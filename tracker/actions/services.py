@@ -29,7 +29,7 @@ from tracker.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.i18n import long_date
 from tracker.partnerships.models import Agency, Membership, Partnership
-from tracker.permissions import led_agency_ids, visible_actions
+from tracker.permissions import owned_or_led, visible_actions
 
 #: fields a coordinator sets on the action form (the deadline, once set, moves only with a reason)
 PLAN_FIELDS = ("title", "outcome", "measure", "lead_agency_id", "owner_id", "estimated_cost", "funding_source",
@@ -688,11 +688,7 @@ def export_rows(user, partnership, filters, today, batch=1000):
 
 
 def _mine(user):
-    """The agencies led come from the memberships already loaded, as values rather than a subquery: so the
-    database reads the person's actions through the owner and lead-agency indexes, not the whole country's."""
-    led = led_agency_ids(user)
-    return sa.and_(sa.or_(Action.owner_id == user.id, *([Action.lead_agency_id.in_(led)] if led else [])),
-                   Action.status != ActionStatus.CLOSED, visible_actions(user))
+    return sa.and_(owned_or_led(user), Action.status != ActionStatus.CLOSED)
 
 
 def my_action_counts(user, today):

@@ -19,7 +19,7 @@ from tracker.bodies.services import awaited
 from tracker.enums import OPEN_STATUSES, ReviewStatus, ReviewType, Role
 from tracker.extensions import db
 from tracker.i18n import in_language_of
-from tracker.permissions import led_agency_ids, partnership_ids, visible_reviews
+from tracker.permissions import owned_or_led, partnership_ids, visible_reviews
 from tracker.reminders.services import confidential_title
 from tracker.reports.models import Meeting
 from tracker.reviews.models import PanelMember, Recommendation, Review, ReviewPause
@@ -132,14 +132,11 @@ def _actions(user):
     """Open actions the person owns where they still hold a role (a leaver's are nobody's), or their agency leads:
     (id, deadline, title, its review's status and type, or None), the columns an event needs, not whole records
     (an agency may have thousands open)."""
-    led = led_agency_ids(user)
-    owned = sa.and_(Action.owner_id == user.id, Action.partnership_id.in_(partnership_ids(user)))
     return db.session.execute(
         sa.select(Action.id, Action.deadline, Action.title, Review.status, Review.review_type)
         .outerjoin(Recommendation, Recommendation.id == Action.recommendation_id)
         .outerjoin(Review, Review.id == Recommendation.review_id)
-        .where(sa.or_(owned, *([Action.lead_agency_id.in_(led)] if led else [])),
-               Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))).all()
+        .where(owned_or_led(user), Action.status.in_(OPEN_STATUSES), Action.deadline.is_not(None))).all()
 
 
 def _meetings(user):
