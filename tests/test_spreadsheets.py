@@ -19,6 +19,7 @@ from tracker.spreadsheets import (
     MAX_UNPACKED_BYTES,
     TITLE_ROWS,
     Sheet,
+    csv_bytes,
     neutralise,
     read_sheets,
     read_table,
@@ -488,3 +489,19 @@ def test_the_csv_reader_agrees_with_the_csv_module_on_ordinary_text():
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     assert _read("plan.csv", out.getvalue().encode())[0].rows == [(1, rows[0]), (2, rows[1]), (3, rows[2])]
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers(), st.floats(allow_nan=False), st.dates(),
+                          st.sampled_from(["=SUM(A1)", "'=x", "''+1", "-5", "@home", "\tx", "'plain", "'"])),
+                min_size=1, max_size=6), st.integers(min_value=1, max_value=400))
+@example(["=1+1", None, date(2027, 3, 1), -3], 1)
+def test_a_csv_download_holds_each_value_as_text_a_spreadsheet_will_not_run(values, copies):
+    """Every cell of a CSV download reads back as the value's text, neutralised where a spreadsheet would run it as
+    a formula, however many rows (they are sent some hundreds at a time)."""
+    rows = [values] * copies
+    data = csv_bytes(["h"] * len(values), rows).decode("utf-8").removeprefix("\ufeff")
+    read = list(csv.reader(io.StringIO(data, newline="")))
+    expected = ["" if v is None else v.isoformat() if isinstance(v, date) else str(v) for v in values]
+    assert read[1:] == [[neutralise(text) for text in expected]] * copies
+    assert all(not text.lstrip("'").startswith(("=", "+", "-", "@", "\t", "\r")) or text.startswith("'")
+               for row in read[1:2] for text in row)

@@ -84,6 +84,12 @@ def restore(value):
     return value
 
 
+#: the first characters after which a cell's text needs a closer look (neutralise): most cells start otherwise
+_FIRST_OF_FORMULA = frozenset("".join(FORMULA_STARTS) + "'")
+#: how much CSV text is gathered before it is sent on: a few hundred lines, not one at a time
+_CSV_CHUNK = 64 * 1024
+
+
 def _cell_text(value):
     if value is None:
         return ""
@@ -92,16 +98,23 @@ def _cell_text(value):
     return str(value)
 
 
+def _csv_cell(value):
+    text = _cell_text(value)
+    return neutralise(text) if text[:1] in _FIRST_OF_FORMULA else text
+
+
 def csv_lines(header, rows):
-    """CSV text, one line at a time, so that a large export streams instead of filling memory."""
+    """CSV text, some lines at a time, so that a large export streams instead of filling memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"  # so that Excel reads the file as UTF-8
     for row in _chain(header, rows):
-        writer.writerow([neutralise(_cell_text(v)) for v in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        writer.writerow([_csv_cell(v) for v in row])
+        if buffer.tell() >= _CSV_CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _chain(header, rows):

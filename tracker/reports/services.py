@@ -5,6 +5,7 @@ the one rule for confidential reviews); what it leaves out it states in one line
 same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -282,9 +283,10 @@ def _overdue_rows(scope, today, criteria, listed=None, offset=0):
         query = query.order_by(agency_name.is_(None), agency_name, Action.deadline, Action.id)
     else:
         query = query.order_by(Action.deadline, Action.id).limit(listed).offset(offset)
+    escalation_words = functools.cache(_escalation_words)  # a few kinds, in this request's language
     return [OverdueRow(action_id, title, label, agency or gettext("No lead agency"), owner or gettext("No owner"),
                        deadline, days, state.london_today(_aware(at)) if at else None, note or "",
-                       _escalation_words(kind))
+                       escalation_words(kind))
             for (action_id, title, label, agency, owner, deadline, days, at, note, kind)
             in db.session.execute(query)]
 
