@@ -38,8 +38,8 @@ SQL = {
         SELECT a.id, a.title, a.deadline, a.status, a.source, g.name, u.name,
                (SELECT count(*) FROM action WHERE partnership_id = :p)
         FROM action a JOIN agency g ON g.id = a.lead_agency_id LEFT JOIN "user" u ON u.id = a.owner_id
-        CROSS JOIN (SELECT deadline FROM action WHERE id = :after) m
-        WHERE a.partnership_id = :p AND a.deadline >= m.deadline AND (a.deadline > m.deadline OR a.id > :after)
+        WHERE a.partnership_id = :p AND a.deadline >= (SELECT deadline FROM action WHERE id = :after)
+          AND (a.deadline > (SELECT deadline FROM action WHERE id = :after) OR a.id > :after)
         ORDER BY a.deadline, a.id LIMIT 25""",
     "one action": """
         SELECT a.title, a.outcome, a.measure, a.deadline, a.status, g.name, o.name, pu.at, pu.note, pu.status,

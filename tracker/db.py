@@ -70,7 +70,7 @@ class RowPagination(SelectPagination):
         select, session, keyset = (self._query_args[name] for name in ("select", "session", "keyset"))
         if keyset is not None:
             rows = keyset.rows(session, select, self.per_page)
-            if rows is not None:
+            if rows:
                 return rows
         return list(session.execute(select.limit(self.per_page).offset(self._query_offset)).all())
 
@@ -115,8 +115,9 @@ def paginate_rows(select, page, per_page, total=None, keyset=None):
 @dataclass(frozen=True)
 class Keyset:
     """A list's order as (expression, descending) keys, NULLs last, the last key unique (an id); and the row the
-    page follows (`after`) or precedes (`before`), by its id, which is the last key. The row is looked up in the
-    list as filtered: a row that has left it (closed, deleted, hidden) leaves the page to its number."""
+    page follows (`after`) or precedes (`before`), by its id, which is the last key (the rows listed begin with
+    their record). The row is looked up in the list as filtered: a row that has left it (closed, deleted, hidden),
+    or one with nothing beyond it, leaves the page to its number."""
 
     keys: tuple
     after: int | None = None
@@ -130,7 +131,8 @@ class Keyset:
         return row[0].id
 
     def rows(self, session, select, per_page):
-        """The page after or before the row, or None where there is no such row in the list."""
+        """The page after or before the row: None where there is no such row in the list, empty where nothing is
+        beyond it."""
         mark = self.after if self.after is not None else self.before
         if mark is None:
             return None

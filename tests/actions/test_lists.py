@@ -218,13 +218,13 @@ def test_next_and_previous_walk_the_list_as_its_numbered_pages_do(app, as_user, 
 
 def test_a_page_from_a_row_outside_the_list_is_the_page_of_its_number(app, world, as_user, make):
     """The row a link names is looked up in the list as this reader filters it: another partnership's action, or
-    one the filters leave out, neither places the page nor shows."""
+    one the filters leave out, neither places the page nor shows; nor does a row with nothing beyond it."""
     app.config["ITEMS_PER_PAGE"] = 2
     elsewhere = make.action(make.partnership(), title="elsewhere too", deadline=TODAY)
     viewer = as_user(make.member(world["p"], "viewer"))
     url = f"/partnerships/{world['p'].id}/actions?overdue=y&page=1"
     by_number = _titles_in_order(viewer.get(url))
-    for mark in (elsewhere.id, world["rows"]["green"].id, "junk", "-3"):
+    for mark in (elsewhere.id, world["rows"]["green"].id, world["rows"]["overdue"].id, "junk", "-3"):
         for side in ("after", "before"):
             assert _titles_in_order(viewer.get(f"{url}&{side}={mark}")) == by_number
 

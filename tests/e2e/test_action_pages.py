@@ -62,3 +62,24 @@ def test_the_demo_coordinator_on_action_pages(app, live_server, page, demo, scre
     page.goto(f"{live_server}/benchmarks/{demo['benchmark']}#component-strategy")
     expect(page.locator("#component-strategy")).to_contain_text("Publish a domestic abuse strategy")
     screenshot("benchmark-component-actions")
+
+
+def test_the_demo_coordinator_walks_the_action_list_by_next_and_previous(app, live_server, page, demo, screenshot,
+                                                                        assert_accessible):
+    """Next and Previous carry the action the page follows or precedes, and show the same actions as the numbered
+    pages: two pages on and one back, two actions to a page."""
+    app.config["ITEMS_PER_PAGE"] = 2
+    sign_in(page, live_server, "coordinator@demo.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/partnerships/{demo['p']}/actions?page=2")
+    second = page.locator("table a[href^='/actions/']").all_inner_texts()
+    page.goto(f"{live_server}/partnerships/{demo['p']}/actions")
+    for _ in range(2):
+        page.get_by_role("link", name=re.compile("^Next")).click()
+    expect(page.get_by_text(re.compile(r"^Showing 5 to 6 of \d+$"))).to_be_visible()
+    assert "after=" in page.url and "page=3" in page.url
+    screenshot("action-list-third-page-by-next")
+    assert_accessible()
+    page.get_by_role("link", name=re.compile("^Previous")).click()
+    expect(page.get_by_text(re.compile(r"^Showing 3 to 4 of \d+$"))).to_be_visible()
+    assert "before=" in page.url
+    assert page.locator("table a[href^='/actions/']").all_inner_texts() == second
