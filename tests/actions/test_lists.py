@@ -193,11 +193,11 @@ def _walk(client, response, side, mark):
 
 
 @pytest.mark.parametrize("sort", ["deadline", "-deadline", "title"])
-def test_next_and_previous_walk_the_list_as_its_numbered_pages_do(app, as_user, make, sort):
+def test_next_and_previous_walk_the_list_as_its_numbered_pages_do(app, as_user, make, sort, monkeypatch):
     """A page reached by "Next" or "Previous" starts from the row it follows or precedes (quick however deep the
     list): walking the list either way shows every action once, in the order the numbered pages show them,
     through ties of deadline and title and past the actions with no deadline."""
-    app.config["ITEMS_PER_PAGE"] = 4
+    monkeypatch.setitem(app.config, "ITEMS_PER_PAGE", 4)
     p = make.partnership()
     agency = make.agency(p, name="Police")
     days = [3, None, 3, -2, 3, 40, None, 3, 10, -2, None, 7, 3, 40]
@@ -216,10 +216,10 @@ def test_next_and_previous_walk_the_list_as_its_numbered_pages_do(app, as_user, 
     assert back[::-1] == numbered
 
 
-def test_a_page_from_a_row_outside_the_list_is_the_page_of_its_number(app, world, as_user, make):
+def test_a_page_from_a_row_outside_the_list_is_the_page_of_its_number(app, world, as_user, make, monkeypatch):
     """The row a link names is looked up in the list as this reader filters it: another partnership's action, or
     one the filters leave out, neither places the page nor shows; nor does a row with nothing beyond it."""
-    app.config["ITEMS_PER_PAGE"] = 2
+    monkeypatch.setitem(app.config, "ITEMS_PER_PAGE", 2)
     elsewhere = make.action(make.partnership(), title="elsewhere too", deadline=TODAY)
     viewer = as_user(make.member(world["p"], "viewer"))
     url = f"/partnerships/{world['p'].id}/actions?overdue=y&page=1"
@@ -229,8 +229,8 @@ def test_a_page_from_a_row_outside_the_list_is_the_page_of_its_number(app, world
             assert _titles_in_order(viewer.get(f"{url}&{side}={mark}")) == by_number
 
 
-def test_a_deep_page_reached_by_next_costs_what_the_first_does(app, world, as_user, make):
-    app.config["ITEMS_PER_PAGE"] = 2
+def test_a_deep_page_reached_by_next_costs_what_the_first_does(app, world, as_user, make, monkeypatch):
+    monkeypatch.setitem(app.config, "ITEMS_PER_PAGE", 2)
     viewer = as_user(make.member(world["p"], "viewer"))
     url = f"/partnerships/{world['p'].id}/actions"
     with count_queries(app) as first:

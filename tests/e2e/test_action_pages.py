@@ -65,10 +65,10 @@ def test_the_demo_coordinator_on_action_pages(app, live_server, page, demo, scre
 
 
 def test_the_demo_coordinator_walks_the_action_list_by_next_and_previous(app, live_server, page, demo, screenshot,
-                                                                        assert_accessible):
+                                                                        assert_accessible, monkeypatch):
     """Next and Previous carry the action the page follows or precedes, and show the same actions as the numbered
     pages: two pages on and one back, two actions to a page."""
-    app.config["ITEMS_PER_PAGE"] = 2
+    monkeypatch.setitem(app.config, "ITEMS_PER_PAGE", 2)
     sign_in(page, live_server, "coordinator@demo.example", DEMO_PASSWORD)
     page.goto(f"{live_server}/partnerships/{demo['p']}/actions?page=2")
     second = page.locator("table a[href^='/actions/']").all_inner_texts()
