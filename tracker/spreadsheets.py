@@ -19,6 +19,8 @@ from tracker.uploads import readable_size
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice or Google Sheets
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: the first characters of a cell that neutralise looks into: those, and the apostrophe it adds
+_FIRST_OF_FORMULA = frozenset("".join(FORMULA_STARTS) + "'")
 
 # Bounds that make a hostile upload cheap to refuse; a genuine action plan is far inside every one of them.
 #: entries in an XLSX or DOCX zip (a workbook has a dozen or so, plus a few per sheet)
@@ -72,7 +74,8 @@ def label_key(text):
 def neutralise(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe, which shows it as text. So does
     text already written with apostrophes before such a character ("'=x"), or restore() could not tell it apart."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
+    # most cells start otherwise: only those that start with an apostrophe or a formula character are looked into
+    if isinstance(value, str) and value[:1] in _FIRST_OF_FORMULA and value.lstrip("'").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -84,8 +87,6 @@ def restore(value):
     return value
 
 
-#: the first characters after which a cell's text needs a closer look (neutralise): most cells start otherwise
-_FIRST_OF_FORMULA = frozenset("".join(FORMULA_STARTS) + "'")
 #: how much CSV text is gathered before it is sent on: a few hundred lines, not one at a time
 _CSV_CHUNK = 64 * 1024
 
@@ -98,18 +99,13 @@ def _cell_text(value):
     return str(value)
 
 
-def _csv_cell(value):
-    text = _cell_text(value)
-    return neutralise(text) if text[:1] in _FIRST_OF_FORMULA else text
-
-
 def csv_lines(header, rows):
     """CSV text, some lines at a time, so that a large export streams instead of filling memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"  # so that Excel reads the file as UTF-8
     for row in _chain(header, rows):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([neutralise(_cell_text(v)) for v in row])
         if buffer.tell() >= _CSV_CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
