@@ -172,17 +172,19 @@ def visible_actions(user, by_email=False, within=None):
 
     from tracker.actions.models import Action
     from tracker.partnerships.models import Membership
-    from tracker.reviews.models import Recommendation, Review
+    from tracker.reviews.models import Review
 
     if not by_email and (_is_admin(user) or (within is not None and Role.COORDINATOR in roles_in(user, within))):
         return sa.true()
-    of_open_reviews = sa.select(Recommendation.id).join(Review).where(visible_reviews(user, by_email))
+    # the action's review as the database copies it from its recommendation (Action.review_id); should a copy ever
+    # be missing, the action is withheld, not shown: IN is not true of NULL
+    open_reviews = sa.select(Review.id).where(visible_reviews(user, by_email))
     if _is_admin(user):
-        return sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.in_(of_open_reviews))
+        return sa.or_(Action.recommendation_id.is_(None), Action.review_id.in_(open_reviews))
     mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
-    # an action is only ever seen in the person's own partnerships: so are the recommendations worth reading
-    of_open_reviews = of_open_reviews.where(Review.partnership_id.in_(mine))
-    opened = sa.or_(Action.recommendation_id.is_(None), Action.recommendation_id.in_(of_open_reviews))
+    # an action is only ever seen in the person's own partnerships: so are the reviews worth reading
+    open_reviews = open_reviews.where(Review.partnership_id.in_(mine))
+    opened = sa.or_(Action.recommendation_id.is_(None), Action.review_id.in_(open_reviews))
     if by_email:
         return sa.and_(Action.partnership_id.in_(mine), opened)
     coordinating = mine.where(Membership.role == Role.COORDINATOR)

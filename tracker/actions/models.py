@@ -58,6 +58,10 @@ class Action(Audited, TimestampMixin, db.Model):
                                                  default=ActionSource.STRATEGY)
     #: the DHR recommendation this action answers (source DHR)
     recommendation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recommendation.id"), index=True)
+    #: its recommendation's review, copied by the database itself (triggers: migration d15f00000010) whenever the
+    #: recommendation is set, so that whether a reader may open an action is decided from the action's own row
+    #: against the few reviews open to them, not against every recommendation of those reviews. Never written here
+    review_id: Mapped[int | None] = mapped_column()
     #: the benchmark finding (key issue) this action answers (source benchmark)
     finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"))
     #: what: the specific act, starting with a verb
@@ -131,7 +135,7 @@ class Action(Audited, TimestampMixin, db.Model):
                                    order_by="Milestone.position")
 
     __mapper_args__ = {"version_id_col": version}
-    __audit_exclude__ = Audited.__audit_exclude__ | {"next_reminder_on"}
+    __audit_exclude__ = Audited.__audit_exclude__ | {"next_reminder_on", "review_id"}
     #: each page reads one partnership's actions: by deadline (overdue, lists), by status (queues, counts; and
     #: with what decides who may open each action, so that a reader's counts come from an index alone), and a
     #: benchmark finding's within it, the reminders due in it (the reminders page plans one partnership's run), and
@@ -142,7 +146,7 @@ class Action(Audited, TimestampMixin, db.Model):
         sa.Index("ix_action_partnership_id_deadline", "partnership_id", "deadline", "id"),
         sa.Index("ix_action_partnership_id_status_deadline", "partnership_id", "status", "deadline"),
         sa.Index("ix_action_partnership_id_status_deadline_visibility", "partnership_id", "status", "deadline",
-                 "recommendation_id", "lead_agency_id", "owner_id"),
+                 "recommendation_id", "review_id", "lead_agency_id", "owner_id"),
         sa.Index("ix_action_finding_id_partnership_id", "finding_id", "partnership_id"),
         sa.Index("ix_action_lead_agency_id_deadline", "lead_agency_id", "deadline", "id"),
         sa.Index("ix_action_component_partnership_id", "component", "partnership_id"),
