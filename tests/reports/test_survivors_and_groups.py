@@ -40,3 +40,25 @@ def test_the_progress_report_counts_groups_served_and_survivor_involvement(app, 
     assert ["Disability", 2] in [row[:2] for row in sheet_rows]
     pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(viewer.get(base + ".pdf").data)).pages)
     assert "Groups served" in pdf and "Actions recording how survivors informed them" in pdf
+
+
+def test_each_action_counts_once_in_the_trend_whatever_groups_it_serves(ctx, make):
+    """The trend and the groups served come from one grouped pass: actions serving different sets of groups are
+    grouped apart, and must add up again month by month."""
+    from tracker.extensions import db
+    from tracker.partnerships.models import Partnership
+    from tracker.reports.services import progress_report, scope_for
+
+    p = make.partnership()
+    coordinator = make.member(p, "coordinator")
+    today = london_today()
+    for groups, informed in (("disability,age", "Survivors' forum"), ("disability", ""), ("", ""), ("age", "Family")):
+        make.action(p, deadline=today + timedelta(days=30), groups_served=groups, survivor_involvement=informed)
+        make.action(p, deadline=today - timedelta(days=3), groups_served=groups)
+    make.action(p, deadline=today - timedelta(days=3), groups_served="age", status="closed", closed_on=today)
+    report = progress_report(scope_for(db.session.merge(coordinator), db.session.get(Partnership, p.id)), today)
+    assert report.total == 9
+    assert report.trend[-1]["open"] == 8 and report.trend[-1]["overdue"] == 4 and report.trend[-1]["closed"] == 1
+    served = {group.value: actions for group, actions in report.groups}
+    assert (served["disability"], served["age"], served["race"]) == (4, 5, 0)
+    assert report.survivor_involved == 2

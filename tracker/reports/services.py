@@ -6,6 +6,7 @@ same in every report, so that nothing late is hidden and nothing secret shown.
 """
 import calendar
 import functools
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -545,9 +546,9 @@ def _month_ends(today, months=12):
 
 def progress_report(scope, today, review_type=None):
     """Counts by status, RAG and lead agency and delivery on time from one pass over the partnership's actions
-    (grouped, so what comes back is a few hundred rows at most), the twelve months' trend from a second, lighter
-    one; then the groups served, the review plans and benchmark components. Of one type of review, only the
-    actions from its reviews and their plans (and no benchmark)."""
+    (grouped, so what comes back is a few hundred rows at most), the twelve months' trend and the groups served from
+    a second, lighter one; then the review plans and benchmark components. Of one type of review, only the actions
+    from its reviews and their plans (and no benchmark)."""
     criteria = [from_reviews_of_type(review_type)] if review_type else []
     reason = state.rag_reason(today)
     is_overdue = sa.case((state.is_overdue(today), 1), else_=0)
@@ -581,6 +582,7 @@ def progress_report(scope, today, review_type=None):
     for agency in agencies.values():
         agency["completion"] = percent(agency["completed"] + agency["closed"], agency["actions"])
     on_time, late, moved, not_smart = delivery
+    ends, counts, served, involved = _trend_and_groups(scope, criteria, today)
     return ProgressReport(today, sum(by_status.values()), by_status, by_rag,
                           by_status[ActionStatus.COMPLETED] + by_status[ActionStatus.CLOSED], on_time, late, moved,
                           not_smart, [agencies[name] for name in sorted(agencies, key=lambda n: (n is None, n or ""))],
@@ -588,25 +590,8 @@ def progress_report(scope, today, review_type=None):
                           [dict(month=format_date(end, "MMM y", locale=current_language()),
                                 short=format_date(end, "MMM", locale=current_language()), open=still_open,
                                 overdue=overdue, closed=closed)
-                           for end, (still_open, overdue, closed) in zip(*_trend(scope, criteria, today),
-                                                                         strict=True)],
-                          withheld, *_survivors_and_groups(scope, criteria))
-
-
-def _survivors_and_groups(scope, criteria):
-    """(group, actions serving it) for each group, and how many actions record survivor involvement: one query,
-    grouped by the set of groups an action stores (a few dozen sets, where testing each group on each action cost
-    half a second at 100,000 actions)."""
-    served = dict.fromkeys(GroupServed, 0)
-    involved = 0
-    for codes, actions, informed in db.session.execute(
-            sa.select(Action.groups_served, sa.func.count(), sa.func.count().filter(Action.survivor_involvement != ""))
-            .where(*scope.clauses(), *criteria).group_by(Action.groups_served)):
-        involved += informed
-        chosen = set(codes.split(","))
-        for group in served:
-            served[group] += actions * (group.value in chosen)
-    return list(served.items()), involved
+                           for end, (still_open, overdue, closed) in zip(ends, counts, strict=True)],
+                          withheld, served, involved)
 
 
 def _counted_by_recommendation(scope, **counted):
@@ -698,22 +683,34 @@ def _place(value, bounds, inclusive=True):
                    else_=len(bounds))
 
 
-def _trend(scope, criteria, today):
-    """(month ends, [open, overdue, closed in the month] at each of the last twelve): each action placed among the
-    month ends by the four dates that decide (created, deadline, completed, closed), the places grouped (a few
-    hundred groups at most), then counted here. Open at end i: created by then and not closed by then; overdue:
-    open, the deadline before that day and not completed by then; closed in month i: on a day of that month."""
+def _trend_and_groups(scope, criteria, today):
+    """The twelve months' trend and the groups served, from one grouped pass over the actions the reader may open.
+
+    Trend: (month ends, [open, overdue, closed in the month] at each of the last twelve). Each action is placed
+    among the month ends by the four dates that decide (created, deadline, completed, closed); open at end i:
+    created by then and not closed by then; overdue: open, the deadline before that day and not completed by then;
+    closed in month i: on a day of that month. Groups: (group, actions serving it) for each group, and how many
+    actions record survivor involvement, from the set of groups an action stores (testing each group on each action
+    cost half a second at 100,000 actions). The places and the sets are grouped together (a few hundred places, a
+    few dozen sets), which costs one pass over the partnership's actions where two cost half as much again."""
     ends = _month_ends(today)
     moments = [datetime.combine(end, time.max, tzinfo=UTC) for end in ends]
     # closed before the first month, or within month i (bound i + 1): the day before it begins comes first
     closes = [ends[0].replace(day=1) - timedelta(days=1), *ends]
-    counts = [[0, 0, 0] for _ in ends]
     places = sa.select(_place(Action.created_at, moments).label("created"),
                        _place(Action.deadline, ends, inclusive=False).label("deadline"),
                        _place(Action.completed_on, ends).label("completed"),
-                       _place(Action.closed_on, closes).label("closed")).where(*scope.clauses(), *criteria).subquery()
-    for created, deadline, completed, closed, actions in db.session.execute(
+                       _place(Action.closed_on, closes).label("closed"), Action.groups_served.label("groups"),
+                       (Action.survivor_involvement != "").label("informed"),
+                       ).where(*scope.clauses(), *criteria).subquery()
+    by_place, by_groups, involved = Counter(), Counter(), 0
+    for created, deadline, completed, closed, codes, informed, actions in db.session.execute(
             sa.select(*places.c, sa.func.count()).group_by(*places.c)):
+        by_place[created, deadline, completed, closed] += actions
+        by_groups[codes] += actions
+        involved += actions * bool(informed)
+    counts = [[0, 0, 0] for _ in ends]
+    for (created, deadline, completed, closed), actions in by_place.items():
         not_closed_after = max(closed - 1, 0)  # the first end on or after the closing day
         for i in range(created, not_closed_after):
             counts[i][0] += actions
@@ -721,7 +718,12 @@ def _trend(scope, criteria, today):
             counts[i][1] += actions
         if 1 <= closed <= len(ends):
             counts[closed - 1][2] += actions
-    return ends, counts
+    served = dict.fromkeys(GroupServed, 0)
+    for codes, actions in by_groups.items():
+        chosen = set(codes.split(","))
+        for group in served:
+            served[group] += actions * (group.value in chosen)
+    return ends, counts, list(served.items()), involved
 
 
 # Learning across reviews
