@@ -167,7 +167,8 @@ def visible_actions(user, by_email=False, within=None):
     """The SQL twin of _sees_action, for lists and reports: the actions this person may open. An action of a
     review they cannot open only where their agency delivers it or they own it, and never by email. `within`, the
     partnership the actions are known to be in: its coordinator sees them all, and the clause then says so rather
-    than have the database test each of a large partnership's rows."""
+    than have the database test each of a large partnership's rows, and anyone else's is written with what their
+    memberships there say."""
     import sqlalchemy as sa
 
     from tracker.actions.models import Action
@@ -176,6 +177,8 @@ def visible_actions(user, by_email=False, within=None):
 
     if not by_email and (_is_admin(user) or (within is not None and Role.COORDINATOR in roles_in(user, within))):
         return sa.true()
+    if within is not None and not _is_admin(user):
+        return _opened_within(user, within, by_email)
     # the action's review as the database copies it from its recommendation (Action.review_id); should a copy ever
     # be missing, the action is withheld, not shown: IN is not true of NULL
     open_reviews = sa.select(Review.id).where(visible_reviews(user, by_email))
@@ -193,6 +196,32 @@ def visible_actions(user, by_email=False, within=None):
     return sa.or_(Action.partnership_id.in_(coordinating),
                   sa.and_(Action.partnership_id.in_(mine),
                           sa.or_(opened, Action.lead_agency_id.in_(led_agencies), Action.owner_id == user.id)))
+
+
+def _opened_within(user, partnership_id, by_email):
+    """visible_actions for actions known to be in one partnership where the person is no coordinator, written with
+    what their memberships there already say (nothing for an outsider; which agencies they lead), so that the
+    database tests each of a large partnership's actions against values and the reviews open to them, not against
+    the person's memberships row by row."""
+    import sqlalchemy as sa
+
+    from tracker.actions.models import Action
+    from tracker.enums import ReviewStatus
+    from tracker.reviews.models import PanelMember, Review
+
+    if not roles_in(user, partnership_id):
+        return sa.false()
+    open_reviews = Review.status == ReviewStatus.PUBLISHED
+    if not by_email:
+        open_reviews = sa.or_(open_reviews, Review.id.in_(sa.select(PanelMember.review_id)
+                                                          .where(PanelMember.user_id == user.id)))
+    branches = [Action.recommendation_id.is_(None),
+                Action.review_id.in_(sa.select(Review.id).where(Review.partnership_id == partnership_id,
+                                                                open_reviews))]
+    if not by_email:
+        led = [m.agency_id for m in _memberships(user, partnership_id) if m.role is Role.AGENCY_LEAD]
+        branches += [*([Action.lead_agency_id.in_(led)] if led else []), Action.owner_id == user.id]
+    return sa.or_(*branches)
 
 
 def signed_off_by_strategic_group():

@@ -80,16 +80,23 @@ def test_each_person_lists_exactly_the_actions_they_may_open(ctx, make):
         "published": make.action(p, source="dhr", recommendation_id=public.id),
         "elsewhere": make.action(elsewhere),
     }
+    confidential_ones = {"confidential, nobody's", "confidential, delivered by the agency", "confidential, owned"}
     opened = {}
     for who, person in people.items():
         person = db.session.merge(person)
-        listed = set(db.session.scalars(sa.select(Action.id).where(visible_actions(person))))
-        emailed = set(db.session.scalars(sa.select(Action.id).where(visible_actions(person, by_email=True))))
         may = {name for name, action in actions.items() if can(person, "view", db.session.get(Action, action.id))}
-        assert {name for name, action in actions.items() if action.id in listed} == may, who
-        # by email only what every member may open: never a confidential review's action
-        assert {name for name, action in actions.items() if action.id in emailed} == may - {
-            "confidential, nobody's", "confidential, delivered by the agency", "confidential, owned"}, who
+        # across the person's partnerships, and within the one partnership a list or report is of
+        for within, bound in ((None, sa.true()), (p.id, Action.partnership_id == p.id)):
+            in_bounds = {name for name, action in actions.items() if within is None or action.partnership_id == p.id}
+
+            def named(clause, bound=bound):
+                ids = set(db.session.scalars(sa.select(Action.id).where(bound, clause)))
+                return {name for name, action in actions.items() if action.id in ids}
+
+            assert named(visible_actions(person, within=within)) == may & in_bounds, (who, within)
+            # by email only what every member may open: never a confidential review's action
+            assert named(visible_actions(person, by_email=True, within=within)) == (may & in_bounds) - (
+                confidential_ones), (who, within)
         opened[who] = may
     assert opened["coordinator"] == opened["panel member"] == set(actions) - {"elsewhere"}
     assert opened["lead of the delivering agency"] == {"strategy", "published",
