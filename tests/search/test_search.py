@@ -11,7 +11,9 @@ from tests.conftest import text
 from tests.querycount import count_queries
 from tests.reviews.test_confidentiality import MATRIX as CONFIDENTIAL_MATRIX
 from tests.reviews.test_confidentiality import people_around_a_review
+from tracker.enums import Role
 from tracker.extensions import db
+from tracker.partnerships.models import Membership
 from tracker.search import services
 
 #: person -> (finds the unpublished review and its recommendation, finds its action, finds them once published):
@@ -136,6 +138,28 @@ def test_another_partnerships_records_are_not_found(world, ctx):
     assert found == [] and results.total == 0
     found, results = _found(world["people"]["coordinator elsewhere"], "protocol")
     assert [r.heading for _k, r in found] == ["Publish the MARAC <mark>protocol</mark> elsewhere"]
+
+
+def test_a_member_of_two_partnerships_finds_in_each_what_they_may_open_there(ctx, make):
+    """Each partnership where the person is no coordinator is searched in an arm of its own, with the rule written
+    for what they are there: a lead of one agency in one partnership and a viewer in another."""
+    p, q = make.partnership(), make.partnership()
+    police = make.agency(p)
+    person = make.member(p, "agency_lead", agency=police)
+    make.save(Membership(user_id=person.id, partnership_id=q.id, role=Role.VIEWER))
+    secret_p, secret_q = make.recommendation(make.review(p)), make.recommendation(make.review(q))
+    expected = {
+        make.action(p, title="Zephyr plan of the partnership").id,
+        make.action(p, title="Zephyr work the police deliver", source="dhr", recommendation_id=secret_p.id,
+                    lead_agency=police).id,
+        make.action(q, title="Zephyr plan of the other partnership").id,
+    }
+    make.action(p, title="Zephyr work of a confidential review", source="dhr", recommendation_id=secret_p.id)
+    make.action(q, title="Zephyr work of the other's confidential review", source="dhr",
+                recommendation_id=secret_q.id, lead_agency=make.agency(q))
+    make.action(make.partnership(), title="Zephyr plan of a third partnership")
+    found, results = _found(person, "zephyr")
+    assert {result.id for kind, result in found if kind == "action"} == expected and results.counts["action"] == 3
 
 
 # ---------------------------------------------------------------------------------------------- confidentiality

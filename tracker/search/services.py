@@ -146,11 +146,12 @@ def _found(kind, user, engine, query):
         whole = permissions.partnership_ids(user, Role.COORDINATOR)
         rest = [p for p in permissions.partnership_ids(user) if p not in whole]
         selects = [engine.found(table, query, whole)[0]] if whole else []
-        if rest:
-            select, found_id = engine.found(table, query, rest)
+        for partnership_id in rest:  # one arm each, so the rule is written with what the person is there
+            select, found_id = engine.found(table, query, [partnership_id])
             # each found action read by its key and put to the rule; OFFSET 0 keeps PostgreSQL from turning this
             # into a scan of every action to hash them (it prices the rule's subqueries as if run per action)
-            readable = sa.select(Action.id).where(Action.id == found_id, permissions.visible_actions(user)).offset(0)
+            readable = sa.select(Action.id).where(
+                Action.id == found_id, permissions.visible_actions(user, within=partnership_id)).offset(0)
             selects.append(select.where(readable.exists()))
         return selects
     select, found_id = engine.found(table, query)
