@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import text
+from tests.querycount import count_queries
 from tracker.actions.models import Action, DeadlineChange
 from tracker.actions.state import london_today
 from tracker.email import OutboxMessage
@@ -182,7 +183,13 @@ def test_responses_due_and_overdue_are_told_once_to_the_coordinator_and_panel_ch
             "The answer of Home Office to recommendation N1 of DHR 2025-02 was due on "
             f"{today - timedelta(days=4):%-d %B %Y}"]
         assert len(_told(app, person, "response_due")) == 1
-    assert "1 response from a national or regional body overdue" in text(team["as_"]("coordinator").get("/"))
+    coordinator = team["as_"]("coordinator")
+    with count_queries(app) as counted:
+        home = text(coordinator.get("/"))
+    # the coordinator's queue and the partnership's glance both say it, from one count
+    assert "1 response from a national or regional body overdue" in home
+    assert "1 response overdue from bodies outside the partnership" in home
+    assert len([s for s in counted.statements if "FROM body_recommendation" in s and "count(*)" in s]) == 1
     assert "1 response overdue from bodies outside the partnership" in text(team["as_"]("chair").get("/"))
 
 
