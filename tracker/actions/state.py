@@ -3,6 +3,8 @@
 Lists filter and sort on these without loading rows; a single action's page asks the same expressions, so
 the page and the list can never disagree.
 """
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
 from sqlalchemy.ext.compiler import compiles
@@ -16,12 +18,17 @@ from tracker.partnerships.models import Partnership
 LONDON = "Europe/London"
 
 
+_LONDON = ZoneInfo(LONDON)
+
+
 def london_today(now=None):
-    from zoneinfo import ZoneInfo
+    """The day in London at `now` (by default, now): called for each row of a long report, so nothing is looked up
+    when `now` is given; the clock is read through tracker.db, where tests set it."""
+    if now is None:
+        from tracker.db import utcnow
 
-    from tracker.db import utcnow
-
-    return (now or utcnow()).astimezone(ZoneInfo(LONDON)).date()
+        now = utcnow()
+    return now.astimezone(_LONDON).date()
 
 
 class days_between(FunctionElement):
