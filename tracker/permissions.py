@@ -221,7 +221,8 @@ def _opened_within(user, partnership_id, by_email):
     if not by_email:
         led = [m.agency_id for m in _memberships(user, partnership_id) if m.role is Role.AGENCY_LEAD]
         branches += [*([Action.lead_agency_id.in_(led)] if led else []), Action.owner_id == user.id]
-    return sa.or_(*branches)
+    # the callers bound their rows by the partnership already; the clause does too, so that it never depends on it
+    return sa.and_(Action.partnership_id == partnership_id, sa.or_(*branches))
 
 
 def signed_off_by_strategic_group():

@@ -34,11 +34,14 @@ def upgrade():
     op.add_column('action', sa.Column('review_id', sa.Integer(), nullable=True))
     op.execute(f"UPDATE action SET review_id = {REVIEW_OF.format('action')} WHERE recommendation_id IS NOT NULL")
     if op.get_bind().dialect.name == "sqlite":
-        # an AFTER trigger's own update does not fire it again: SQLite's recursive triggers are off
-        op.execute("CREATE TRIGGER action_review_insert AFTER INSERT ON action WHEN new.recommendation_id IS NOT NULL "
+        # each writes only where the copy differs, so that its own update stops there even with recursive
+        # triggers on (SQLite's are off by default), and a row written right costs nothing more
+        differs = f"new.review_id IS NOT {REVIEW_OF.format('new')}"
+        op.execute(f"CREATE TRIGGER action_review_insert AFTER INSERT ON action WHEN {differs} "
                    f"BEGIN UPDATE action SET review_id = {REVIEW_OF.format('new')} WHERE id = new.id; END")
-        op.execute("CREATE TRIGGER action_review_update AFTER UPDATE OF recommendation_id, review_id ON action "
-                   f"BEGIN UPDATE action SET review_id = {REVIEW_OF.format('new')} WHERE id = new.id; END")
+        op.execute(f"CREATE TRIGGER action_review_update AFTER UPDATE OF recommendation_id, review_id ON action "
+                   f"WHEN {differs} BEGIN UPDATE action SET review_id = {REVIEW_OF.format('new')} WHERE id = new.id; "
+                   "END")
         op.execute("CREATE TRIGGER recommendation_review_update AFTER UPDATE OF review_id ON recommendation "
                    "BEGIN UPDATE action SET review_id = new.review_id WHERE recommendation_id = new.id; END")
     else:

@@ -61,7 +61,7 @@ class Action(Audited, TimestampMixin, db.Model):
     #: its recommendation's review, copied by the database itself (triggers: migration d15f00000010) whenever the
     #: recommendation is set, so that whether a reader may open an action is decided from the action's own row
     #: against the few reviews open to them, not against every recommendation of those reviews. Never written here
-    review_id: Mapped[int | None] = mapped_column()
+    review_id: Mapped[int | None] = mapped_column(server_default=sa.FetchedValue(), server_onupdate=sa.FetchedValue())
     #: the benchmark finding (key issue) this action answers (source benchmark)
     finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"))
     #: what: the specific act, starting with a verb
