@@ -1,5 +1,5 @@
-"""The one way a page applies a submitted form through a service."""
-from flask import flash
+"""The one way a page applies a submitted form through a service, and what pages share beside it."""
+from flask import flash, g, has_app_context
 
 from tracker.errors import ValidationFailed, show_on_form
 from tracker.extensions import db
@@ -34,3 +34,15 @@ def attachment(filename):
 
     fallback = secure_filename(filename) or "download"
     return {"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"}
+
+
+def kept(key, build, while_=has_app_context):
+    """build() once while `while_` holds (by default the request or command: the app context), then kept in `g` for
+    it under `key`; outside it, built each time. For what one request or command would otherwise read again and
+    again: a plan's catalogue for each of its rows, a count that two parts of one page show."""
+    if not while_():
+        return build()
+    store = g.setdefault("_kept", {})
+    if key not in store:
+        store[key] = build()
+    return store[key]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from babel.dates import get_month_names
-from flask import g, has_app_context
 
 from tracker.enums import ActionStatus, Scope
 from tracker.i18n import long_date, month_year, translated_in
 from tracker.spreadsheets import label_key
+from tracker.web import kept
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
@@ -173,11 +173,7 @@ def once_per_read(build):
 
     @functools.wraps(build)
     def built():
-        if not has_app_context():
-            return build()
-        if name not in g:
-            setattr(g, name, build())
-        return getattr(g, name)
+        return kept(name, build)
     return built
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from babel.dates import format_date
-from flask import g, has_request_context
+from flask import has_request_context
 from flask_babel import gettext, ngettext
 from flask_sqlalchemy.pagination import Pagination
 
@@ -36,7 +36,7 @@ from tracker.permissions import (
 from tracker.reminders.models import ReminderLog
 from tracker.reminders.schedule import escalation_label
 from tracker.reviews.models import Recommendation, Review, Theme, recommendation_agency, recommendation_theme
-from tracker.web import hyphenated
+from tracker.web import hyphenated, kept
 
 DONE = (ActionStatus.COMPLETED, ActionStatus.CLOSED)
 #: how many rows a PDF lists in full of a list that can run to thousands (overdue actions, changes since the last
@@ -436,17 +436,6 @@ class OverdueResponses:
                              for r in self.rows]
 
 
-def _once_a_request(key, count):
-    """A count asked for twice in one request (the home page's glance and a coordinator's queue both count the
-    overdue responses) read once; outside a request (the scheduler's packs), read each time."""
-    if not has_request_context():
-        return count()
-    counted = g.setdefault("_counted", {})
-    if key not in counted:
-        counted[key] = count()
-    return counted[key]
-
-
 def overdue_responses(scope_or_user, partnership, today, listed=None):
     """Answers from bodies beyond the partnership past due and not received, most overdue first: the partnership's
     loops that have gone quiet. Counted in one statement; `listed` of them read (None: all, for a spreadsheet; 0:
@@ -454,11 +443,13 @@ def overdue_responses(scope_or_user, partnership, today, listed=None):
     scope = scope_or_user if isinstance(scope_or_user, ReportScope) else scope_for(scope_or_user, partnership)
     late = [Review.partnership_id == partnership.id, awaited(), BodyRecommendation.response_due_on < today]
     opened = scope.opens_reviews()
-    count, withheld = _once_a_request(
+    # counted once in a request (the home page's glance and a coordinator's queue both show it); outside one (the
+    # scheduler's packs), each time
+    count, withheld = kept(
         ("overdue responses", partnership.id, today, scope.user.id, scope.agency_ids, scope.is_for_email),
         lambda: db.session.execute(
             sa.select(sa.func.count().filter(opened), _count_outside(opened)).select_from(BodyRecommendation)
-            .join(Recommendation).join(Review).where(*late)).one())
+            .join(Recommendation).join(Review).where(*late)).one(), while_=has_request_context)
     rows = []
     if listed != 0:  # read even when none are counted: the page sends the same statements whatever it holds
         rows = db.session.execute(
