@@ -147,20 +147,31 @@ def visible_reviews(user, by_email=False):
     published reviews."""
     import sqlalchemy as sa
 
-    from tracker.enums import ReviewStatus
     from tracker.partnerships.models import Membership
+    from tracker.reviews.models import Review
+
+    if _is_admin(user):
+        return _open_to_members(user, by_email) if by_email else sa.true()
+    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
+    if by_email:
+        return sa.and_(Review.partnership_id.in_(mine), _open_to_members(user, by_email))
+    coordinating = mine.where(Membership.role == Role.COORDINATOR)
+    return sa.or_(Review.partnership_id.in_(coordinating),
+                  sa.and_(Review.partnership_id.in_(mine), _open_to_members(user, by_email)))
+
+
+def _open_to_members(user, by_email):
+    """SQL on Review: what a member of its partnership who is no coordinator may open: a published review, or one
+    on whose panel they sit; by email, published ones only."""
+    import sqlalchemy as sa
+
+    from tracker.enums import ReviewStatus
     from tracker.reviews.models import PanelMember, Review
 
     published = Review.status == ReviewStatus.PUBLISHED
-    if _is_admin(user):
-        return published if by_email else sa.true()
-    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user.id)
     if by_email:
-        return sa.and_(Review.partnership_id.in_(mine), published)
-    coordinating = mine.where(Membership.role == Role.COORDINATOR)
-    my_panels = sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id)
-    return sa.or_(Review.partnership_id.in_(coordinating),
-                  sa.and_(Review.partnership_id.in_(mine), sa.or_(published, Review.id.in_(my_panels))))
+        return published
+    return sa.or_(published, Review.id.in_(sa.select(PanelMember.review_id).where(PanelMember.user_id == user.id)))
 
 
 def visible_actions(user, by_email=False, within=None):
@@ -206,18 +217,13 @@ def _opened_within(user, partnership_id, by_email):
     import sqlalchemy as sa
 
     from tracker.actions.models import Action
-    from tracker.enums import ReviewStatus
-    from tracker.reviews.models import PanelMember, Review
+    from tracker.reviews.models import Review
 
     if not roles_in(user, partnership_id):
         return sa.false()
-    open_reviews = Review.status == ReviewStatus.PUBLISHED
-    if not by_email:
-        open_reviews = sa.or_(open_reviews, Review.id.in_(sa.select(PanelMember.review_id)
-                                                          .where(PanelMember.user_id == user.id)))
     branches = [Action.recommendation_id.is_(None),
                 Action.review_id.in_(sa.select(Review.id).where(Review.partnership_id == partnership_id,
-                                                                open_reviews))]
+                                                                _open_to_members(user, by_email)))]
     if not by_email:
         led = [m.agency_id for m in _memberships(user, partnership_id) if m.role is Role.AGENCY_LEAD]
         branches += [*([Action.lead_agency_id.in_(led)] if led else []), Action.owner_id == user.id]
