@@ -15,10 +15,6 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 # actions by sorting them on disk (434 ms for that statement, 156 ms in memory). Options the deployment passes in
 # SQLALCHEMY_ENGINE_OPTIONS' connect_args come after it, and win.
 POSTGRESQL_WORK_MEM = "16MB"
-# SQLite's page cache for each connection, in MB (its cache_size); None leaves SQLite's 2 MB. At 2 MB a report over
-# the largest partnership's 100,000 actions read most of their pages from the file again for each statement (93 ms
-# to read their titles, 55 ms from the cache).
-SQLITE_CACHE_MB = 64
 
 TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
 TRACKER_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"

@@ -120,23 +120,6 @@ def test_remind_does_the_schedulers_morning_work_and_a_dry_run_does_none(app, ma
         db.session.remove()
 
 
-def test_sqlite_connections_keep_a_page_cache_as_configured(tmp_path):
-    """At SQLite's own 2 MB, a report over the largest partnership's actions read their pages from the file again
-    for each statement: each connection keeps SQLITE_CACHE_MB (64 MB unless the deployment says otherwise)."""
-    def cache_of(**config):
-        configured = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cache.sqlite3'}", **config})
-        with configured.app_context():
-            size = db.session.execute(sa.text("PRAGMA cache_size")).scalar()
-            foreign_keys = db.session.execute(sa.text("PRAGMA foreign_keys")).scalar()
-            db.session.remove()
-            db.engine.dispose()
-        return size, foreign_keys
-
-    assert cache_of() == (-64 * 1024, 1)  # negative: KiB
-    assert cache_of(SQLITE_CACHE_MB=8) == (-8 * 1024, 1)
-    assert cache_of(SQLITE_CACHE_MB=None) == (-2000, 1)  # SQLite's own
-
-
 def test_postgresql_connections_run_without_jit_and_group_in_memory(app):
     """JIT compiling cost the largest partnership's register 0.8 s: every PostgreSQL connection turns it off, and
     keeps any other connection options the deployment sets. Each connection may group and sort in 16 MB (the

@@ -95,11 +95,10 @@ def register_extensions(app):
     audit.install()
     reminders.install()
     with app.app_context():
-        _configure_sqlite_connections(db.engine, app.config.get("SQLITE_CACHE_MB"))
+        _enable_sqlite_foreign_keys(db.engine)
 
 
-def _configure_sqlite_connections(engine, cache_mb):
-    """Foreign keys enforced, and the page cache each connection keeps (SQLITE_CACHE_MB)."""
+def _enable_sqlite_foreign_keys(engine):
     import sqlalchemy as sa
 
     if engine.dialect.name != "sqlite":
@@ -109,8 +108,6 @@ def _configure_sqlite_connections(engine, cache_mb):
     def _on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        if cache_mb:
-            cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")  # negative: in KiB, not pages
         cursor.close()
 
 
