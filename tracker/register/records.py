@@ -167,13 +167,16 @@ def csv_row(values):
 
 def public_bodies():
     """(body, how many public records, how many overdue) of every body with a public record, in name order."""
-    today = london_today()
-    state = state_of(today)
+    state = state_of(london_today())
+    # counted by body first, then named: joined to the bodies before counting, SQLite walked the country's public
+    # records once for each body (890 ms at ten times national scale)
+    counted = (sa.select(BodyRecommendation.body_id, sa.func.count().label("records"),
+                         sa.func.count().filter(state == "overdue").label("overdue"))
+               .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
+               .join(Review, Review.id == Recommendation.review_id)
+               .join(Partnership, Partnership.id == Review.partnership_id)
+               .where(public_filter()).group_by(BodyRecommendation.body_id).subquery())
     return db.session.execute(
-        sa.select(ExternalBody, sa.func.count(), sa.func.count().filter(state == "overdue"))
-        .join(BodyRecommendation, BodyRecommendation.body_id == ExternalBody.id)
-        .join(Recommendation, Recommendation.id == BodyRecommendation.recommendation_id)
-        .join(Review, Review.id == Recommendation.review_id)
-        .join(Partnership, Partnership.id == Review.partnership_id)
-        .where(public_filter()).group_by(ExternalBody.id).order_by(sa.func.lower(ExternalBody.name))).all()
+        sa.select(ExternalBody, counted.c.records, counted.c.overdue)
+        .join(counted, counted.c.body_id == ExternalBody.id).order_by(sa.func.lower(ExternalBody.name))).all()
 
