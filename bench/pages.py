@@ -450,8 +450,11 @@ def main():
     if args.pack:
         return measure_pack(args.pack)
 
-    url = os.environ.get("BENCH_DATABASE_URL")
-    folder = tempfile.mkdtemp(prefix="bench-pages-")
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:  # SQLite's files: 2 GB at 10x, then gone
+        return _run(args, os.environ.get("BENCH_DATABASE_URL"), folder)
+
+
+def _run(args, url, folder):
     database = "SQLite"
     counts = {}  # (person, page): {(partnership, scale): statements}
     runs = {}  # scale: (counts made, seconds to generate, results)
