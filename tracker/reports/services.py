@@ -560,29 +560,29 @@ def progress_report(scope, today, review_type=None):
     is_open = sa.case((scope.opens_actions(), 1), else_=0)  # NULL, like false, withholds
     finished = Action.completed_on.is_not(None)
     flag = functools.partial(sa.case, else_=0)
-    keys = sa.select(
-        Action.lead_agency_id.label("agency_id"), Action.status.label("status"),
-        state.rag_reason(today).label("reason"), flag((state.is_overdue(today), 1)).label("is_overdue"),
-        is_open.label("is_open"), *_trend_places(ends),
-        flag((sa.and_(finished, Action.completed_on <= Action.deadline), 1)).label("on_time"),
-        flag((sa.and_(finished, Action.completed_on > Action.deadline), 1)).label("late"),
-        flag((Action.original_deadline != Action.deadline, 1)).label("moved"),
-        flag((sa.and_(Action.smart_gaps != "", Action.status.not_in(DONE)), 1)).label("not_smart"),
-    ).join(Partnership, Partnership.id == Action.partnership_id).where(*scope.bounds(), *criteria).subquery()
-    grouped = [keys.c[name] for name in keys.c.keys() if name not in ("on_time", "late", "moved", "not_smart")]
-    groups = sa.select(*grouped, sa.func.count().label("actions"),
-                       *(sa.func.sum(keys.c[name]) for name in ("on_time", "late", "moved", "not_smart"))
-                       ).group_by(*grouped).subquery()
+    # delivery: summed over the actions of each group
+    measures = dict(on_time=sa.and_(finished, Action.completed_on <= Action.deadline),
+                    late=sa.and_(finished, Action.completed_on > Action.deadline),
+                    moved=Action.original_deadline != Action.deadline,
+                    not_smart=sa.and_(Action.smart_gaps != "", Action.status.not_in(DONE)))
+    grouped = (Action.lead_agency_id.label("agency_id"), Action.status.label("status"),
+               state.rag_reason(today).label("reason"), flag((state.is_overdue(today), 1)).label("is_overdue"),
+               is_open.label("is_open"), *_trend_places(ends))
+    keys = sa.select(*grouped, *(flag((condition, 1)).label(name) for name, condition in measures.items())) \
+        .join(Partnership, Partnership.id == Action.partnership_id).where(*scope.bounds(), *criteria).subquery()
+    groups = sa.select(*(keys.c[column.name] for column in grouped), sa.func.count().label("actions"),
+                       *(sa.func.sum(keys.c[name]) for name in measures)
+                       ).group_by(*(keys.c[column.name] for column in grouped)).subquery()
     by_status, by_rag, agencies = {s: 0 for s in ActionStatus}, {r: 0 for r in Rag}, {}
-    delivery, withheld, by_place, by_groups, involved = [0, 0, 0, 0], 0, Counter(), Counter(), 0
+    delivery, withheld, by_place, by_groups, involved = [0] * len(measures), 0, Counter(), Counter(), 0
     for row in db.session.execute(sa.select(Agency.name, groups).outerjoin(Agency, Agency.id == groups.c.agency_id)):
-        name, _agency_id, status, code, overdue, opened, *place, codes, informed, actions = row[:13]
+        name, _agency_id, status, code, overdue, opened, *place, codes, informed, actions = row[:-len(measures)]
         if not opened:
             withheld += actions
             continue
         by_status[status] += actions
         by_rag[state.REASONS[code][0]] += actions
-        delivery = [a + b for a, b in zip(delivery, row[13:], strict=True)]
+        delivery = [a + b for a, b in zip(delivery, row[-len(measures):], strict=True)]
         agency = agencies.setdefault(name, dict(agency=name or gettext("No lead agency"), actions=0, open=0,
                                                 overdue=0, completed=0, closed=0))
         agency["actions"] += actions
@@ -686,18 +686,18 @@ def _components(scope):
             for _n, title, score, findings, unaddressed, actions, done in [overall, *rows]], benchmark
 
 
-def _place(value, bounds, inclusive=True, low=0, high=None):
+def _place(value, bounds, inclusive=True):
     """SQL: how many of the ascending `bounds` lie before value (inclusive: strictly before; else: on or before);
     len(bounds) for NULL, a date never reached. Halving the bounds at each step: four comparisons for twelve months,
     not up to twelve, for each action of a long report."""
-    if high is None:
-        return sa.case((value.is_(None), len(bounds)), else_=_place(value, bounds, inclusive, 0, len(bounds)))
-    if low == high:
-        return sa.literal(low)
-    middle = (low + high) // 2
-    before = (value <= bounds[middle]) if inclusive else (value < bounds[middle])
-    return sa.case((before, _place(value, bounds, inclusive, low, middle)),
-                   else_=_place(value, bounds, inclusive, middle + 1, high))
+    def among(low, high):  # the place, known to be from low to high
+        if low == high:
+            return sa.literal(low)
+        middle = (low + high) // 2
+        before = (value <= bounds[middle]) if inclusive else (value < bounds[middle])
+        return sa.case((before, among(low, middle)), else_=among(middle + 1, high))
+
+    return sa.case((value.is_(None), len(bounds)), else_=among(0, len(bounds)))
 
 
 def _trend_places(ends):
